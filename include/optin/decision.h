@@ -1,0 +1,41 @@
+// File: optin/decision.h
+//
+// A Decision answers "may this subject's data be used for this purpose now?".
+// It always carries a reason and the ledger event it rests on. Anything
+// unclear is a deny.
+#ifndef OPTIN_DECISION_H_
+#define OPTIN_DECISION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace optin {
+
+enum class Reason : uint8_t {
+  kGranted,         // allowed: the subject's latest word is a grant of the notice in force
+  kNecessary,       // allowed: the purpose's basis is `necessary`
+  kNoConsent,       // denied: the subject never said yes (or is unknown)
+  kWithdrawn,       // denied: the subject's latest word is a withdrawal
+  kNoticeChanged,   // denied: the notice changed materially since the grant
+  kExpired,         // denied: the grant is older than the purpose's `expires`
+  kGpcOptOut,       // denied: a Global Privacy Control opt-out applies
+  kUnknownPurpose,  // denied: no such purpose in the catalog in force
+};
+
+// The stable wire name, e.g. "notice_changed".
+std::string_view ReasonName(Reason reason);
+std::optional<Reason> ParseReason(std::string_view name);
+
+struct Decision {
+  bool allowed = false;
+  Reason reason = Reason::kNoConsent;
+  // Sequence number of the ledger event the decision rests on; 0 when there
+  // is none (an unknown subject or purpose).
+  uint64_t event = 0;
+  bool operator==(const Decision&) const = default;
+};
+
+}  // namespace optin
+
+#endif  // OPTIN_DECISION_H_

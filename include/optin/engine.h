@@ -1,0 +1,143 @@
+// File: optin/engine.h
+//
+// Engine: optin's front door. It opens a store, replays the ledger into the
+// in-memory index, records publications, grants and withdrawals (durably,
+// hash-linked, applied before they are acknowledged) and answers
+// "may subject S's data be used for purpose P now?" with a Decision.
+// The CLI and the HTTP server are thin shells over it.
+//
+// Thread-safety: all methods may be called concurrently. Decide() never
+// touches the store, allocates nothing and never fails: anything unclear is a
+// deny with a reason.
+//
+// Example:
+//   OPTIN_ASSIGN_OR_RETURN(auto engine, Engine::Open({.store = "optin.db"}));
+//   OPTIN_RETURN_IF_ERROR(engine->Grant("alice", {"ad_targeting"}, {.channel = "web"}).status());
+//   Decision d = engine->Decide("alice", "ad_targeting");  // allowed, kGranted
+#ifndef OPTIN_ENGINE_H_
+#define OPTIN_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optin/catalog.h"
+#include "optin/decision.h"
+#include "optin/ledger.h"
+#include "optin/status.h"
+#include "optin/store.h"
+
+namespace optin {
+
+// Subject ids are opaque UTF-8 strings of 1 to 256 bytes without control
+// characters. Longer ids are refused rather than truncated.
+constexpr size_t kMaxSubjectIdBytes = 256;
+// kInvalidArgument naming what is wrong with `subject`.
+Status ValidateSubjectId(std::string_view subject);
+// kInvalidArgument unless `channel` is one of web, api, cli, gpc, import.
+Status ValidateChannel(std::string_view channel);
+
+struct EngineOptions {
+  // Where the store is: a path, `sqlite:PATH`, or `memory:`.
+  std::string store = "optin.db";
+  StoreOpenMode mode = StoreOpenMode::kExisting;
+  // Microseconds since the Unix epoch; the system clock when empty.
+  std::function<int64_t()> clock;
+};
+
+// Who records a change and how.
+struct WriteContext {
+  std::string channel = "api";
+  std::string actor;     // e.g. `cli:alice`, an API key name
+  std::string evidence;  // free text kept encrypted with the subject (e.g. user agent)
+};
+
+struct PublishResult {
+  uint64_t seq = 0;
+  std::vector<std::string> added, changed, editorial, unchanged, removed;
+};
+
+struct HistoryEntry {
+  uint64_t seq = 0;
+  int64_t time = 0;
+  Action action = Action::kGrant;
+  std::string purpose;
+  std::string notice;
+  std::string channel;
+  std::string actor;
+};
+
+struct PurposeDecision {
+  std::string purpose;
+  Decision decision;
+};
+
+struct VerifyResult {
+  bool intact = true;
+  uint64_t events = 0;         // events checked and found good
+  uint64_t first_bad_seq = 0;  // when !intact
+  std::string problem;         // when !intact
+  std::string head_hash;       // hex hash of the last good event
+};
+
+class Engine {
+ public:
+  // Opens (or with kCreate, creates) the store and replays the ledger.
+  // kNotFound when there is no store and mode is kExisting; kDataLoss when
+  // the ledger does not verify; the store's errors otherwise.
+  static Result<std::unique_ptr<Engine>> Open(EngineOptions options);
+  // The same over a store the caller opened (tests, tools).
+  static Result<std::unique_ptr<Engine>> Open(std::unique_ptr<Store> store, EngineOptions options);
+  ~Engine();
+
+  // Publishes `catalog`. Purposes whose notice version changed get the new
+  // version; the change lapses earlier consents (reason `notice_changed`)
+  // unless the purpose is in `editorial`. kInvalidArgument if `editorial`
+  // names a purpose not in `catalog`.
+  Result<PublishResult> Publish(const Catalog& catalog, const std::vector<std::string>& editorial,
+                                const WriteContext& context);
+
+  // Records opt-in of `subject` to each purpose under its current notice
+  // version, atomically. kNotFound for a purpose not in force,
+  // kFailedPrecondition for a necessary purpose (there is nothing to consent
+  // to), kInvalidArgument for a bad subject id or channel.
+  Result<std::vector<Event>> Grant(std::string_view subject, std::span<const std::string> purposes,
+                                   const WriteContext& context);
+  // Records opt-out of `subject` from each purpose, atomically. Withdrawing
+  // what was never granted is recorded too: an explicit "no". In effect for
+  // every Decide() that starts after it returns.
+  Result<std::vector<Event>> Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                      const WriteContext& context);
+  // Withdraws every consent purpose in force.
+  Result<std::vector<Event>> WithdrawAll(std::string_view subject, const WriteContext& context);
+
+  Decision Decide(std::string_view subject, std::string_view purpose) const;
+  Decision DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const;
+  // Every purpose in force, in catalog order, with its decision.
+  std::vector<PurposeDecision> DecideAll(std::string_view subject) const;
+  // Every event about `subject`, oldest first.
+  Result<std::vector<HistoryEntry>> History(std::string_view subject);
+
+  // The catalog in force; nullptr before the first publication.
+  std::shared_ptr<const Catalog> catalog() const;
+  uint64_t last_seq() const;
+  size_t subject_count() const;
+  int64_t Now() const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Re-checks every event and hash link of the ledger in `store` without
+// opening an Engine (so it works on a damaged store).
+Result<VerifyResult> VerifyStore(Store& store);
+
+}  // namespace optin
+
+#endif  // OPTIN_ENGINE_H_

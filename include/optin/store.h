@@ -1,0 +1,98 @@
+// File: optin/store.h
+//
+// Store: where the ledger lives. Two implementations ship: SQLite (one file,
+// the default) and memory (tests). A store keeps events as the canonical
+// bytes of docs/ledger_format.md together with their hash, a per-subject
+// key table (the keys that make erasure possible) and a secret used to derive
+// subject look-up keys.
+//
+// Thread-safety: a Store may be called from one thread at a time; the
+// ledger serialises its use.
+//
+// Example:
+//   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+//                          OpenStore("optin.db", StoreOpenMode::kExisting));
+#ifndef OPTIN_STORE_H_
+#define OPTIN_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optin/ledger.h"
+#include "optin/status.h"
+
+namespace optin {
+
+struct StoredEvent {
+  uint64_t seq = 0;
+  std::string subject_ref;  // copy of the event's, for look-up
+  std::string body;         // EncodeEvent() bytes
+  EventHash hash{};
+};
+
+struct SubjectKeyRow {
+  std::string subject_ref;
+  std::string key;  // 32 bytes
+};
+
+struct AppendBatch {
+  std::vector<StoredEvent> events;      // consecutive sequence numbers
+  std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
+};
+
+enum class StoreOpenMode {
+  kCreate,    // create a new store; kAlreadyExists if there is one
+  kExisting,  // open an existing store; kNotFound if there is none
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "sqlite:/path/optin.db", for messages.
+  virtual std::string Describe() const = 0;
+
+  // Writes the whole batch atomically and durably (on disk before it
+  // returns OK). The first event must be LastSeq()+1 as this store sees it:
+  // if another writer got there first, returns kAlreadyExists and writes
+  // nothing; the caller catches up with Scan() and retries. A full disk is
+  // kResourceExhausted; other failures kUnavailable. Nothing is written on
+  // any error.
+  virtual Status Append(const AppendBatch& batch) = 0;
+
+  // Calls `fn` for each event with seq > `after`, in sequence order, until
+  // `fn` returns an error (which is returned).
+  virtual Status Scan(uint64_t after, const std::function<Status(const StoredEvent&)>& fn) = 0;
+  // Like Scan, for the events whose subject_ref is `subject_ref`.
+  virtual Status ScanSubject(std::string_view subject_ref, const std::function<Status(const StoredEvent&)>& fn) = 0;
+
+  // The per-subject key, or nullopt when the subject has none.
+  virtual Result<std::optional<std::string>> GetSubjectKey(std::string_view subject_ref) = 0;
+  virtual Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) = 0;
+
+  // The 32-byte secret keying subject look-ups; made when the store was
+  // created and never changed.
+  virtual Result<std::string> Secret() = 0;
+};
+
+// A store held in memory: for tests and benchmarks.
+std::unique_ptr<Store> NewMemoryStore();
+
+// The SQLite store at `path`. A file that is not an optin store, of a newer
+// schema version, or corrupt is refused (kFailedPrecondition or kDataLoss)
+// and never modified.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpenMode mode);
+
+// Chooses by `location`: `memory:` for an empty memory store, `sqlite:PATH`
+// or a plain path for SQLite. `postgres://` URLs are refused for now with
+// kUnavailable.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, StoreOpenMode mode);
+
+}  // namespace optin
+
+#endif  // OPTIN_STORE_H_

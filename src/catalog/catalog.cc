@@ -1,0 +1,495 @@
+#include "optin/catalog.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "src/common/crypto.h"
+#include "src/common/json_writer.h"
+#include "src/common/time.h"
+#include "src/common/utf8.h"
+
+namespace optin {
+namespace {
+
+// A YAML document whose aliases expand past this many nodes is refused.
+constexpr size_t kMaxVisitedNodes = 1'000'000;
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxTextBytes = 64 * 1024;
+
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength || id[0] < 'a' || id[0] > 'z') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+bool IsValidLocale(std::string_view tag) {
+  // A BCP 47 language tag in its common forms: `en`, `ja`, `en-US`, `zh-Hant-TW`.
+  if (tag.size() < 2 || tag.size() > 35) return false;
+  size_t start = 0;
+  bool first = true;
+  while (start <= tag.size()) {
+    size_t end = tag.find('-', start);
+    if (end == std::string_view::npos) end = tag.size();
+    std::string_view part = tag.substr(start, end - start);
+    if (part.empty() || part.size() > 8) return false;
+    for (char c : part) {
+      bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!alpha && !(c >= '0' && c <= '9' && !first)) return false;
+    }
+    if (first && (part.size() < 2 || part.size() > 3)) return false;
+    first = false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// Walks the YAML tree, collecting every error with its position.
+class Checker {
+ public:
+  explicit Checker(std::string_view file) : file_(file) {}
+
+  void Error(const YAML::Mark& mark, std::string message) {
+    std::ostringstream out;
+    out << file_ << ":" << mark.line + 1 << ":" << mark.column + 1 << ": " << message;
+    errors_.push_back(out.str());
+  }
+  void ErrorAt(int line, int column, std::string message) {
+    std::ostringstream out;
+    out << file_ << ":" << line << ":" << column << ": " << message;
+    errors_.push_back(out.str());
+  }
+  bool HasErrors() const { return !errors_.empty(); }
+  std::string Joined() const {
+    std::string out;
+    for (const auto& e : errors_) {
+      if (!out.empty()) out += '\n';
+      out += e;
+    }
+    return out;
+  }
+
+  // False (and an error) once the alias-expanded tree is too large.
+  bool Visit(const YAML::Node& node) {
+    if (++visited_ <= kMaxVisitedNodes) return true;
+    if (visited_ == kMaxVisitedNodes + 1) Error(node.Mark(), "the document is too large once its aliases are expanded");
+    return false;
+  }
+
+  bool ExpectMap(const YAML::Node& node, std::string_view what) {
+    if (!Visit(node)) return false;
+    if (node.IsMap()) return true;
+    Error(node.Mark(), std::string(what) + " must be a mapping");
+    return false;
+  }
+
+  bool ExpectSequence(const YAML::Node& node, std::string_view what) {
+    if (!Visit(node)) return false;
+    if (node.IsSequence()) return true;
+    Error(node.Mark(), std::string(what) + " must be a list");
+    return false;
+  }
+
+  bool String(const YAML::Node& node, std::string_view what, std::string& out) {
+    if (!Visit(node)) return false;
+    if (!node.IsScalar()) {
+      Error(node.Mark(), std::string(what) + " must be a string");
+      return false;
+    }
+    out = node.Scalar();
+    if (out.empty()) {
+      Error(node.Mark(), std::string(what) + " must not be empty");
+      return false;
+    }
+    if (out.size() > kMaxTextBytes) {
+      Error(node.Mark(), std::string(what) + " is longer than " + std::to_string(kMaxTextBytes) + " bytes");
+      return false;
+    }
+    return true;
+  }
+
+  bool Bool(const YAML::Node& node, std::string_view what, bool& out) {
+    if (!Visit(node)) return false;
+    if (node.IsScalar()) {
+      const std::string& s = node.Scalar();
+      if (s == "true" || s == "True" || s == "TRUE") return out = true, true;
+      if (s == "false" || s == "False" || s == "FALSE") return out = false, true;
+    }
+    Error(node.Mark(), std::string(what) + " must be `true` or `false`");
+    return false;
+  }
+
+  bool Duration(const YAML::Node& node, std::string_view what, std::string& out) {
+    std::string text;
+    if (!String(node, what, text)) return false;
+    Result<IsoDuration> d = ParseIsoDuration(text);
+    if (!d.ok()) {
+      Error(node.Mark(), std::string(what) + ": " + d.status().message());
+      return false;
+    }
+    if (d->IsZero()) {
+      Error(node.Mark(), std::string(what) + " must be longer than zero");
+      return false;
+    }
+    out = FormatIsoDuration(*d);
+    return true;
+  }
+
+  // A map of locale -> text with exactly the declared locales.
+  void Text(const YAML::Node& node, std::string_view what, const std::vector<std::string>& locales,
+            LocalizedText& out) {
+    if (!ExpectMap(node, what)) return;
+    for (const auto& kv : node) {
+      std::string locale;
+      if (!String(kv.first, std::string(what) + " locale", locale)) continue;
+      if (std::find(locales.begin(), locales.end(), locale) == locales.end()) {
+        Error(kv.first.Mark(), std::string(what) + " has text for `" + locale + "`, which is not in `locales`");
+        continue;
+      }
+      if (out.count(locale)) {
+        Error(kv.first.Mark(), std::string(what) + " has locale `" + locale + "` twice");
+        continue;
+      }
+      std::string text;
+      if (String(kv.second, std::string(what) + " (" + locale + ")", text)) out[locale] = std::move(text);
+    }
+    for (const auto& locale : locales) {
+      if (!out.count(locale) && !node[locale]) {
+        Error(node.Mark(), std::string(what) + " has no text for locale `" + locale + "`");
+      }
+    }
+  }
+
+  // Checks the keys of a mapping against `allowed`, reports unknown and
+  // duplicate keys, and returns key -> value.
+  std::map<std::string, YAML::Node> Fields(const YAML::Node& node, std::string_view what,
+                                           std::initializer_list<std::string_view> allowed) {
+    std::map<std::string, YAML::Node> out;
+    for (const auto& kv : node) {
+      if (!Visit(kv.first)) break;
+      if (!kv.first.IsScalar()) {
+        Error(kv.first.Mark(), std::string(what) + " keys must be plain words");
+        continue;
+      }
+      const std::string& key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        Error(kv.first.Mark(), "unknown key `" + key + "` in " + std::string(what) + " (expected one of: " + list + ")");
+        continue;
+      }
+      if (out.count(key)) {
+        Error(kv.first.Mark(), "duplicate key `" + key + "` in " + std::string(what));
+        continue;
+      }
+      out.emplace(key, kv.second);
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> errors_;
+  size_t visited_ = 0;
+};
+
+void ParseOrganization(Checker& c, const YAML::Node& node, Organization& org) {
+  if (!c.ExpectMap(node, "`organization`")) return;
+  auto f = c.Fields(node, "`organization`", {"name", "contact"});
+  if (!f.count("name")) c.Error(node.Mark(), "`organization` needs a `name`");
+  else c.String(f["name"], "`organization.name`", org.name);
+  if (f.count("contact")) c.String(f["contact"], "`organization.contact`", org.contact);
+}
+
+void ParseLocales(Checker& c, const YAML::Node& node, std::vector<std::string>& locales) {
+  if (!c.ExpectSequence(node, "`locales`")) return;
+  for (const auto& item : node) {
+    std::string tag;
+    if (!c.String(item, "a locale", tag)) continue;
+    if (!IsValidLocale(tag)) {
+      c.Error(item.Mark(), "`" + tag + "` is not a language tag such as `en` or `ja`");
+    } else if (std::find(locales.begin(), locales.end(), tag) != locales.end()) {
+      c.Error(item.Mark(), "locale `" + tag + "` is listed twice");
+    } else {
+      locales.push_back(tag);
+    }
+  }
+  if (locales.empty()) c.Error(node.Mark(), "`locales` must list at least one locale");
+}
+
+bool CheckId(Checker& c, const YAML::Node& key, std::string_view what, std::string& id) {
+  if (!c.String(key, what, id)) return false;
+  if (!IsValidId(id)) {
+    c.Error(key.Mark(), std::string(what) + " `" + id +
+                            "` must start with a lowercase letter and use only a-z, 0-9 and _ (at most " +
+                            std::to_string(kMaxIdLength) + " characters)");
+    return false;
+  }
+  return true;
+}
+
+void ParseCategories(Checker& c, const YAML::Node& node, Catalog& catalog) {
+  if (!c.ExpectMap(node, "`data_categories`")) return;
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    DataCategory cat;
+    if (!CheckId(c, kv.first, "data category id", cat.id)) continue;
+    if (!seen.insert(cat.id).second) {
+      c.Error(kv.first.Mark(), "duplicate data category `" + cat.id + "`");
+      continue;
+    }
+    const std::string where = "data category `" + cat.id + "`";
+    if (!c.ExpectMap(kv.second, where)) continue;
+    auto f = c.Fields(kv.second, where, {"title", "description", "sensitive"});
+    for (std::string_view required : {"title", "description"}) {
+      if (!f.count(std::string(required))) c.Error(kv.second.Mark(), where + " needs a `" + std::string(required) + "`");
+    }
+    if (f.count("title")) c.Text(f["title"], where + " `title`", catalog.locales, cat.title);
+    if (f.count("description")) c.Text(f["description"], where + " `description`", catalog.locales, cat.description);
+    if (f.count("sensitive")) c.Bool(f["sensitive"], where + " `sensitive`", cat.sensitive);
+    catalog.data_categories.push_back(std::move(cat));
+  }
+}
+
+void ParseRecipients(Checker& c, const YAML::Node& node, const std::string& where, Purpose& p) {
+  if (!c.ExpectSequence(node, where + " `recipients`")) return;
+  for (const auto& item : node) {
+    const std::string what = where + " recipient";
+    if (!c.ExpectMap(item, what)) continue;
+    auto f = c.Fields(item, what, {"name", "role"});
+    Recipient r;
+    if (!f.count("name")) c.Error(item.Mark(), what + " needs a `name`");
+    else c.String(f["name"], what + " `name`", r.name);
+    if (!f.count("role")) {
+      c.Error(item.Mark(), what + " needs a `role` (such as `processor`, `controller` or `third_party`)");
+    } else if (c.String(f["role"], what + " `role`", r.role) && !IsValidId(r.role)) {
+      c.Error(f["role"].Mark(), what + " `role` `" + r.role + "` must be a word such as `processor` or `third_party`");
+    }
+    p.recipients.push_back(std::move(r));
+  }
+}
+
+void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
+  if (!c.ExpectMap(node, "`purposes`")) return;
+  std::set<std::string> seen;
+  for (const auto& kv : node) {
+    Purpose p;
+    if (!CheckId(c, kv.first, "purpose id", p.id)) continue;
+    if (!seen.insert(p.id).second) {
+      c.Error(kv.first.Mark(), "duplicate purpose `" + p.id + "`");
+      continue;
+    }
+    const std::string where = "purpose `" + p.id + "`";
+    const YAML::Node& body = kv.second;
+    if (!c.ExpectMap(body, where)) continue;
+    auto f = c.Fields(body, where,
+                      {"basis", "title", "description", "benefit", "data", "recipients", "retention", "expires",
+                       "sale_or_share"});
+    std::string basis;
+    if (!f.count("basis")) {
+      c.Error(body.Mark(), where + " needs a `basis` (`consent` or `necessary`)");
+    } else if (c.String(f["basis"], where + " `basis`", basis)) {
+      if (basis == "consent") p.basis = Basis::kConsent;
+      else if (basis == "necessary") p.basis = Basis::kNecessary;
+      else c.Error(f["basis"].Mark(), where + " `basis` must be `consent` or `necessary`, not `" + basis + "`");
+    }
+    const bool consent = p.basis == Basis::kConsent;
+    for (std::string_view required : {"title", "description"}) {
+      if (!f.count(std::string(required))) c.Error(body.Mark(), where + " needs a `" + std::string(required) + "`");
+    }
+    if (consent) {
+      if (!f.count("benefit")) c.Error(body.Mark(), where + " is a consent purpose and needs a `benefit`: what the customer gains");
+      if (!f.count("data")) c.Error(body.Mark(), where + " is a consent purpose and needs `data`: the data categories it uses");
+      if (!f.count("retention")) c.Error(body.Mark(), where + " is a consent purpose and needs a `retention`, such as `P13M`");
+    }
+    if (f.count("title")) c.Text(f["title"], where + " `title`", catalog.locales, p.title);
+    if (f.count("description")) c.Text(f["description"], where + " `description`", catalog.locales, p.description);
+    if (f.count("benefit")) c.Text(f["benefit"], where + " `benefit`", catalog.locales, p.benefit);
+    if (f.count("data") && c.ExpectSequence(f["data"], where + " `data`")) {
+      for (const auto& item : f["data"]) {
+        std::string id;
+        if (!c.String(item, where + " data category", id)) continue;
+        if (!catalog.FindCategory(id)) {
+          c.Error(item.Mark(), where + " uses data category `" + id + "`, which is not declared in `data_categories`");
+        } else if (std::find(p.data.begin(), p.data.end(), id) != p.data.end()) {
+          c.Error(item.Mark(), where + " lists data category `" + id + "` twice");
+        } else {
+          p.data.push_back(id);
+        }
+      }
+      if (consent && f["data"].IsSequence() && f["data"].size() == 0) {
+        c.Error(f["data"].Mark(), where + " `data` must name at least one data category");
+      }
+    }
+    if (f.count("recipients")) ParseRecipients(c, f["recipients"], where, p);
+    if (f.count("retention")) c.Duration(f["retention"], where + " `retention`", p.retention);
+    if (f.count("expires")) c.Duration(f["expires"], where + " `expires`", p.expires);
+    if (f.count("sale_or_share") && c.Bool(f["sale_or_share"], where + " `sale_or_share`", p.sale_or_share)) {
+      if (p.sale_or_share && p.basis == Basis::kNecessary) {
+        c.Error(f["sale_or_share"].Mark(),
+                where + " is necessary and cannot be `sale_or_share`: selling or sharing data is never necessary "
+                        "to provide the service");
+      }
+    }
+    if (p.basis == Basis::kNecessary && f.count("expires")) {
+      c.Error(f["expires"].Mark(), where + " is necessary and has no consent to expire; remove `expires`");
+    }
+    catalog.purposes.push_back(std::move(p));
+  }
+  if (catalog.purposes.empty() && node.IsMap()) c.Error(node.Mark(), "`purposes` must declare at least one purpose");
+}
+
+void WriteText(JsonWriter& w, const LocalizedText& text) {
+  w.BeginObject();
+  for (const auto& [locale, value] : text) w.Key(locale).String(value);
+  w.EndObject();
+}
+
+// The (line, column), 1-based, of byte `offset` in `text`.
+std::pair<int, int> PositionOf(std::string_view text, size_t offset) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+}  // namespace
+
+std::string_view BasisName(Basis basis) { return basis == Basis::kConsent ? "consent" : "necessary"; }
+
+const Purpose* Catalog::FindPurpose(std::string_view id) const {
+  for (const auto& p : purposes) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const DataCategory* Catalog::FindCategory(std::string_view id) const {
+  for (const auto& c : data_categories) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+// DO NOT CHANGE without a new notice format version: this encoding is hashed
+// into every notice version (docs/notice_version.md).
+std::string CanonicalNotice(const Catalog& catalog, const Purpose& p) {
+  JsonWriter w;
+  w.BeginObject();  // keys in byte order
+  w.Key("basis").String(BasisName(p.basis));
+  w.Key("benefit");
+  if (p.benefit.empty()) w.Null();
+  else WriteText(w, p.benefit);
+  std::vector<std::string> data = p.data;
+  std::sort(data.begin(), data.end());
+  w.Key("data").BeginArray();
+  for (const auto& id : data) {
+    const DataCategory* cat = catalog.FindCategory(id);
+    w.BeginObject();
+    w.Key("description");
+    WriteText(w, cat ? cat->description : LocalizedText{});
+    w.Key("id").String(id);
+    w.Key("sensitive").Bool(cat && cat->sensitive);
+    w.Key("title");
+    WriteText(w, cat ? cat->title : LocalizedText{});
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("description");
+  WriteText(w, p.description);
+  w.Key("expires");
+  if (p.expires.empty()) w.Null();
+  else w.String(p.expires);
+  w.Key("id").String(p.id);
+  w.Key("recipients").BeginArray();
+  for (const auto& r : p.recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
+  w.EndArray();
+  w.Key("retention");
+  if (p.retention.empty()) w.Null();
+  else w.String(p.retention);
+  w.Key("sale_or_share").Bool(p.sale_or_share);
+  w.Key("title");
+  WriteText(w, p.title);
+  w.Key("version").Int(1);
+  w.EndObject();
+  return std::move(w).Take();
+}
+
+Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name) {
+  Checker c(file_name);
+  if (text.size() > kMaxCatalogBytes) {
+    return ResourceExhaustedError(std::string(file_name) + ": the file is " + std::to_string(text.size()) +
+                                  " bytes; a catalog may be at most " + std::to_string(kMaxCatalogBytes) + " bytes");
+  }
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    auto [line, col] = PositionOf(text, bad);
+    c.ErrorAt(line, col, "the file is not valid UTF-8 (a catalog is a UTF-8 text file)");
+    return InvalidArgumentError(c.Joined());
+  }
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    auto [line, col] = PositionOf(text, nul);
+    c.ErrorAt(line, col, "the file contains a NUL byte: it looks binary, not a YAML catalog");
+    return InvalidArgumentError(c.Joined());
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    c.Error(e.mark, "malformed YAML: " + e.msg);
+    return InvalidArgumentError(c.Joined());
+  } catch (const std::exception& e) {
+    c.ErrorAt(1, 1, std::string("malformed YAML: ") + e.what());
+    return InvalidArgumentError(c.Joined());
+  }
+
+  Catalog catalog;
+  catalog.source = std::string(text);
+  try {
+    if (!root || root.IsNull()) {
+      c.ErrorAt(1, 1, "the file is empty; a catalog needs `organization`, `locales` and `purposes`");
+      return InvalidArgumentError(c.Joined());
+    }
+    if (!c.ExpectMap(root, "the catalog")) return InvalidArgumentError(c.Joined());
+    auto f = c.Fields(root, "the catalog", {"organization", "locales", "data_categories", "purposes"});
+    for (std::string_view required : {"organization", "locales", "purposes"}) {
+      if (!f.count(std::string(required))) c.Error(root.Mark(), "the catalog needs `" + std::string(required) + "`");
+    }
+    if (f.count("organization")) ParseOrganization(c, f["organization"], catalog.organization);
+    if (f.count("locales")) ParseLocales(c, f["locales"], catalog.locales);
+    if (f.count("data_categories")) ParseCategories(c, f["data_categories"], catalog);
+    if (f.count("purposes")) ParsePurposes(c, f["purposes"], catalog);
+  } catch (const std::exception& e) {
+    c.ErrorAt(1, 1, std::string("could not read the catalog: ") + e.what());
+  }
+  if (c.HasErrors()) return InvalidArgumentError(c.Joined());
+  for (auto& p : catalog.purposes) p.notice_version = ToHex(Sha256(CanonicalNotice(catalog, p)));
+  return catalog;
+}
+
+Result<Catalog> ParseCatalogFile(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return NotFoundError("cannot read catalog `" + path + "`: no such file");
+  if (!S_ISREG(st.st_mode)) return InvalidArgumentError("catalog `" + path + "` is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxCatalogBytes) {
+    return ResourceExhaustedError(path + ": the file is " + std::to_string(st.st_size) +
+                                  " bytes; a catalog may be at most " + std::to_string(kMaxCatalogBytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read catalog `" + path + "`");
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.gcount() != st.st_size) return UnavailableError("could not read all of `" + path + "`");
+  return ParseCatalog(text, path);
+}
+
+}  // namespace optin

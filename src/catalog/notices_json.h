@@ -1,0 +1,22 @@
+// File: src/catalog/notices_json.h
+//
+// The notices in force as JSON, in one locale: the body of
+// `GET /v1/purposes` and of `optin catalog show --json` (README.md).
+#ifndef OPTIN_CATALOG_NOTICES_JSON_H_
+#define OPTIN_CATALOG_NOTICES_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "optin/catalog.h"
+
+namespace optin {
+
+// `locale` must be one of catalog.locales.
+std::string NoticesJson(const Catalog& catalog, std::string_view locale);
+// The text in `locale`, else in the catalog's default locale.
+const std::string& TextIn(const Catalog& catalog, const LocalizedText& text, std::string_view locale);
+
+}  // namespace optin
+
+#endif  // OPTIN_CATALOG_NOTICES_JSON_H_

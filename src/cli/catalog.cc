@@ -1,0 +1,71 @@
+#include <iostream>
+
+#include "optin/catalog.h"
+#include "src/cli/cli.h"
+#include "src/cli/output.h"
+
+namespace optin::cli {
+namespace {
+
+std::string Joined(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+}  // namespace
+
+int RunCatalogLint(const std::string& file) {
+  Result<Catalog> catalog = ParseCatalogFile(file);
+  if (!catalog.ok()) {
+    std::cerr << catalog.status().message() << "\n";
+    // A file that cannot be read at all is a usage error; a file that reads
+    // but is not a valid catalog is the "no" answer of lint.
+    return catalog.status().code() == StatusCode::kNotFound ? kExitUsage : kExitNo;
+  }
+  std::cout << file << ": ok (" << catalog->purposes.size() << " purposes, " << catalog->data_categories.size()
+            << " data categories, locales " << Joined(catalog->locales) << ")\n";
+  return kExitOk;
+}
+
+int RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial) {
+  Result<Catalog> catalog = ParseCatalogFile(file);
+  if (!catalog.ok()) return Fail(catalog.status());
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
+  Result<PublishResult> r = (*engine)->Publish(*catalog, editorial, context);
+  if (!r.ok()) return Fail(r.status());
+  std::cout << "published " << file << " as event " << r->seq << "\n";
+  if (!r->added.empty()) std::cout << "  added:     " << Joined(r->added) << "\n";
+  if (!r->changed.empty()) {
+    std::cout << "  changed:   " << Joined(r->changed) << " (material: earlier consents lapse until given again)\n";
+  }
+  if (!r->editorial.empty()) {
+    std::cout << "  editorial: " << Joined(r->editorial) << " (existing consents carried over to the new version)\n";
+  }
+  if (!r->unchanged.empty()) std::cout << "  unchanged: " << Joined(r->unchanged) << "\n";
+  if (!r->removed.empty()) {
+    std::cout << "  removed:   " << Joined(r->removed) << " (decisions now unknown_purpose; history kept)\n";
+  }
+  return kExitOk;
+}
+
+int RunCatalogShow(const Globals& g, bool json, const std::string& locale) {
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  auto catalog = (*engine)->catalog();
+  if (!catalog) return Fail(FailedPreconditionError("no catalog has been published yet; run `optin catalog publish FILE`"));
+  std::string loc = locale.empty() ? catalog->locales.front() : locale;
+  if (std::find(catalog->locales.begin(), catalog->locales.end(), loc) == catalog->locales.end()) {
+    return Fail(InvalidArgumentError("the catalog has no locale `" + loc + "` (it has " + Joined(catalog->locales) + ")"));
+  }
+  if (json) {
+    std::cout << CatalogJson(*catalog, loc) << "\n";
+    return kExitOk;
+  }
+  PrintCatalog(std::cout, *catalog, loc);
+  return kExitOk;
+}
+
+}  // namespace optin::cli

@@ -1,0 +1,51 @@
+// File: src/cli/cli.h
+//
+// The `optin` command: one function per command, each a thin shell that
+// parses its arguments, calls the library and maps the Status to an exit
+// code (DESIGN §5: 0 ok, 1 a "no" answer, 2 usage errors, 3 data or store
+// errors).
+#ifndef OPTIN_CLI_CLI_H_
+#define OPTIN_CLI_CLI_H_
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "optin/engine.h"
+#include "optin/status.h"
+
+namespace optin::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitNo = 1;  // deny, invalid catalog, tampered ledger
+constexpr int kExitUsage = 2;
+
+struct Globals {
+  std::string db;  // store location
+};
+
+// Prints `status` to stderr as `optin: message` and returns its exit code.
+int Fail(const Status& status);
+// Opens the engine on the existing store named by `g`.
+Result<std::unique_ptr<Engine>> OpenEngine(const Globals& g);
+// `cli:USER`: who is recording, for the ledger's actor field.
+std::string CliActor();
+
+int RunInit(const Globals& g, bool demo);
+int RunCatalogLint(const std::string& file);
+int RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial);
+int RunCatalogShow(const Globals& g, bool json, const std::string& locale);
+int RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
+             const std::string& channel);
+int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
+                const std::string& channel);
+int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json);
+int RunStatus(const Globals& g, const std::string& subject, bool json);
+int RunHistory(const Globals& g, const std::string& subject, bool json);
+int RunVerify(const Globals& g, bool json);
+int RunServe(const Globals& g, const std::string& listen);
+
+}  // namespace optin::cli
+
+#endif  // OPTIN_CLI_CLI_H_

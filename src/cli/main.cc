@@ -1,0 +1,92 @@
+// optin: the command line of DESIGN §5.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "src/cli/cli.h"
+
+int main(int argc, char** argv) {
+  using namespace optin::cli;
+  CLI::App app{"optin: opt-in consent ledger and enforcement engine", "optin"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  const char* env_db = std::getenv("OPTIN_DB");
+  g.db = env_db && *env_db ? env_db : "optin.db";
+  app.add_option("--db", g.db, "Store: an SQLite file path (default ./optin.db or $OPTIN_DB)");
+
+  int code = kExitOk;
+  auto* init = app.add_subcommand("init", "Create the store");
+  bool demo = false;
+  init->add_flag("--demo", demo, "Also publish the demo catalog");
+  init->callback([&] { code = RunInit(g, demo); });
+
+  auto* catalog = app.add_subcommand("catalog", "Validate, publish and show the catalog");
+  catalog->require_subcommand(1);
+  std::string file;
+  auto* lint = catalog->add_subcommand("lint", "Validate a catalog file (exit 1 if invalid)");
+  lint->add_option("FILE", file, "Catalog YAML file")->required();
+  lint->callback([&] { code = RunCatalogLint(file); });
+  auto* publish = catalog->add_subcommand("publish", "Publish a catalog's notices");
+  std::vector<std::string> editorial;
+  publish->add_option("FILE", file, "Catalog YAML file")->required();
+  publish->add_option("--editorial", editorial,
+                      "Purposes whose change is editorial: existing consents carry over to the new version");
+  publish->callback([&] { code = RunCatalogPublish(g, file, editorial); });
+  auto* show = catalog->add_subcommand("show", "Show the notices in force");
+  bool json = false;
+  std::string locale;
+  show->add_flag("--json", json, "One JSON document on stdout");
+  show->add_option("--locale", locale, "Locale of the texts (default: the catalog's first)");
+  show->callback([&] { code = RunCatalogShow(g, json, locale); });
+
+  std::string subject, purpose, channel = "cli";
+  std::vector<std::string> purposes;
+  auto* grant = app.add_subcommand("grant", "Record opt-in to the current notice");
+  grant->add_option("SUBJECT", subject, "Subject id")->required();
+  grant->add_option("PURPOSE", purposes, "Purpose ids")->required();
+  grant->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
+  grant->callback([&] { code = RunGrant(g, subject, purposes, channel); });
+
+  auto* withdraw = app.add_subcommand("withdraw", "Record opt-out");
+  bool all = false;
+  withdraw->add_option("SUBJECT", subject, "Subject id")->required();
+  withdraw->add_option("PURPOSE", purposes, "Purpose ids");
+  withdraw->add_flag("--all", all, "Every consent purpose");
+  withdraw->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
+  withdraw->callback([&] { code = RunWithdraw(g, subject, purposes, all, channel); });
+
+  auto* check = app.add_subcommand("check", "Decide: prints `allow REASON` (exit 0) or `deny REASON` (exit 1)");
+  check->add_option("SUBJECT", subject, "Subject id")->required();
+  check->add_option("PURPOSE", purpose, "Purpose id")->required();
+  check->add_flag("--json", json, "One JSON document on stdout");
+  check->callback([&] { code = RunCheck(g, subject, purpose, json); });
+
+  auto* status = app.add_subcommand("status", "Every purpose with its decision");
+  status->add_option("SUBJECT", subject, "Subject id")->required();
+  status->add_flag("--json", json, "One JSON document on stdout");
+  status->callback([&] { code = RunStatus(g, subject, json); });
+
+  auto* history = app.add_subcommand("history", "Every event about the subject");
+  history->add_option("SUBJECT", subject, "Subject id")->required();
+  history->add_flag("--json", json, "One JSON document on stdout");
+  history->callback([&] { code = RunHistory(g, subject, json); });
+
+  auto* verify = app.add_subcommand("verify", "Re-check the ledger's hash links (exit 1 if tampered)");
+  verify->add_flag("--json", json, "One JSON document on stdout");
+  verify->callback([&] { code = RunVerify(g, json); });
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  std::string listen = "127.0.0.1:8080";
+  serve->add_option("--listen", listen, "ADDR:PORT (default 127.0.0.1:8080)");
+  serve->callback([&] { code = RunServe(g, listen); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  return code;
+}

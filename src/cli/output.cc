@@ -1,0 +1,31 @@
+#include "src/cli/output.h"
+
+namespace optin::cli {
+
+std::string EventText(uint64_t seq) { return seq == 0 ? "-" : std::to_string(seq); }
+
+void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale) {
+  out << catalog.organization.name;
+  if (!catalog.organization.contact.empty()) out << " <" << catalog.organization.contact << ">";
+  out << "\n";
+  for (const Purpose& p : catalog.purposes) {
+    out << "\n" << p.id << " (" << BasisName(p.basis) << ", notice " << p.notice_version.substr(0, 12) << ")\n";
+    out << "  " << TextIn(catalog, p.title, locale) << "\n";
+    out << "  " << TextIn(catalog, p.description, locale) << "\n";
+    if (!p.benefit.empty()) out << "  benefit: " << TextIn(catalog, p.benefit, locale) << "\n";
+    if (!p.data.empty()) {
+      out << "  data:";
+      for (const auto& id : p.data) {
+        const DataCategory* c = catalog.FindCategory(id);
+        out << " " << id << (c && c->sensitive ? " (sensitive)" : "");
+      }
+      out << "\n";
+    }
+    for (const auto& r : p.recipients) out << "  recipient: " << r.name << " (" << r.role << ")\n";
+    if (!p.retention.empty()) out << "  kept for: " << p.retention << "\n";
+    if (!p.expires.empty()) out << "  consent expires after: " << p.expires << "\n";
+    if (p.sale_or_share) out << "  sold or shared: yes (a Global Privacy Control opt-out applies)\n";
+  }
+}
+
+}  // namespace optin::cli

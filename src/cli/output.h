@@ -1,0 +1,25 @@
+// File: src/cli/output.h
+//
+// Human-readable and JSON renderings for the CLI. JSON shapes are the
+// contract documented in README.md.
+#ifndef OPTIN_CLI_OUTPUT_H_
+#define OPTIN_CLI_OUTPUT_H_
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "optin/catalog.h"
+#include "optin/decision.h"
+#include "src/catalog/notices_json.h"
+
+namespace optin::cli {
+
+inline std::string CatalogJson(const Catalog& catalog, std::string_view locale) { return NoticesJson(catalog, locale); }
+void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale);
+// `123` or `-` when there is no event.
+std::string EventText(uint64_t seq);
+
+}  // namespace optin::cli
+
+#endif  // OPTIN_CLI_OUTPUT_H_

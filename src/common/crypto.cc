@@ -1,0 +1,94 @@
+#include "src/common/crypto.h"
+
+#include <sodium.h>
+
+namespace optin {
+
+Status InitCrypto() {
+  if (sodium_init() < 0) return InternalError("libsodium could not be initialised");
+  return OkStatus();
+}
+
+Hash Sha256(std::string_view data) {
+  Hash out;
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return out;
+}
+
+Hash Sha256(std::string_view a, std::string_view b) {
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(a.data()), a.size());
+  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(b.data()), b.size());
+  Hash out;
+  crypto_hash_sha256_final(&state, out.data());
+  return out;
+}
+
+Hash HmacSha256(const SecretKey& key, std::string_view data) {
+  static_assert(kSecretKeySize == crypto_auth_hmacsha256_KEYBYTES);
+  Hash out;
+  crypto_auth_hmacsha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                         key.data());
+  return out;
+}
+
+SecretKey RandomKey() {
+  SecretKey key;
+  randombytes_buf(key.data(), key.size());
+  return key;
+}
+
+std::string Seal(const SecretKey& key, std::string_view plain) {
+  static_assert(kSecretKeySize == crypto_secretbox_KEYBYTES);
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(p, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plain.data()),
+                        plain.size(), p, key.data());
+  return out;
+}
+
+std::optional<std::string> Open(const SecretKey& key, std::string_view sealed) {
+  constexpr size_t kOverhead = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+  if (sealed.size() < kOverhead) return std::nullopt;
+  std::string out(sealed.size() - kOverhead, '\0');
+  const auto* p = reinterpret_cast<const unsigned char*>(sealed.data());
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), p + crypto_secretbox_NONCEBYTES,
+                                 sealed.size() - crypto_secretbox_NONCEBYTES, p, key.data()) != 0) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string_view AsBytes(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+
+std::string ToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    auto b = static_cast<uint8_t>(bytes[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+}  // namespace optin

@@ -1,0 +1,53 @@
+// File: src/common/json_writer.h
+//
+// A small, allocation-light JSON writer for optin's output: CLI `--json`,
+// API responses, canonical notice encodings. Output is compact (no
+// whitespace); strings are escaped as docs/notice_version.md specifies
+// (`"`, `\`, control characters and DEL; everything else verbatim UTF-8), so
+// the same writer yields canonical bytes for hashing.
+//
+// Example:
+//   JsonWriter w;
+//   w.BeginObject().Key("allowed").Bool(true).Key("reason").String("granted").EndObject();
+//   std::string json = std::move(w).Take();
+#ifndef OPTIN_COMMON_JSON_WRITER_H_
+#define OPTIN_COMMON_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace optin {
+
+class JsonWriter {
+ public:
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Int(int64_t value);
+  JsonWriter& Uint(uint64_t value);
+  JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+
+  const std::string& str() const { return out_; }
+  std::string Take() && { return std::move(out_); }
+
+ private:
+  void BeforeValue();
+
+  std::string out_;
+  // One entry per open container: true once it has an element.
+  std::vector<bool> has_element_;
+  bool after_key_ = false;
+};
+
+// Appends `value` as a quoted, escaped JSON string.
+void AppendJsonString(std::string& out, std::string_view value);
+
+}  // namespace optin
+
+#endif  // OPTIN_COMMON_JSON_WRITER_H_

@@ -1,0 +1,303 @@
+#include "optin/engine.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "src/common/bytes.h"
+#include "src/common/crypto.h"
+#include "src/common/time.h"
+#include "src/common/utf8.h"
+#include "src/index/index.h"
+#include "src/ledger/writer.h"
+
+namespace optin {
+namespace {
+
+constexpr std::string_view kChannels[] = {"web", "api", "cli", "gpc", "import"};
+
+// DO NOT CHANGE: the payload of publication events (docs/ledger_format.md).
+std::string EncodePublication(const Catalog& catalog, const std::vector<std::string>& editorial) {
+  ByteWriter w;
+  w.U32(static_cast<uint32_t>(editorial.size()));
+  for (const auto& id : editorial) w.Field(id);
+  w.Field(catalog.source);
+  return std::move(w).Take();
+}
+
+struct Publication {
+  std::vector<std::string> editorial;
+  std::string source;
+};
+
+Result<Publication> DecodePublication(const Event& e) {
+  ByteReader r(e.payload);
+  Publication out;
+  uint32_t n;
+  auto bad = [&] { return DataLossError("event " + std::to_string(e.seq) + ": damaged publication payload"); };
+  if (!r.U32(n)) return bad();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view id;
+    if (!r.Field(id)) return bad();
+    out.editorial.emplace_back(id);
+  }
+  std::string_view source;
+  if (!r.Field(source) || !r.AtEnd()) return bad();
+  out.source = source;
+  return out;
+}
+
+std::string PurposeList(const Catalog& catalog, Basis basis) {
+  std::string out;
+  for (const auto& p : catalog.purposes) {
+    if (p.basis != basis) continue;
+    out += (out.empty() ? "`" : ", `") + p.id + "`";
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+Status ValidateSubjectId(std::string_view subject) {
+  if (subject.empty()) return InvalidArgumentError("the subject id is empty");
+  if (subject.size() > kMaxSubjectIdBytes) {
+    return InvalidArgumentError("the subject id is " + std::to_string(subject.size()) + " bytes; at most " +
+                                std::to_string(kMaxSubjectIdBytes) + " are allowed");
+  }
+  if (!IsValidUtf8(subject)) return InvalidArgumentError("the subject id is not valid UTF-8");
+  for (size_t i = 0; i < subject.size(); ++i) {
+    auto c = static_cast<unsigned char>(subject[i]);
+    bool c1 = c == 0xc2 && i + 1 < subject.size() && static_cast<unsigned char>(subject[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(subject[i + 1]) <= 0x9f;
+    if (c < 0x20 || c == 0x7f || c1) {
+      return InvalidArgumentError("the subject id contains a control character at byte " + std::to_string(i + 1));
+    }
+  }
+  return OkStatus();
+}
+
+Status ValidateChannel(std::string_view channel) {
+  for (auto c : kChannels) {
+    if (c == channel) return OkStatus();
+  }
+  return InvalidArgumentError("unknown channel `" + std::string(channel) + "` (expected web, api, cli, gpc or import)");
+}
+
+struct Engine::Impl {
+  std::unique_ptr<Store> store;
+  std::function<int64_t()> clock;
+  internal::Index index;
+  std::unique_ptr<internal::LedgerWriter> writer;
+  mutable std::mutex catalog_mu;
+  std::shared_ptr<const Catalog> catalog;
+
+  Status Apply(const Event& e, std::string_view subject) {
+    if (e.action == Action::kPublish) {
+      OPTIN_ASSIGN_OR_RETURN(Publication pub, DecodePublication(e));
+      Result<Catalog> parsed = ParseCatalog(pub.source, "catalog published in event " + std::to_string(e.seq));
+      if (!parsed.ok()) return DataLossError(parsed.status().message());
+      auto catalog_ptr = std::make_shared<const Catalog>(std::move(parsed).value());
+      index.ApplyPublish(*catalog_ptr, pub.editorial, e.seq);
+      std::lock_guard lock(catalog_mu);
+      catalog = std::move(catalog_ptr);
+      return OkStatus();
+    }
+    if (subject.empty()) {
+      index.set_last_seq(e.seq);  // the subject was erased: nothing to decide from
+    } else {
+      index.ApplySubjectEvent(subject, e);
+    }
+    return OkStatus();
+  }
+
+  std::shared_ptr<const Catalog> Current() const {
+    std::lock_guard lock(catalog_mu);
+    return catalog;
+  }
+
+  Result<std::shared_ptr<const Catalog>> RequireCatalog() const {
+    auto c = Current();
+    if (!c) return FailedPreconditionError("no catalog has been published yet; run `optin catalog publish FILE`");
+    return c;
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  OPTIN_RETURN_IF_ERROR(InitCrypto());
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(options.store, options.mode));
+  return Open(std::move(store), std::move(options));
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, EngineOptions options) {
+  OPTIN_RETURN_IF_ERROR(InitCrypto());
+  auto impl = std::make_unique<Impl>();
+  impl->store = std::move(store);
+  impl->clock = options.clock ? std::move(options.clock) : std::function<int64_t()>(NowMicros);
+  OPTIN_ASSIGN_OR_RETURN(std::string secret_bytes, impl->store->Secret());
+  if (secret_bytes.size() != kSecretKeySize) return DataLossError("the store secret has the wrong size");
+  SecretKey secret;
+  std::copy(secret_bytes.begin(), secret_bytes.end(), secret.begin());
+  Impl* raw = impl.get();
+  impl->writer = std::make_unique<internal::LedgerWriter>(
+      *impl->store, secret, impl->clock, [raw](const Event& e, std::string_view subject) { return raw->Apply(e, subject); });
+  OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<std::string>& editorial,
+                                      const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  for (const auto& id : editorial) {
+    if (!catalog.FindPurpose(id)) {
+      return InvalidArgumentError("--editorial names `" + id + "`, which is not a purpose in the catalog");
+    }
+  }
+  PublishResult result;
+  auto before = impl_->Current();
+  for (const Purpose& p : catalog.purposes) {
+    const Purpose* old = before ? before->FindPurpose(p.id) : nullptr;
+    bool is_editorial = std::find(editorial.begin(), editorial.end(), p.id) != editorial.end();
+    if (!old) result.added.push_back(p.id);
+    else if (old->notice_version == p.notice_version) result.unchanged.push_back(p.id);
+    else if (is_editorial) result.editorial.push_back(p.id);
+    else result.changed.push_back(p.id);
+  }
+  if (before) {
+    for (const Purpose& p : before->purposes) {
+      if (!catalog.FindPurpose(p.id)) result.removed.push_back(p.id);
+    }
+  }
+  internal::EventDraft d;
+  d.action = Action::kPublish;
+  d.channel = context.channel;
+  d.actor = context.actor;
+  // Only purposes whose text changed can carry consents over.
+  d.payload = EncodePublication(catalog, result.editorial);
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
+  result.seq = events.front().seq;
+  return result;
+}
+
+Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<const std::string> purposes,
+                                         const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to grant");
+  std::vector<internal::EventDraft> drafts;
+  for (const auto& id : purposes) {
+    const Purpose* p = catalog->FindPurpose(id);
+    if (!p) {
+      return NotFoundError("unknown purpose `" + id + "`; the consent purposes in force are " +
+                           PurposeList(*catalog, Basis::kConsent));
+    }
+    if (p->basis == Basis::kNecessary) {
+      return FailedPreconditionError("`" + id + "` is necessary to provide the service; it is not based on consent, so "
+                                     "there is nothing to grant");
+    }
+    if (std::any_of(drafts.begin(), drafts.end(), [&](const auto& d) { return d.purpose == id; })) continue;
+    internal::EventDraft d;
+    d.action = Action::kGrant;
+    d.subject = subject;
+    d.purpose = id;
+    d.notice = p->notice_version;
+    d.channel = context.channel;
+    d.actor = context.actor;
+    d.evidence = context.evidence;
+    drafts.push_back(std::move(d));
+  }
+  return impl_->writer->Append(std::move(drafts));
+}
+
+Result<std::vector<Event>> Engine::Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                            const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw, or --all");
+  const internal::PurposeTable& known = impl_->index.purposes();
+  std::vector<internal::EventDraft> drafts;
+  for (const auto& id : purposes) {
+    const Purpose* p = catalog->FindPurpose(id);
+    // A purpose since removed from the catalog may still be withdrawn: saying
+    // no is always possible.
+    if (!p && !known.by_id.contains(id)) {
+      return NotFoundError("unknown purpose `" + id + "`; the consent purposes in force are " +
+                           PurposeList(*catalog, Basis::kConsent));
+    }
+    if (p && p->basis == Basis::kNecessary) {
+      return FailedPreconditionError("`" + id + "` is necessary to provide the service; it is not based on consent, so "
+                                     "there is nothing to withdraw");
+    }
+    if (std::any_of(drafts.begin(), drafts.end(), [&](const auto& d) { return d.purpose == id; })) continue;
+    internal::EventDraft d;
+    d.action = Action::kWithdraw;
+    d.subject = subject;
+    d.purpose = id;
+    d.notice = p ? p->notice_version : "";
+    d.channel = context.channel;
+    d.actor = context.actor;
+    d.evidence = context.evidence;
+    drafts.push_back(std::move(d));
+  }
+  return impl_->writer->Append(std::move(drafts));
+}
+
+Result<std::vector<Event>> Engine::WithdrawAll(std::string_view subject, const WriteContext& context) {
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  std::vector<std::string> ids;
+  for (const auto& p : catalog->purposes) {
+    if (p.basis == Basis::kConsent) ids.push_back(p.id);
+  }
+  if (ids.empty()) return std::vector<Event>();
+  return Withdraw(subject, ids, context);
+}
+
+Decision Engine::Decide(std::string_view subject, std::string_view purpose) const {
+  return impl_->index.Decide(subject, purpose, impl_->clock());
+}
+
+Decision Engine::DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const {
+  return impl_->index.Decide(subject, purpose, now);
+}
+
+std::vector<PurposeDecision> Engine::DecideAll(std::string_view subject) const {
+  std::vector<PurposeDecision> out;
+  auto catalog = impl_->Current();
+  if (!catalog) return out;
+  const int64_t now = impl_->clock();
+  for (const auto& p : catalog->purposes) out.push_back({p.id, impl_->index.Decide(subject, p.id, now)});
+  return out;
+}
+
+Result<std::vector<HistoryEntry>> Engine::History(std::string_view subject) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  std::vector<HistoryEntry> out;
+  std::string ref = impl_->writer->SubjectRef(subject);
+  OPTIN_RETURN_IF_ERROR(impl_->store->ScanSubject(ref, [&](const StoredEvent& stored) {
+    OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
+    out.push_back({e.seq, e.time, e.action, e.purpose, e.notice, e.channel, e.actor});
+    return OkStatus();
+  }));
+  return out;
+}
+
+std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current(); }
+uint64_t Engine::last_seq() const { return impl_->writer->last_seq(); }
+size_t Engine::subject_count() const { return impl_->index.subject_count(); }
+int64_t Engine::Now() const { return impl_->clock(); }
+
+Result<VerifyResult> VerifyStore(Store& store) {
+  OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r, internal::VerifyLedger(store));
+  VerifyResult out;
+  out.intact = r.intact;
+  out.events = r.events;
+  out.first_bad_seq = r.first_bad_seq;
+  out.problem = r.problem;
+  out.head_hash = ToHex(AsBytes(r.head));
+  return out;
+}
+
+}  // namespace optin

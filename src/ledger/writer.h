@@ -1,0 +1,103 @@
+// File: src/ledger/writer.h
+//
+// LedgerWriter appends events to a Store with group commit: concurrent
+// callers queue up, the first becomes the leader and writes everyone's events
+// in one durable transaction, applies them (through the Applier, in sequence
+// order) and only then wakes the others. So one fsync serves many writers,
+// and every appended event is applied before its writer is acknowledged.
+//
+// Thread-safety: Append() may be called from any number of threads.
+#ifndef OPTIN_LEDGER_WRITER_H_
+#define OPTIN_LEDGER_WRITER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "optin/ledger.h"
+#include "optin/store.h"
+#include "src/common/crypto.h"
+
+namespace optin::internal {
+
+// An event before it is sequenced, hashed and sealed: subject and evidence
+// in clear.
+struct EventDraft {
+  Action action = Action::kGrant;
+  std::string subject;  // empty for publications
+  std::string purpose;
+  std::string notice;
+  std::string channel;
+  std::string actor;
+  std::string evidence;
+  std::string payload;
+};
+
+// Called for every event in sequence order, with the subject in clear (empty
+// for publications, or when the subject's key is gone).
+using Applier = std::function<Status(const Event& event, std::string_view subject)>;
+
+class LedgerWriter {
+ public:
+  LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply);
+
+  // Reads the whole ledger, checking every hash link, and applies it.
+  // kDataLoss naming the first bad sequence number when the ledger does not
+  // verify.
+  Status Replay();
+
+  // Appends `drafts` as consecutive events, atomically and durably, and
+  // applies them before returning them.
+  Result<std::vector<Event>> Append(std::vector<EventDraft> drafts);
+
+  std::string SubjectRef(std::string_view subject) const;
+  // The subject id in `event`, or nullopt when its key is gone.
+  Result<std::optional<std::string>> OpenSubject(const Event& event);
+  Result<std::optional<std::string>> OpenEvidence(const Event& event);
+
+  uint64_t last_seq() const;
+
+ private:
+  struct Writer {
+    std::vector<EventDraft>* drafts;
+    Result<std::vector<Event>> result = InternalError("not written");
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  Result<std::vector<Event>> CommitGroup(const std::vector<Writer*>& group);
+  // Applies events other writers appended since our tail.
+  Status CatchUp();
+  Status ApplyStored(const StoredEvent& stored, const std::function<std::optional<std::string>(const Event&)>& key_of);
+
+  Store& store_;
+  SecretKey secret_;
+  std::function<int64_t()> clock_;
+  Applier apply_;
+
+  std::mutex queue_mu_;
+  std::deque<Writer*> queue_;
+
+  // Only the leader (or Replay) touches these.
+  uint64_t tail_seq_ = 0;
+  EventHash tail_hash_{};
+  int64_t tail_time_ = 0;
+  mutable std::mutex tail_mu_;  // guards reads of tail_seq_ from other threads
+};
+
+// Checks every event and hash link of `store` without applying anything.
+struct VerifyReport {
+  bool intact = true;
+  uint64_t events = 0;
+  uint64_t first_bad_seq = 0;  // when !intact
+  std::string problem;         // when !intact
+  EventHash head{};            // hash of the last good event
+};
+Result<VerifyReport> VerifyLedger(Store& store);
+
+}  // namespace optin::internal
+
+#endif  // OPTIN_LEDGER_WRITER_H_

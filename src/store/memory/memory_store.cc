@@ -1,0 +1,84 @@
+#include <map>
+#include <mutex>
+
+#include "optin/store.h"
+#include "src/common/crypto.h"
+
+namespace optin {
+namespace {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() {
+    SecretKey k = RandomKey();
+    secret_.assign(reinterpret_cast<const char*>(k.data()), k.size());
+  }
+
+  std::string Describe() const override { return "memory:"; }
+
+  Status Append(const AppendBatch& batch) override {
+    std::lock_guard lock(mu_);
+    if (!batch.events.empty() && batch.events.front().seq != events_.size() + 1) {
+      return AlreadyExistsError("the ledger moved on: expected sequence " + std::to_string(events_.size() + 1));
+    }
+    for (const auto& k : batch.new_keys) {
+      if (keys_.count(k.subject_ref)) return AlreadyExistsError("subject key exists already");
+    }
+    for (const auto& k : batch.new_keys) keys_[k.subject_ref] = k.key;
+    for (const auto& e : batch.events) events_.push_back(e);
+    return OkStatus();
+  }
+
+  Status Scan(uint64_t after, const std::function<Status(const StoredEvent&)>& fn) override {
+    std::vector<StoredEvent> copy;
+    {
+      std::lock_guard lock(mu_);
+      if (after < events_.size()) copy.assign(events_.begin() + static_cast<ptrdiff_t>(after), events_.end());
+    }
+    for (const auto& e : copy) OPTIN_RETURN_IF_ERROR(fn(e));
+    return OkStatus();
+  }
+
+  Status ScanSubject(std::string_view ref, const std::function<Status(const StoredEvent&)>& fn) override {
+    std::vector<StoredEvent> copy;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& e : events_) {
+        if (e.subject_ref == ref) copy.push_back(e);
+      }
+    }
+    for (const auto& e : copy) OPTIN_RETURN_IF_ERROR(fn(e));
+    return OkStatus();
+  }
+
+  Result<std::optional<std::string>> GetSubjectKey(std::string_view ref) override {
+    std::lock_guard lock(mu_);
+    auto it = keys_.find(std::string(ref));
+    if (it == keys_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
+    std::map<std::string, std::string> copy;
+    {
+      std::lock_guard lock(mu_);
+      copy = keys_;
+    }
+    for (const auto& [ref, key] : copy) OPTIN_RETURN_IF_ERROR(fn({ref, key}));
+    return OkStatus();
+  }
+
+  Result<std::string> Secret() override { return secret_; }
+
+ private:
+  std::mutex mu_;
+  std::vector<StoredEvent> events_;
+  std::map<std::string, std::string> keys_;
+  std::string secret_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace optin

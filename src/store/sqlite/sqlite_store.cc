@@ -1,0 +1,345 @@
+// The SQLite store: one file in WAL mode with synchronous=FULL, so a commit
+// is on disk before Append returns. Schema version 1:
+//
+//   optin_meta(name TEXT PRIMARY KEY, value BLOB)   -- format, secret
+//   events(seq INTEGER PRIMARY KEY, subject_ref BLOB, body BLOB, hash BLOB)
+//   subject_keys(subject_ref BLOB PRIMARY KEY, key BLOB)
+//
+// The file is marked with PRAGMA application_id = 'OPTN' and user_version =
+// the schema version; anything else is refused untouched.
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "optin/store.h"
+#include "src/common/crypto.h"
+
+namespace optin {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
+constexpr int kBusyTimeoutMs = 10'000;
+constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
+
+const char* const kSchema = R"sql(
+CREATE TABLE optin_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  subject_ref BLOB,
+  body BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE INDEX events_by_subject ON events(subject_ref, seq) WHERE subject_ref IS NOT NULL;
+CREATE TABLE subject_keys (subject_ref BLOB PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
+)sql";
+
+std::string_view Blob(sqlite3_stmt* s, int col) {
+  const void* p = sqlite3_column_blob(s, col);
+  return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, col))};
+}
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s_); }
+  sqlite3_stmt** out() { return &s_; }
+  sqlite3_stmt* get() const { return s_; }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  ~SqliteStore() override {
+    insert_event_.reset();
+    insert_key_.reset();
+    sqlite3_close_v2(db_);
+  }
+
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+  // Maps an SQLite result code to a Status that says what happened.
+  Status Error(int rc, std::string_view doing) const {
+    std::string what = std::string(doing) + " in `" + path_ + "`: " + sqlite3_errmsg(db_);
+    switch (rc & 0xff) {
+      case SQLITE_FULL: return ResourceExhaustedError("disk full while " + what);
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB: return DataLossError("the store is corrupt: " + what);
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED: return UnavailableError("the store is busy: " + what);
+      case SQLITE_READONLY:
+      case SQLITE_PERM:
+      case SQLITE_CANTOPEN: return FailedPreconditionError("cannot write the store: " + what);
+      default: return UnavailableError(what);
+    }
+  }
+
+  Status Exec(const char* sql, std::string_view doing) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? OkStatus() : Error(rc, doing);
+  }
+
+  Status Prepare(const char* sql, Stmt& stmt) {
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt.out(), nullptr);
+    return rc == SQLITE_OK ? OkStatus() : Error(rc, "preparing a statement");
+  }
+
+  Result<int64_t> QueryInt(const char* sql) {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(sql, s));
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) return static_cast<int64_t>(sqlite3_column_int64(s.get(), 0));
+    if (rc == SQLITE_DONE) return int64_t{0};
+    return Error(rc, "reading");
+  }
+
+  Status Configure() {
+    OPTIN_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL", "enabling WAL"));
+    OPTIN_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"));
+    insert_event_ = std::make_unique<Stmt>();
+    insert_key_ = std::make_unique<Stmt>();
+    OPTIN_RETURN_IF_ERROR(
+        Prepare("INSERT INTO events(seq, subject_ref, body, hash) VALUES (?1, ?2, ?3, ?4)", *insert_event_));
+    OPTIN_RETURN_IF_ERROR(Prepare("INSERT INTO subject_keys(subject_ref, key) VALUES (?1, ?2)", *insert_key_));
+    return OkStatus();
+  }
+
+  Status CreateSchema() {
+    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting to create the store"));
+    Status s = Exec(kSchema, "creating the schema");
+    if (s.ok()) {
+      Stmt put;
+      s = Prepare("INSERT INTO optin_meta(name, value) VALUES ('secret', ?1)", put);
+      if (s.ok()) {
+        SecretKey secret = RandomKey();
+        sqlite3_bind_blob(put.get(), 1, secret.data(), static_cast<int>(secret.size()), SQLITE_TRANSIENT);
+        int rc = sqlite3_step(put.get());
+        if (rc != SQLITE_DONE) s = Error(rc, "writing the store secret");
+      }
+    }
+    if (s.ok()) {
+      std::string pragmas = "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                            "; PRAGMA user_version=" + std::to_string(kSchemaVersion);
+      s = Exec(pragmas.c_str(), "marking the store");
+    }
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", "rolling back");
+      return s;
+    }
+    return Exec("COMMIT", "creating the store");
+  }
+
+  // Refuses anything but an optin store of a schema version this code reads.
+  Status CheckIdentity() {
+    auto app = QueryInt("PRAGMA application_id");
+    if (!app.ok()) return app.status();
+    if (*app != kApplicationId) {
+      return FailedPreconditionError("`" + path_ + "` is an SQLite database but not an optin store; refusing to touch it");
+    }
+    auto version = QueryInt("PRAGMA user_version");
+    if (!version.ok()) return version.status();
+    if (*version > kSchemaVersion) {
+      return FailedPreconditionError("`" + path_ + "` has store schema version " + std::to_string(*version) +
+                                     ", newer than this optin reads (" + std::to_string(kSchemaVersion) +
+                                     "); use a newer optin");
+    }
+    if (*version < 1) return DataLossError("`" + path_ + "` has no optin schema version; the store is damaged");
+    return OkStatus();
+  }
+
+  Status Append(const AppendBatch& batch) override {
+    if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
+    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting an append"));
+    Status s = AppendInTransaction(batch);
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", "rolling back an append");
+      return s;
+    }
+    s = Exec("COMMIT", "committing an append");
+    if (!s.ok()) (void)Exec("ROLLBACK", "rolling back an append");
+    return s;
+  }
+
+  Status AppendInTransaction(const AppendBatch& batch) {
+    if (!batch.events.empty()) {
+      auto last = QueryInt("SELECT coalesce(max(seq), 0) FROM events");
+      if (!last.ok()) return last.status();
+      if (static_cast<uint64_t>(*last) + 1 != batch.events.front().seq) {
+        return AlreadyExistsError("the ledger moved on: it ends at sequence " + std::to_string(*last));
+      }
+    }
+    for (const auto& k : batch.new_keys) {
+      sqlite3_stmt* s = insert_key_->get();
+      sqlite3_reset(s);
+      sqlite3_bind_blob(s, 1, k.subject_ref.data(), static_cast<int>(k.subject_ref.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(s, 2, k.key.data(), static_cast<int>(k.key.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(s);
+      sqlite3_reset(s);
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) return AlreadyExistsError("a subject key was created by another writer");
+      if (rc != SQLITE_DONE) return Error(rc, "writing a subject key");
+    }
+    for (const auto& e : batch.events) {
+      sqlite3_stmt* s = insert_event_->get();
+      sqlite3_reset(s);
+      sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(e.seq));
+      if (e.subject_ref.empty()) sqlite3_bind_null(s, 2);
+      else sqlite3_bind_blob(s, 2, e.subject_ref.data(), static_cast<int>(e.subject_ref.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(s, 3, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
+      sqlite3_bind_blob(s, 4, e.hash.data(), static_cast<int>(e.hash.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(s);
+      sqlite3_reset(s);
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) return AlreadyExistsError("the ledger moved on (sequence taken)");
+      if (rc != SQLITE_DONE) return Error(rc, "writing an event");
+    }
+    return OkStatus();
+  }
+
+  Status ScanQuery(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+                   const std::function<Status(const StoredEvent&)>& fn) {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(sql, s));
+    bind(s.get());
+    while (true) {
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) return OkStatus();
+      if (rc != SQLITE_ROW) return Error(rc, "reading the ledger");
+      StoredEvent e;
+      e.seq = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
+      e.subject_ref = Blob(s.get(), 1);
+      e.body = Blob(s.get(), 2);
+      std::string_view hash = Blob(s.get(), 3);
+      if (hash.size() != e.hash.size()) {
+        return DataLossError("event " + std::to_string(e.seq) + " has a hash of " + std::to_string(hash.size()) +
+                             " bytes, not 32");
+      }
+      std::memcpy(e.hash.data(), hash.data(), hash.size());
+      OPTIN_RETURN_IF_ERROR(fn(e));
+    }
+  }
+
+  Status Scan(uint64_t after, const std::function<Status(const StoredEvent&)>& fn) override {
+    return ScanQuery(
+        "SELECT seq, subject_ref, body, hash FROM events WHERE seq > ?1 ORDER BY seq",
+        [after](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(after)); }, fn);
+  }
+
+  Status ScanSubject(std::string_view ref, const std::function<Status(const StoredEvent&)>& fn) override {
+    return ScanQuery(
+        "SELECT seq, subject_ref, body, hash FROM events WHERE subject_ref = ?1 ORDER BY seq",
+        [ref](sqlite3_stmt* s) { sqlite3_bind_blob(s, 1, ref.data(), static_cast<int>(ref.size()), SQLITE_TRANSIENT); },
+        fn);
+  }
+
+  Result<std::optional<std::string>> GetSubjectKey(std::string_view ref) override {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT key FROM subject_keys WHERE subject_ref = ?1", s));
+    sqlite3_bind_blob(s.get(), 1, ref.data(), static_cast<int>(ref.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Error(rc, "reading a subject key");
+    return std::optional<std::string>(std::string(Blob(s.get(), 0)));
+  }
+
+  Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT subject_ref, key FROM subject_keys", s));
+    while (true) {
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) return OkStatus();
+      if (rc != SQLITE_ROW) return Error(rc, "reading subject keys");
+      OPTIN_RETURN_IF_ERROR(fn({std::string(Blob(s.get(), 0)), std::string(Blob(s.get(), 1))}));
+    }
+  }
+
+  Result<std::string> Secret() override {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT value FROM optin_meta WHERE name = 'secret'", s));
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return DataLossError("the store `" + path_ + "` has lost its secret");
+    if (rc != SQLITE_ROW) return Error(rc, "reading the store secret");
+    std::string secret(Blob(s.get(), 0));
+    if (secret.size() != kSecretKeySize) return DataLossError("the store secret in `" + path_ + "` is damaged");
+    return secret;
+  }
+
+ private:
+  std::string path_;
+  sqlite3* db_;
+  std::unique_ptr<Stmt> insert_event_;
+  std::unique_ptr<Stmt> insert_key_;
+};
+
+// Looks at the first bytes without SQLite, so nothing is ever written to a
+// file that is not an SQLite database.
+Status CheckLooksLikeSqlite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FailedPreconditionError("cannot read `" + path + "`");
+  char header[16] = {};
+  in.read(header, sizeof header);
+  if (in.gcount() == 0) return FailedPreconditionError("`" + path + "` is an empty file, not an optin store");
+  if (in.gcount() < 16 || std::memcmp(header, kSqliteMagic, sizeof kSqliteMagic) != 0) {
+    return FailedPreconditionError("`" + path + "` is not an optin store (not an SQLite database); refusing to touch it");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpenMode mode) {
+  struct stat st;
+  const bool exists = stat(path.c_str(), &st) == 0;
+  if (mode == StoreOpenMode::kExisting && !exists) {
+    return NotFoundError("no optin store at `" + path + "`; run `optin init` to create one");
+  }
+  if (mode == StoreOpenMode::kCreate && exists) {
+    return AlreadyExistsError("`" + path + "` exists already; optin init never overwrites a file");
+  }
+  if (exists) {
+    if (!S_ISREG(st.st_mode)) return FailedPreconditionError("`" + path + "` is not a regular file");
+    OPTIN_RETURN_IF_ERROR(CheckLooksLikeSqlite(path));
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (mode == StoreOpenMode::kCreate) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return FailedPreconditionError("cannot open `" + path + "`: " + msg);
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db, 1);
+  auto store = std::make_unique<SqliteStore>(path, db);
+  if (mode == StoreOpenMode::kCreate) {
+    Status s = store->CreateSchema();
+    if (!s.ok()) {
+      store.reset();
+      std::remove(path.c_str());
+      return s;
+    }
+  } else {
+    OPTIN_RETURN_IF_ERROR(store->CheckIdentity());
+  }
+  OPTIN_RETURN_IF_ERROR(store->Configure());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& location, StoreOpenMode mode) {
+  if (location == "memory:") return NewMemoryStore();
+  if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
+    return UnavailableError("the PostgreSQL store is not part of this optin build yet; use an SQLite file");
+  }
+  if (location.empty()) return InvalidArgumentError("the store location is empty");
+  std::string path = location.starts_with("sqlite:") ? location.substr(7) : location;
+  return OpenSqliteStore(path, mode);
+}
+
+}  // namespace optin

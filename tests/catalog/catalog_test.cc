@@ -1,0 +1,181 @@
+#include "optin/catalog.h"
+
+#include <gmock/gmock.h>
+
+#include "src/catalog/notices_json.h"
+#include "src/common/crypto.h"
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::IsOk;
+using ::optin::testing::ReadFile;
+using ::optin::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
+
+std::string Shop() { return ReadFile(kShopPath); }
+
+// The shop catalog with `from` replaced by `to` (which must occur).
+std::string ShopWith(const std::string& from, const std::string& to) {
+  std::string s = Shop();
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+TEST(Catalog, ParsesAValidCatalog) {
+  Result<Catalog> c = ParseCatalogFile(kShopPath);
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->organization.name, "Example Shop");
+  EXPECT_EQ(c->locales, (std::vector<std::string>{"en", "ja"}));
+  ASSERT_EQ(c->purposes.size(), 3u);
+  const Purpose& ads = c->purposes[1];
+  EXPECT_EQ(ads.id, "ads");
+  EXPECT_EQ(ads.basis, Basis::kConsent);
+  EXPECT_EQ(ads.title.at("ja"), "パーソナライズ広告");
+  EXPECT_EQ(ads.retention, "P1Y1M");
+  EXPECT_EQ(ads.expires, "P1Y");
+  EXPECT_TRUE(ads.sale_or_share);
+  EXPECT_EQ(ads.recipients.at(0).role, "processor");
+  EXPECT_EQ(ads.notice_version.size(), 64u);
+  EXPECT_TRUE(c->FindCategory("clicks")->sensitive);
+}
+
+TEST(Catalog, DemoCatalogIsValid) {
+  Result<Catalog> c = ParseCatalog(DemoCatalogYaml(), "demo");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_GE(c->purposes.size(), 7u);
+  EXPECT_EQ(c->locales, (std::vector<std::string>{"en", "ja"}));
+}
+
+TEST(Catalog, NoticeVersionIsSha256OfTheCanonicalNotice) {
+  Catalog c = ParseCatalogFile(kShopPath).value();
+  ASSERT_THAT(InitCrypto(), IsOk());
+  for (const auto& p : c.purposes) EXPECT_EQ(p.notice_version, ToHex(Sha256(CanonicalNotice(c, p))));
+  EXPECT_THAT(CanonicalNotice(c, c.purposes[1]),
+              HasSubstr(R"("data":[{"description":{"en":"Pages you clicked on our site.","ja":)"));
+}
+
+TEST(Catalog, NoticeVersionChangesWithCustomerVisibleText) {
+  Catalog a = ParseCatalog(Shop(), "a").value();
+  Catalog b = ParseCatalog(ShopWith("Ads that fit you.", "Ads that fit you better."), "b").value();
+  EXPECT_NE(a.FindPurpose("ads")->notice_version, b.FindPurpose("ads")->notice_version);
+  EXPECT_EQ(a.FindPurpose("recommendations")->notice_version, b.FindPurpose("recommendations")->notice_version);
+  // A data category's text is part of every notice that uses it.
+  Catalog d = ParseCatalog(ShopWith("Pages you clicked on our site.", "Pages and links you clicked."), "d").value();
+  EXPECT_NE(a.FindPurpose("ads")->notice_version, d.FindPurpose("ads")->notice_version);
+  EXPECT_NE(a.FindPurpose("recommendations")->notice_version, d.FindPurpose("recommendations")->notice_version);
+  EXPECT_EQ(a.FindPurpose("delivery")->notice_version, d.FindPurpose("delivery")->notice_version);
+}
+
+TEST(Catalog, NoticeVersionIgnoresLayoutAndEquivalentDurations) {
+  Catalog a = ParseCatalog(Shop(), "a").value();
+  std::string s = ShopWith("expires: P12M", "expires: P1Y");
+  s = "\n# reformatted\n" + s;
+  Catalog b = ParseCatalog(s, "b").value();
+  EXPECT_EQ(a.FindPurpose("ads")->notice_version, b.FindPurpose("ads")->notice_version);
+}
+
+TEST(Catalog, ReportsUnknownKeyWithLineAndColumn) {
+  auto r = ParseCatalog(ShopWith("    sale_or_share: true", "    sale_or_share: true\n    benfit: {en: x, ja: y}"), "c.yaml");
+  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:29:5: unknown key `benfit` in purpose `ads`")));
+}
+
+TEST(Catalog, ReportsEveryErrorNotJustTheFirst) {
+  std::string s = ShopWith("data: [clicks]", "data: [clicks, cookies]");
+  s = s.replace(s.find("retention: P13M"), 15, "retention: 13 months");
+  s = s.replace(s.find("  recommendations:"), 18, "  Recommendations:");
+  auto r = ParseCatalog(s, "c.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), AllOf(HasSubstr("data category `cookies`, which is not declared"),
+                                          HasSubstr("`13 months` is not an ISO 8601 duration"),
+                                          HasSubstr("purpose id `Recommendations` must start with a lowercase")));
+  EXPECT_EQ(std::count(r.status().message().begin(), r.status().message().end(), '\n'), 2);
+}
+
+TEST(Catalog, RequiresBenefitDataAndRetentionForConsentPurposes) {
+  std::string s = Shop();
+  s.replace(s.find("    benefit: {en: Useful"), std::string("    benefit: {en: Useful suggestions., ja: 役立つ提案。}\n").size(), "");
+  EXPECT_THAT(ParseCatalog(s, "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("purpose `recommendations` is a consent purpose and needs a `benefit`")));
+}
+
+TEST(Catalog, RequiresTextForEveryLocale) {
+  EXPECT_THAT(ParseCatalog(ShopWith("title: {en: Orders, ja: 注文}", "title: {en: Orders}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:6:12: data category `orders` `title` has no text for locale `ja`")));
+  EXPECT_THAT(ParseCatalog(ShopWith("title: {en: Orders, ja: 注文}", "title: {en: Orders, ja: 注文, fr: Commandes}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("has text for `fr`, which is not in `locales`")));
+}
+
+TEST(Catalog, RejectsDuplicateIds) {
+  std::string s = Shop() + "  ads:\n    basis: necessary\n    title: {en: a, ja: b}\n    description: {en: a, ja: b}\n";
+  EXPECT_THAT(ParseCatalog(s, "c.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("duplicate purpose `ads`")));
+}
+
+TEST(Catalog, NecessaryPurposeCannotBeSaleOrShare) {
+  EXPECT_THAT(ParseCatalog(ShopWith("    retention: P2Y", "    retention: P2Y\n    sale_or_share: true"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("purpose `delivery` is necessary and cannot be `sale_or_share`")));
+}
+
+TEST(Catalog, RejectsWrongTypes) {
+  EXPECT_THAT(ParseCatalog(ShopWith("sensitive: true", "sensitive: maybe"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("`sensitive` must be `true` or `false`")));
+  EXPECT_THAT(ParseCatalog(ShopWith("locales: [en, ja]", "locales: en"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:3:10: `locales` must be a list")));
+  EXPECT_THAT(ParseCatalog(ShopWith("basis: consent", "basis: [consent]"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("`basis` must be a string")));
+}
+
+TEST(Catalog, RejectsMalformedYamlWithPosition) {
+  EXPECT_THAT(ParseCatalog("organization: {name: x\nlocales: [en", "bad.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, AllOf(HasSubstr("bad.yaml:"), HasSubstr("malformed YAML"))));
+  EXPECT_THAT(ParseCatalog("", "empty.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty.yaml:1:1: the file is empty")));
+  EXPECT_THAT(ParseCatalog("- a\n- b\n", "list.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("must be a mapping")));
+}
+
+TEST(Catalog, RejectsInvalidUtf8AndBinary) {
+  EXPECT_THAT(ParseCatalog("organization:\n  name: caf\xe9\n", "latin1.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("latin1.yaml:2:12: the file is not valid UTF-8")));
+  EXPECT_THAT(ParseCatalog(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), "a.out"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("NUL byte")));
+}
+
+TEST(Catalog, RejectsHugeFiles) {
+  optin::testing::TempDir dir;
+  std::string path = dir.Write("huge.yaml", std::string(kMaxCatalogBytes + 1, '#'));
+  EXPECT_THAT(ParseCatalogFile(path), StatusIs(StatusCode::kResourceExhausted, HasSubstr("at most 4194304 bytes")));
+  EXPECT_THAT(ParseCatalogFile(dir.File("missing.yaml")), StatusIs(StatusCode::kNotFound, HasSubstr("no such file")));
+}
+
+TEST(Catalog, RefusesAliasBombs) {
+  std::string s = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 0; i < 8; ++i) {
+    s += std::string(1, static_cast<char>('b' + i)) + ": &" + std::string(1, static_cast<char>('b' + i)) + " [";
+    for (int k = 0; k < 10; ++k) s += std::string(k ? ", *" : "*") + std::string(1, static_cast<char>('a' + i));
+    s += "]\n";
+  }
+  s += "organization: *i\n";
+  EXPECT_THAT(ParseCatalog(s, "bomb.yaml"), Not(IsOk()));
+}
+
+TEST(Catalog, RefusesDeepNesting) {
+  std::string s = "organization: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  EXPECT_THAT(ParseCatalog(s, "deep.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("deep.yaml:")));
+}
+
+TEST(NoticesJson, RendersOneLocale) {
+  Catalog c = ParseCatalogFile(kShopPath).value();
+  std::string ja = NoticesJson(c, "ja");
+  EXPECT_THAT(ja, HasSubstr(R"("locale":"ja")"));
+  EXPECT_THAT(ja, HasSubstr(R"("title":"パーソナライズ広告")"));
+  EXPECT_THAT(ja, HasSubstr(R"("retention":"P1Y1M","expires":"P1Y","sale_or_share":true)"));
+}
+
+}  // namespace
+}  // namespace optin

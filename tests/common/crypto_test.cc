@@ -1,0 +1,40 @@
+#include "src/common/crypto.h"
+
+#include <gtest/gtest.h>
+
+namespace optin {
+namespace {
+
+TEST(Crypto, Sha256MatchesTheStandardVector) {
+  ASSERT_TRUE(InitCrypto().ok());
+  EXPECT_EQ(ToHex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256("ab", "c"), Sha256("abc"));
+}
+
+TEST(Crypto, HmacSha256MatchesRfc4231Case2) {
+  SecretKey key{};
+  std::string k = "Jefe";
+  std::copy(k.begin(), k.end(), key.begin());  // zero-padded to 32 bytes: same as HMAC's own padding
+  EXPECT_EQ(ToHex(HmacSha256(key, "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Crypto, SealOpensOnlyWithTheSameKey) {
+  ASSERT_TRUE(InitCrypto().ok());
+  SecretKey a = RandomKey(), b = RandomKey();
+  std::string box = Seal(a, "subject-42");
+  EXPECT_EQ(Open(a, box).value_or(""), "subject-42");
+  EXPECT_FALSE(Open(b, box).has_value());
+  box[30] ^= 1;
+  EXPECT_FALSE(Open(a, box).has_value());
+}
+
+TEST(Crypto, HexRoundTrips) {
+  EXPECT_EQ(ToHex(std::string("\x00\xff\x10", 3)), "00ff10");
+  EXPECT_EQ(FromHex("00FF10").value(), std::string("\x00\xff\x10", 3));
+  EXPECT_FALSE(FromHex("0g").has_value());
+  EXPECT_FALSE(FromHex("abc").has_value());
+}
+
+}  // namespace
+}  // namespace optin
