@@ -1,0 +1,333 @@
+#include "optin/engine.h"
+
+#include <gmock/gmock.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "src/common/time.h"
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::IsOk;
+using ::optin::testing::ReadFile;
+using ::optin::testing::StatusIs;
+using ::optin::testing::TempDir;
+using ::testing::HasSubstr;
+
+const std::string kShop = ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml");
+
+std::string ShopWith(const std::string& from, const std::string& to) {
+  std::string s = kShop;
+  s.replace(s.find(from), from.size(), to);
+  return s;
+}
+
+// Forwards to a memory store; Append fails while `fail` is set, as a full
+// disk would.
+class FlakyStore : public Store {
+ public:
+  explicit FlakyStore(std::atomic<bool>& fail) : inner_(NewMemoryStore()), fail_(fail) {}
+  std::string Describe() const override { return "flaky:"; }
+  Status Append(const AppendBatch& b) override {
+    if (fail_) return ResourceExhaustedError("disk full (injected)");
+    return inner_->Append(b);
+  }
+  Status Scan(uint64_t a, const std::function<Status(const StoredEvent&)>& f) override { return inner_->Scan(a, f); }
+  Status ScanSubject(std::string_view r, const std::function<Status(const StoredEvent&)>& f) override {
+    return inner_->ScanSubject(r, f);
+  }
+  Result<std::optional<std::string>> GetSubjectKey(std::string_view r) override { return inner_->GetSubjectKey(r); }
+  Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& f) override {
+    return inner_->ScanSubjectKeys(f);
+  }
+  Result<std::string> Secret() override { return inner_->Secret(); }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::atomic<bool>& fail_;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(StoreOpenMode::kCreate); }
+
+  void Reopen(StoreOpenMode mode) {
+    engine_.reset();
+    auto e = Engine::Open({.store = dir_.File("optin.db"), .mode = mode, .clock = [this] { return now_.load(); }});
+    ASSERT_THAT(e, IsOk());
+    engine_ = std::move(e).value();
+  }
+
+  void Publish(const std::string& yaml, std::vector<std::string> editorial = {}) {
+    auto c = ParseCatalog(yaml, "test.yaml");
+    ASSERT_THAT(c, IsOk());
+    ASSERT_THAT(engine_->Publish(*c, editorial, ctx_), IsOk());
+  }
+
+  std::vector<Event> Grant(const std::string& subject, std::vector<std::string> purposes) {
+    auto r = engine_->Grant(subject, purposes, ctx_);
+    EXPECT_THAT(r, IsOk());
+    return r.ok() ? *r : std::vector<Event>{};
+  }
+
+  void Withdraw(const std::string& subject, std::vector<std::string> purposes) {
+    ASSERT_THAT(engine_->Withdraw(subject, purposes, ctx_), IsOk());
+  }
+
+  Reason Why(const std::string& subject, const std::string& purpose) { return engine_->Decide(subject, purpose).reason; }
+
+  TempDir dir_;
+  std::atomic<int64_t> now_{ParseRfc3339("2026-01-15T12:00:00Z").value()};
+  WriteContext ctx_{.channel = "api", .actor = "test", .evidence = ""};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, DeniesEverythingBeforeAnyCatalog) {
+  EXPECT_EQ(engine_->Decide("alice", "ads"), (Decision{false, Reason::kUnknownPurpose, 0}));
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, ctx_),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("no catalog has been published")));
+}
+
+TEST_F(EngineTest, DefaultDenyThenGrantThenWithdraw) {
+  Publish(kShop);
+  EXPECT_EQ(engine_->Decide("alice", "ads"), (Decision{false, Reason::kNoConsent, 0}));
+  auto granted = Grant("alice", {"ads"});
+  ASSERT_EQ(granted.size(), 1u);
+  EXPECT_EQ(granted[0].notice, engine_->catalog()->FindPurpose("ads")->notice_version);
+  EXPECT_EQ(engine_->Decide("alice", "ads"), (Decision{true, Reason::kGranted, granted[0].seq}));
+  EXPECT_EQ(Why("bob", "ads"), Reason::kNoConsent);
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kNoConsent);
+  Withdraw("alice", {"ads"});
+  // In effect as soon as Withdraw returned.
+  Decision d = engine_->Decide("alice", "ads");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, Reason::kWithdrawn);
+  EXPECT_EQ(d.event, granted[0].seq + 1);
+}
+
+TEST_F(EngineTest, NecessaryPurposesAreAllowedAndCannotBeGranted) {
+  Publish(kShop);
+  EXPECT_EQ(engine_->Decide("anyone", "delivery"), (Decision{true, Reason::kNecessary, 1}));
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"delivery"}, ctx_),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("nothing to grant")));
+  EXPECT_THAT(engine_->Withdraw("alice", std::vector<std::string>{"delivery"}, ctx_),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("nothing to withdraw")));
+}
+
+TEST_F(EngineTest, UnknownPurposesAreRefusedAndDenied) {
+  Publish(kShop);
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads", "nope"}, ctx_),
+              StatusIs(StatusCode::kNotFound, HasSubstr("unknown purpose `nope`")));
+  EXPECT_EQ(Why("alice", "ads"), Reason::kNoConsent);  // nothing of the refused grant was recorded
+  EXPECT_EQ(Why("alice", "nope"), Reason::kUnknownPurpose);
+}
+
+TEST_F(EngineTest, RefusesBadSubjectIdsAndChannels) {
+  Publish(kShop);
+  for (std::string bad : {std::string(""), std::string(257, 'a'), std::string("a\nb"), std::string("a\x7f"),
+                          std::string("\xff\xfe"), std::string("a\xc2\x85")}) {
+    EXPECT_THAT(engine_->Grant(bad, std::vector<std::string>{"ads"}, ctx_), StatusIs(StatusCode::kInvalidArgument, HasSubstr("subject id")));
+  }
+  EXPECT_THAT(engine_->Grant(std::string(256, 'a'), std::vector<std::string>{"ads"}, ctx_), IsOk());
+  EXPECT_THAT(engine_->Grant("顧客-42", std::vector<std::string>{"ads"}, ctx_), IsOk());
+  WriteContext fax{.channel = "fax", .actor = "", .evidence = ""};
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, fax), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown channel `fax`")));
+}
+
+TEST_F(EngineTest, MaterialChangeLapsesConsentUntilGivenAgain) {
+  Publish(kShop);
+  Grant("alice", {"ads", "recommendations"});
+  Publish(ShopWith("Ads that fit you.", "Ads that fit you and pay for our service."));
+  Decision d = engine_->Decide("alice", "ads");
+  EXPECT_EQ(d.reason, Reason::kNoticeChanged);
+  EXPECT_EQ(d.event, engine_->last_seq());  // the publication that changed it
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kGranted);  // untouched purpose keeps its consent
+  Grant("alice", {"ads"});
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+}
+
+TEST_F(EngineTest, EditorialChangeCarriesConsentOver) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  auto c = ParseCatalog(ShopWith("Ads that fit you.", "Ads that suit you."), "t.yaml").value();
+  auto r = engine_->Publish(c, {"ads"}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->editorial, (std::vector<std::string>{"ads"}));
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+  // New grants record the new version.
+  auto g = Grant("bob", {"ads"});
+  EXPECT_EQ(g[0].notice, c.FindPurpose("ads")->notice_version);
+  // Consents survive a reopen (replay gives the same answer).
+  Reopen(StoreOpenMode::kExisting);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+}
+
+TEST_F(EngineTest, EditorialMustNameAPurposeOfTheCatalog) {
+  Publish(kShop);
+  auto c = ParseCatalog(kShop, "t.yaml").value();
+  EXPECT_THAT(engine_->Publish(c, {"nope"}, ctx_), StatusIs(StatusCode::kInvalidArgument, HasSubstr("`nope`")));
+}
+
+TEST_F(EngineTest, RemovedPurposeBecomesUnknownAndKeepsHistory) {
+  Publish(kShop);
+  Grant("alice", {"recommendations"});
+  std::string without = kShop.substr(0, kShop.find("  recommendations:"));
+  Publish(without);
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kUnknownPurpose);
+  auto h = engine_->History("alice");
+  ASSERT_THAT(h, IsOk());
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ(h->front().purpose, "recommendations");
+  // Re-adding it is a new notice: the old consent does not silently return.
+  Publish(kShop);
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kNoticeChanged);
+}
+
+TEST_F(EngineTest, ConsentExpiresAfterThePurposesExpiry) {
+  Publish(kShop);  // ads expires after P12M
+  now_ = ParseRfc3339("2026-01-31T09:00:00Z").value();
+  Grant("alice", {"ads"});
+  EXPECT_FALSE(engine_->DecideAt("alice", "ads", ParseRfc3339("2027-01-31T08:59:59Z").value()).reason == Reason::kExpired);
+  Decision d = engine_->DecideAt("alice", "ads", ParseRfc3339("2027-01-31T09:00:00Z").value());
+  EXPECT_EQ(d.reason, Reason::kExpired);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(engine_->DecideAt("alice", "recommendations", ParseRfc3339("2090-01-01T00:00:00Z").value()).reason,
+            Reason::kNoConsent);
+}
+
+TEST_F(EngineTest, WithdrawAllCoversEveryConsentPurpose) {
+  Publish(kShop);
+  Grant("alice", {"ads", "recommendations"});
+  ASSERT_THAT(engine_->WithdrawAll("alice", ctx_), IsOk());
+  for (const auto& pd : engine_->DecideAll("alice")) {
+    if (pd.purpose == "delivery") EXPECT_EQ(pd.decision.reason, Reason::kNecessary);
+    else EXPECT_EQ(pd.decision.reason, Reason::kWithdrawn) << pd.purpose;
+  }
+}
+
+TEST_F(EngineTest, HistoryListsOnlyThatSubjectsEvents) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  Grant("bob", {"ads"});
+  Withdraw("alice", {"ads"});
+  auto h = engine_->History("alice");
+  ASSERT_THAT(h, IsOk());
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ(h->at(0).action, Action::kGrant);
+  EXPECT_EQ(h->at(1).action, Action::kWithdraw);
+  EXPECT_EQ(h->at(0).channel, "api");
+  EXPECT_TRUE(engine_->History("carol")->empty());
+}
+
+TEST_F(EngineTest, ReplayGivesTheSameDecisions) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  Grant("bob", {"ads", "recommendations"});
+  Withdraw("bob", {"ads"});
+  auto before = std::make_pair(engine_->DecideAll("alice"), engine_->DecideAll("bob"));
+  Reopen(StoreOpenMode::kExisting);
+  auto after = std::make_pair(engine_->DecideAll("alice"), engine_->DecideAll("bob"));
+  ASSERT_EQ(before.first.size(), after.first.size());
+  for (size_t i = 0; i < before.first.size(); ++i) {
+    EXPECT_EQ(before.first[i].decision, after.first[i].decision);
+    EXPECT_EQ(before.second[i].decision, after.second[i].decision);
+  }
+  EXPECT_EQ(engine_->last_seq(), 5u);
+}
+
+TEST_F(EngineTest, SubjectsAreNotStoredInClear) {
+  Publish(kShop);
+  Grant("alice-secret-id-4711", {"ads"});
+  engine_.reset();
+  std::string bytes = ReadFile(dir_.File("optin.db")) + ReadFile(dir_.File("optin.db-wal"));
+  EXPECT_EQ(bytes.find("alice-secret-id-4711"), std::string::npos);
+}
+
+TEST_F(EngineTest, ConcurrentWritersFormOneUnbrokenChain) {
+  Publish(kShop);
+  constexpr int kThreads = 8, kEach = 50;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string subject = "s" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = engine_->Grant(subject, std::vector<std::string>{"ads"}, ctx_);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        // Applied before acknowledged.
+        EXPECT_TRUE(engine_->Decide(subject, "ads").allowed);
+        std::lock_guard lock(mu);
+        seqs.insert((*r)[0].seq);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(seqs.size(), size_t{kThreads * kEach});
+  EXPECT_EQ(*seqs.begin(), 2u);
+  EXPECT_EQ(*seqs.rbegin(), uint64_t{kThreads * kEach + 1});
+  engine_.reset();
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  ASSERT_THAT(store, IsOk());
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->intact) << v->problem;
+  EXPECT_EQ(v->events, uint64_t{kThreads * kEach + 1});
+}
+
+TEST_F(EngineTest, TwoEnginesOnOneFileKeepOneChain) {
+  Publish(kShop);
+  auto other = Engine::Open({.store = dir_.File("optin.db"), .mode = StoreOpenMode::kExisting, .clock = {}});
+  ASSERT_THAT(other, IsOk());
+  Grant("alice", {"ads"});                                                           // seq 2 via engine_
+  ASSERT_THAT((*other)->Grant("bob", std::vector<std::string>{"ads"}, ctx_), IsOk());  // catches up, seq 3
+  EXPECT_EQ((*other)->last_seq(), 3u);
+  EXPECT_TRUE((*other)->Decide("alice", "ads").allowed);
+  Grant("carol", {"ads"});  // engine_ catches up in turn
+  EXPECT_TRUE(engine_->Decide("bob", "ads").allowed);
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  EXPECT_TRUE(VerifyStore(**store)->intact);
+}
+
+TEST(EngineFailure, AFailedAppendLosesNothingAndIsNotApplied) {
+  std::atomic<bool> fail{false};
+  auto e = Engine::Open(std::make_unique<FlakyStore>(fail), {});
+  ASSERT_THAT(e, IsOk());
+  Engine& engine = **e;
+  WriteContext ctx{.channel = "api", .actor = "", .evidence = ""};
+  ASSERT_THAT(engine.Publish(ParseCatalog(kShop, "t").value(), {}, ctx), IsOk());
+  ASSERT_THAT(engine.Grant("alice", std::vector<std::string>{"ads"}, ctx), IsOk());
+  fail = true;
+  EXPECT_THAT(engine.Withdraw("alice", std::vector<std::string>{"ads"}, ctx),
+              StatusIs(StatusCode::kResourceExhausted, HasSubstr("disk full")));
+  EXPECT_THAT(engine.Grant("bob", std::vector<std::string>{"ads"}, ctx), StatusIs(StatusCode::kResourceExhausted, HasSubstr("")));
+  // Not acknowledged, so not in effect; what was recorded stands.
+  EXPECT_TRUE(engine.Decide("alice", "ads").allowed);
+  EXPECT_FALSE(engine.Decide("bob", "ads").allowed);
+  fail = false;
+  ASSERT_THAT(engine.Withdraw("alice", std::vector<std::string>{"ads"}, ctx), IsOk());
+  EXPECT_EQ(engine.Decide("alice", "ads").reason, Reason::kWithdrawn);
+  EXPECT_EQ(engine.last_seq(), 3u);
+}
+
+TEST(EngineOpen, RefusesATamperedLedger) {
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  {
+    auto e = Engine::Open({.store = path, .mode = StoreOpenMode::kCreate, .clock = {}});
+    ASSERT_THAT(e, IsOk());
+    WriteContext ctx{.channel = "api", .actor = "", .evidence = ""};
+    ASSERT_THAT((*e)->Publish(ParseCatalog(kShop, "t").value(), {}, ctx), IsOk());
+    ASSERT_THAT((*e)->Grant("alice", std::vector<std::string>{"ads"}, ctx), IsOk());
+  }
+  ASSERT_EQ(std::system(("sqlite3 " + path + " \"UPDATE events SET hash = zeroblob(32) WHERE seq = 2\"").c_str()), 0);
+  EXPECT_THAT(Engine::Open({.store = path, .mode = StoreOpenMode::kExisting, .clock = {}}),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("event 2: hash mismatch")));
+}
+
+}  // namespace
+}  // namespace optin

@@ -1,0 +1,216 @@
+// One contract suite, run against every Store implementation.
+#include <gmock/gmock.h>
+
+#include <functional>
+
+#include "optin/store.h"
+#include "src/common/crypto.h"
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::IsOk;
+using ::optin::testing::StatusIs;
+using ::optin::testing::TempDir;
+using ::testing::HasSubstr;
+
+struct StoreFactory {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const TempDir&)> make;
+};
+
+class StoreContractTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(InitCrypto(), IsOk());
+    store_ = GetParam().make(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  static StoredEvent Ev(uint64_t seq, std::string ref = "") {
+    StoredEvent e;
+    e.seq = seq;
+    e.subject_ref = std::move(ref);
+    e.body = "body-" + std::to_string(seq);
+    e.hash = Sha256(e.body);
+    return e;
+  }
+
+  std::vector<uint64_t> AllSeqs(uint64_t after = 0) {
+    std::vector<uint64_t> seqs;
+    EXPECT_THAT(store_->Scan(after, [&](const StoredEvent& e) {
+      seqs.push_back(e.seq);
+      return OkStatus();
+    }), IsOk());
+    return seqs;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContractTest, AppendsAndScansInOrder) {
+  ASSERT_THAT(store_->Append({{Ev(1), Ev(2, "r1")}, {}}), IsOk());
+  ASSERT_THAT(store_->Append({{Ev(3, "r2"), Ev(4, "r1")}, {}}), IsOk());
+  EXPECT_EQ(AllSeqs(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(AllSeqs(2), (std::vector<uint64_t>{3, 4}));
+  std::vector<StoredEvent> got;
+  ASSERT_THAT(store_->Scan(0, [&](const StoredEvent& e) {
+    got.push_back(e);
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(got[1].body, "body-2");
+  EXPECT_EQ(got[1].subject_ref, "r1");
+  EXPECT_EQ(got[1].hash, Sha256("body-2"));
+}
+
+TEST_P(StoreContractTest, ScansOneSubject) {
+  ASSERT_THAT(store_->Append({{Ev(1), Ev(2, "r1"), Ev(3, "r2"), Ev(4, "r1")}, {}}), IsOk());
+  std::vector<uint64_t> seqs;
+  ASSERT_THAT(store_->ScanSubject("r1", [&](const StoredEvent& e) {
+    seqs.push_back(e.seq);
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 4}));
+}
+
+TEST_P(StoreContractTest, RefusesAnAppendThatDoesNotContinueTheLedger) {
+  ASSERT_THAT(store_->Append({{Ev(1), Ev(2)}, {}}), IsOk());
+  EXPECT_THAT(store_->Append({{Ev(2)}, {}}), StatusIs(StatusCode::kAlreadyExists, HasSubstr("moved on")));
+  EXPECT_THAT(store_->Append({{Ev(4)}, {}}), StatusIs(StatusCode::kAlreadyExists, HasSubstr("moved on")));
+  EXPECT_EQ(AllSeqs(), (std::vector<uint64_t>{1, 2}));
+}
+
+TEST_P(StoreContractTest, KeepsSubjectKeysAndRefusesDuplicates) {
+  ASSERT_THAT(store_->Append({{Ev(1, "r1")}, {{"r1", std::string(32, 'k')}}}), IsOk());
+  auto key = store_->GetSubjectKey("r1");
+  ASSERT_THAT(key, IsOk());
+  EXPECT_EQ(key->value_or(""), std::string(32, 'k'));
+  EXPECT_FALSE(store_->GetSubjectKey("r2")->has_value());
+  // A batch whose key exists already writes nothing, events included.
+  EXPECT_THAT(store_->Append({{Ev(2, "r1")}, {{"r1", std::string(32, 'x')}}}), StatusIs(StatusCode::kAlreadyExists, HasSubstr("")));
+  EXPECT_EQ(AllSeqs(), (std::vector<uint64_t>{1}));
+  int n = 0;
+  ASSERT_THAT(store_->ScanSubjectKeys([&](const SubjectKeyRow&) {
+    ++n;
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(n, 1);
+}
+
+TEST_P(StoreContractTest, HasAStableSecret) {
+  auto a = store_->Secret();
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(*store_->Secret(), *a);
+}
+
+TEST_P(StoreContractTest, ScanStopsAtTheCallersError) {
+  ASSERT_THAT(store_->Append({{Ev(1), Ev(2), Ev(3)}, {}}), IsOk());
+  int seen = 0;
+  EXPECT_THAT(store_->Scan(0, [&](const StoredEvent&) {
+    ++seen;
+    return DataLossError("stop here");
+  }), StatusIs(StatusCode::kDataLoss, HasSubstr("stop here")));
+  EXPECT_EQ(seen, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllStores, StoreContractTest,
+    ::testing::Values(StoreFactory{"memory", [](const TempDir&) { return NewMemoryStore(); }},
+                      StoreFactory{"sqlite",
+                                   [](const TempDir& dir) {
+                                     auto s = OpenSqliteStore(dir.File("optin.db"), StoreOpenMode::kCreate);
+                                     return s.ok() ? std::move(s).value() : nullptr;
+                                   }}),
+    [](const auto& info) { return info.param.name; });
+
+// SQLite specifics: what is refused, and that refusing changes nothing.
+TEST(SqliteStore, PersistsAcrossReopen) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string secret;
+  {
+    auto s = OpenSqliteStore(dir.File("optin.db"), StoreOpenMode::kCreate);
+    ASSERT_THAT(s, IsOk());
+    StoredEvent e{1, "", "hello", Sha256("hello")};
+    ASSERT_THAT((*s)->Append({{e}, {}}), IsOk());
+    secret = *(*s)->Secret();
+  }
+  auto s = OpenSqliteStore(dir.File("optin.db"), StoreOpenMode::kExisting);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(*(*s)->Secret(), secret);
+  int n = 0;
+  ASSERT_THAT((*s)->Scan(0, [&](const StoredEvent& e) {
+    EXPECT_EQ(e.body, "hello");
+    ++n;
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(n, 1);
+}
+
+TEST(SqliteStore, RefusesToCreateOverAnExistingFile) {
+  TempDir dir;
+  std::string path = dir.Write("optin.db", "precious");
+  EXPECT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), StatusIs(StatusCode::kAlreadyExists, HasSubstr("never overwrites")));
+  EXPECT_EQ(optin::testing::ReadFile(path), "precious");
+}
+
+TEST(SqliteStore, RefusesAMissingStoreWithoutCreatingIt) {
+  TempDir dir;
+  EXPECT_THAT(OpenSqliteStore(dir.File("optin.db"), StoreOpenMode::kExisting),
+              StatusIs(StatusCode::kNotFound, HasSubstr("run `optin init`")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("optin.db")));
+}
+
+TEST(SqliteStore, RefusesForeignFilesUntouched) {
+  TempDir dir;
+  std::string text = dir.Write("notes.txt", "this is not a database, just some notes\n");
+  EXPECT_THAT(OpenSqliteStore(text, StoreOpenMode::kExisting),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("not an optin store")));
+  EXPECT_EQ(optin::testing::ReadFile(text), "this is not a database, just some notes\n");
+  std::string empty = dir.Write("empty.db", "");
+  EXPECT_THAT(OpenSqliteStore(empty, StoreOpenMode::kExisting), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("empty file")));
+}
+
+TEST(SqliteStore, RefusesAnotherApplicationsSqliteDatabase) {
+  TempDir dir;
+  std::string path = dir.File("other.db");
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'CREATE TABLE t(x); INSERT INTO t VALUES (1);'").c_str()), 0);
+  std::string before = optin::testing::ReadFile(path);
+  EXPECT_THAT(OpenSqliteStore(path, StoreOpenMode::kExisting),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("an SQLite database but not an optin store")));
+  EXPECT_EQ(optin::testing::ReadFile(path), before);
+}
+
+TEST(SqliteStore, RefusesANewerSchemaVersion) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'PRAGMA user_version=99;' >/dev/null").c_str()), 0);
+  EXPECT_THAT(OpenSqliteStore(path, StoreOpenMode::kExisting),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("schema version 99, newer than this optin reads")));
+}
+
+TEST(SqliteStore, RefusesACorruptFile) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
+  std::string bytes = optin::testing::ReadFile(path);
+  // Keep the SQLite header, scramble everything after it.
+  for (size_t i = 100; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  dir.Write("optin.db", bytes);
+  auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
+  if (s.ok()) {
+    // The header survived; the damage shows on the first read.
+    EXPECT_THAT((*s)->Scan(0, [](const StoredEvent&) { return OkStatus(); }), StatusIs(StatusCode::kDataLoss, HasSubstr("corrupt")));
+  } else {
+    EXPECT_THAT(s, StatusIs(StatusCode::kDataLoss, HasSubstr("corrupt")));
+  }
+}
+
+}  // namespace
+}  // namespace optin
