@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <sys/stat.h>
 
 #include "src/common/crypto.h"
@@ -53,24 +54,23 @@ class Checker {
  public:
   explicit Checker(std::string_view file) : file_(file) {}
 
-  void Error(const YAML::Mark& mark, std::string message) {
-    std::ostringstream out;
-    out << file_ << ":" << mark.line + 1 << ":" << mark.column + 1 << ": " << message;
-    errors_.push_back(out.str());
-  }
+  void Error(const YAML::Mark& mark, std::string message) { ErrorAt(mark.line + 1, mark.column + 1, std::move(message)); }
   void ErrorAt(int line, int column, std::string message) {
-    std::ostringstream out;
-    out << file_ << ":" << line << ":" << column << ": " << message;
-    errors_.push_back(out.str());
+    errors_.push_back({line, column, errors_.size(), std::move(message)});
   }
   bool HasErrors() const { return !errors_.empty(); }
+  // Every error, in file order, one per line.
   std::string Joined() const {
-    std::string out;
-    for (const auto& e : errors_) {
-      if (!out.empty()) out += '\n';
-      out += e;
+    std::vector<Located> sorted = errors_;
+    std::sort(sorted.begin(), sorted.end(), [](const Located& a, const Located& b) {
+      return std::tie(a.line, a.column, a.order) < std::tie(b.line, b.column, b.order);
+    });
+    std::ostringstream out;
+    for (const auto& e : sorted) {
+      if (&e != &sorted.front()) out << '\n';
+      out << file_ << ":" << e.line << ":" << e.column << ": " << e.message;
     }
-    return out;
+    return out.str();
   }
 
   // False (and an error) once the alias-expanded tree is too large.
@@ -192,8 +192,13 @@ class Checker {
   }
 
  private:
+  struct Located {
+    int line, column;
+    size_t order;
+    std::string message;
+  };
   std::string file_;
-  std::vector<std::string> errors_;
+  std::vector<Located> errors_;
   size_t visited_ = 0;
 };
 

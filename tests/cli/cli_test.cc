@@ -1,0 +1,263 @@
+// End-to-end: the `optin` binary as a user runs it (DESIGN §5).
+#include <gmock/gmock.h>
+
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::CommandResult;
+using ::optin::testing::ReadFile;
+using ::optin::testing::RunOptin;
+using ::optin::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
+
+class CliTest : public ::testing::Test {
+ protected:
+  CommandResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return RunOptin(args);
+  }
+  void Init() {
+    auto r = Run({"init"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = Run({"catalog", "publish", kShopPath});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::string Sql(const std::string& sql) {
+    std::string cmd = "sqlite3 " + db_ + " \"" + sql + "\" 2>&1";
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    EXPECT_EQ(pclose(p), 0) << out;
+    return out;
+  }
+
+  TempDir dir_;
+  std::string db_ = dir_.File("optin.db");
+};
+
+TEST_F(CliTest, EveryCommandButInitRefusesAMissingStore) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"check", "alice", "ads"}, {"grant", "alice", "ads"}, {"status", "alice"}, {"verify"},
+           {"catalog", "show"}, {"catalog", "publish", kShopPath}, {"history", "alice"}}) {
+    auto r = Run(args);
+    EXPECT_EQ(r.exit_code, 3) << args[0];
+    EXPECT_THAT(r.err, HasSubstr("run `optin init`")) << args[0];
+  }
+  EXPECT_FALSE(std::filesystem::exists(db_));
+}
+
+TEST_F(CliTest, InitCreatesOnceAndDemoPublishes) {
+  auto r = Run({"init", "--demo"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("published the demo catalog"));
+  r = Run({"init"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("exists already"));
+  r = Run({"check", "alice", "ad_targeting"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "deny no_consent\n");
+  r = Run({"check", "alice", "service"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "allow necessary\n");
+}
+
+TEST_F(CliTest, GrantCheckWithdrawRoundTrip) {
+  Init();
+  auto r = Run({"grant", "alice", "ads", "recommendations"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("granted ads for alice (event 2"));
+  r = Run({"check", "alice", "ads"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "allow granted\n");
+  r = Run({"check", "alice", "ads", "--json"});
+  EXPECT_EQ(r.out, R"({"subject":"alice","purpose":"ads","allowed":true,"reason":"granted","event":2})"
+                   "\n");
+  r = Run({"withdraw", "alice", "ads"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run({"check", "alice", "ads", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, R"({"subject":"alice","purpose":"ads","allowed":false,"reason":"withdrawn","event":4})"
+                   "\n");
+  r = Run({"check", "bob", "ads", "--json"});
+  EXPECT_EQ(r.out, R"({"subject":"bob","purpose":"ads","allowed":false,"reason":"no_consent","event":null})"
+                   "\n");
+  r = Run({"check", "bob", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "deny unknown_purpose\n");
+}
+
+TEST_F(CliTest, StatusAndHistoryJsonShapes) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads", "--channel", "web"}).exit_code, 0);
+  ASSERT_EQ(Run({"withdraw", "alice", "--all"}).exit_code, 0);
+  auto r = Run({"status", "alice", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"subject":"alice","purposes":[{"purpose":"delivery","allowed":true,"reason":"necessary","event":1},)"
+            R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":3},)"
+            R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":4}]})"
+            "\n");
+  r = Run({"history", "alice", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, MatchesRegex(R"(\{"subject":"alice","events":\[\{"seq":2,"time":"[0-9T:.-]+Z","purpose":"ads",)"
+                                  R"("action":"grant","notice":"[0-9a-f]{64}","channel":"web"\},.*"action":"withdraw".*\]\}
+)"));
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  Init();
+  EXPECT_EQ(Run({}).exit_code, 2);
+  EXPECT_EQ(Run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Run({"check", "alice"}).exit_code, 2);
+  EXPECT_EQ(Run({"withdraw", "alice"}).exit_code, 2);
+  EXPECT_EQ(Run({"withdraw", "alice", "ads", "--all"}).exit_code, 2);
+  auto r = Run({"grant", std::string(300, 'x'), "ads"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("at most 256"));
+  r = Run({"grant", "alice", "ads", "--channel", "fax"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown channel `fax`"));
+}
+
+TEST_F(CliTest, DataErrorsExitThreeAndRecordNothing) {
+  Init();
+  auto r = Run({"grant", "alice", "ads", "nope"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("unknown purpose `nope`"));
+  r = Run({"grant", "alice", "delivery"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("necessary"));
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny no_consent\n");
+  EXPECT_THAT(Run({"verify"}).out, HasSubstr("ledger intact: 1 events"));
+}
+
+TEST_F(CliTest, LintReportsEveryErrorWithPositions) {
+  std::string bad = dir_.Write("bad.yaml",
+                               "organization: {name: X}\nlocales: [en]\npurposes:\n  ads:\n    basis: consent\n"
+                               "    title: {en: Ads}\n    description: {en: d}\n    data: [nothing]\n    colour: red\n");
+  auto r = RunOptin({"catalog", "lint", bad});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(bad + ":5:5: purpose `ads` is a consent purpose and needs a `benefit`"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":8:12: purpose `ads` uses data category `nothing`"));
+  EXPECT_THAT(r.err, HasSubstr(bad + ":9:5: unknown key `colour`"));
+  r = RunOptin({"catalog", "lint", kShopPath});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok (3 purposes"));
+  EXPECT_EQ(RunOptin({"catalog", "lint", dir_.File("missing.yaml")}).exit_code, 2);
+}
+
+TEST_F(CliTest, PublishingAnInvalidCatalogChangesNothing) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
+  std::string bad = dir_.Write("bad.yaml", "organization: [\n");
+  auto r = Run({"catalog", "publish", bad});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("malformed YAML"));
+  std::string binary = dir_.Write("bin.yaml", std::string("\x7f" "ELF\0\0\0\x01", 8));
+  r = Run({"catalog", "publish", binary});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("binary"));
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "allow granted\n");
+  EXPECT_THAT(Run({"verify"}).out, HasSubstr("ledger intact: 2 events"));
+}
+
+TEST_F(CliTest, PublishReportsMaterialAndEditorialChanges) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads", "recommendations"}).exit_code, 0);
+  std::string shop = ReadFile(kShopPath);
+  auto edit = [&](std::string s, const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  std::string changed = edit(edit(shop, "Ads that fit you.", "Ads that fit you well."), "Useful suggestions.",
+                             "Suggestions you may like.");
+  auto r = Run({"catalog", "publish", dir_.Write("v2.yaml", changed), "--editorial", "recommendations"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("changed:   ads (material"));
+  EXPECT_THAT(r.out, HasSubstr("editorial: recommendations (existing consents carried over"));
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny notice_changed\n");
+  EXPECT_EQ(Run({"check", "alice", "recommendations"}).out, "allow granted\n");
+  r = Run({"catalog", "publish", kShopPath, "--editorial", "nope"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(CliTest, CatalogShowInEachLocale) {
+  Init();
+  auto r = Run({"catalog", "show", "--json", "--locale", "ja"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith(R"({"organization":{"name":"Example Shop","contact":"privacy@shop.example"},"locale":"ja")"));
+  EXPECT_THAT(r.out, HasSubstr(R"("title":"パーソナライズ広告")"));
+  r = Run({"catalog", "show"});
+  EXPECT_THAT(r.out, HasSubstr("ads (consent, notice "));
+  EXPECT_EQ(Run({"catalog", "show", "--locale", "fr"}).exit_code, 2);
+}
+
+TEST_F(CliTest, RefusesForeignAndCorruptStoresUntouched) {
+  std::string notes = dir_.Write("notes.txt", "not a database\n");
+  auto r = RunOptin({"--db", notes, "check", "alice", "ads"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("not an optin store"));
+  EXPECT_EQ(ReadFile(notes), "not a database\n");
+  r = RunOptin({"--db", notes, "init"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(ReadFile(notes), "not a database\n");
+}
+
+// Tampering: each kind of edit is found, naming the first bad event.
+class TamperTest : public CliTest {
+ protected:
+  void SetUp() override {
+    Init();
+    for (const char* s : {"alice", "bob", "carol", "dave"}) ASSERT_EQ(Run({"grant", s, "ads"}).exit_code, 0);
+    ASSERT_EQ(Run({"verify"}).exit_code, 0);  // events 1..5
+  }
+  void ExpectTamperedAt(int seq) {
+    auto r = Run({"verify"});
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("first bad event " + std::to_string(seq) + ":"));
+    // Nothing else will run on a ledger that does not verify.
+    auto c = Run({"check", "alice", "ads"});
+    EXPECT_EQ(c.exit_code, 3);
+    EXPECT_THAT(c.err, HasSubstr("optin verify"));
+  }
+};
+
+TEST_F(TamperTest, ModifiedEvent) {
+  // Flip one byte inside event 3's body.
+  Sql("UPDATE events SET body = substr(body, 1, 20) || x'ff' || substr(body, 22) WHERE seq = 3");
+  ExpectTamperedAt(3);
+}
+
+TEST_F(TamperTest, DeletedEvent) {
+  Sql("DELETE FROM events WHERE seq = 2");
+  ExpectTamperedAt(2);
+}
+
+TEST_F(TamperTest, InsertedEvent) {
+  Sql("UPDATE events SET seq = seq + 100 WHERE seq >= 4; UPDATE events SET seq = seq - 99 WHERE seq >= 104;"
+      "INSERT INTO events(seq, subject_ref, body, hash) SELECT 4, subject_ref, body, hash FROM events WHERE seq = 3");
+  ExpectTamperedAt(4);
+}
+
+TEST_F(TamperTest, ReorderedEvents) {
+  Sql("UPDATE events SET seq = -1 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 4; UPDATE events SET seq = 4 "
+      "WHERE seq = -1");
+  ExpectTamperedAt(3);
+}
+
+TEST_F(TamperTest, HashRewrittenForAModifiedEvent) {
+  // Whoever edits event 2 and fixes its hash still breaks event 3's link.
+  Sql("UPDATE events SET body = substr(body, 1, 20) || x'ff' || substr(body, 22), hash = zeroblob(32) WHERE seq = 2");
+  ExpectTamperedAt(2);
+}
+
+}  // namespace
+}  // namespace optin
