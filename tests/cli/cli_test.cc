@@ -211,6 +211,31 @@ TEST_F(CliTest, RefusesForeignAndCorruptStoresUntouched) {
   EXPECT_EQ(ReadFile(notes), "not a database\n");
 }
 
+TEST_F(CliTest, AFullDiskLosesNoAcknowledgedGrant) {
+  Init();
+  std::vector<std::string> acknowledged;
+  int refused = 0;
+  for (int i = 0; i < 400 && refused < 3; ++i) {
+    std::string subject = "s" + std::to_string(i);
+    auto r = RunOptin({"--db", db_, "grant", subject, "ads"}, {.env = {}, .max_file_bytes = 40 * 1024});
+    if (r.exit_code == 0) {
+      acknowledged.push_back(subject);
+    } else {
+      EXPECT_EQ(r.exit_code, 3) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("is the disk full?"));
+      EXPECT_THAT(r.err, HasSubstr("nothing of this change was recorded"));
+      ++refused;
+    }
+  }
+  ASSERT_GT(refused, 0) << "the limit was never reached";
+  ASSERT_GT(acknowledged.size(), 0u);
+  // With room again, everything acknowledged is there and the ledger verifies.
+  auto v = Run({"verify"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  for (const auto& s : acknowledged) EXPECT_EQ(Run({"check", s, "ads"}).out, "allow granted\n") << s;
+  EXPECT_EQ(Run({"check", "s" + std::to_string(acknowledged.size() + refused - 1), "ads"}).out, "deny no_consent\n");
+}
+
 // Tampering: each kind of edit is found, naming the first bad event.
 class TamperTest : public CliTest {
  protected:

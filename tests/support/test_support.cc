@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -38,7 +40,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-CommandResult RunOptin(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& options) {
   TempDir io;
   std::string out_path = io.File("stdout"), err_path = io.File("stderr");
   posix_spawn_file_actions_t actions;
@@ -56,13 +58,25 @@ CommandResult RunOptin(const std::vector<std::string>& args, const std::vector<s
     if (std::string_view(*e).starts_with("OPTIN_DB=")) continue;  // tests say --db explicitly
     env_s.emplace_back(*e);
   }
-  env_s.insert(env_s.end(), env.begin(), env.end());
+  env_s.insert(env_s.end(), options.env.begin(), options.env.end());
   std::vector<char*> envp;
   for (auto& e : env_s) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid;
   CommandResult r;
-  if (posix_spawn(&pid, OPTIN_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) return r;
+  // The child inherits the limit and the ignored SIGXFSZ; the parent restores
+  // its own limit at once (tests are single-threaded here).
+  struct rlimit saved;
+  getrlimit(RLIMIT_FSIZE, &saved);
+  if (options.max_file_bytes > 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limited = saved;
+    limited.rlim_cur = static_cast<rlim_t>(options.max_file_bytes);
+    setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  int spawned = posix_spawn(&pid, OPTIN_BINARY, &actions, nullptr, argv.data(), envp.data());
+  if (options.max_file_bytes > 0) setrlimit(RLIMIT_FSIZE, &saved);
+  if (spawned != 0) return r;
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
   waitpid(pid, &status, 0);

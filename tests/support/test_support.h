@@ -59,8 +59,15 @@ struct CommandResult {
   std::string err;
 };
 
+struct RunOptions {
+  std::vector<std::string> env;  // extra NAME=VALUE pairs
+  // When > 0, the largest file the command may write (RLIMIT_FSIZE), with
+  // SIGXFSZ ignored: writes past it fail as on a full disk.
+  long max_file_bytes = 0;
+};
+
 // Runs the optin binary with `args` (no shell), stdin from /dev/null.
-CommandResult RunOptin(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& options = {});
 
 std::string ReadFile(const std::string& path);
 

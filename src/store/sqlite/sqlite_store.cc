@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -69,8 +70,15 @@ class SqliteStore final : public Store {
   // Maps an SQLite result code to a Status that says what happened.
   Status Error(int rc, std::string_view doing) const {
     std::string what = std::string(doing) + " in `" + path_ + "`: " + sqlite3_errmsg(db_);
+    const int sys = sqlite3_system_errno(db_);
+    // A short write (SQLite then reports no errno) or one refused for space
+    // is what a full disk or a file-size limit looks like.
+    if (rc == SQLITE_IOERR_WRITE || ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EFBIG || sys == EDQUOT))) {
+      return ResourceExhaustedError("could not write the store (is the disk full?) while " + what +
+                                    "; nothing of this change was recorded");
+    }
     switch (rc & 0xff) {
-      case SQLITE_FULL: return ResourceExhaustedError("disk full while " + what);
+      case SQLITE_FULL: return ResourceExhaustedError("disk full while " + what + "; nothing of this change was recorded");
       case SQLITE_CORRUPT:
       case SQLITE_NOTADB: return DataLossError("the store is corrupt: " + what);
       case SQLITE_BUSY:
