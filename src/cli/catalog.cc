@@ -18,10 +18,11 @@ std::string Joined(const std::vector<std::string>& ids) {
 int RunCatalogLint(const std::string& file) {
   Result<Catalog> catalog = ParseCatalogFile(file);
   if (!catalog.ok()) {
+    // A file that cannot be read is an error like any other; a file that
+    // reads but is not a valid catalog is lint's "no" answer.
+    if (catalog.status().code() == StatusCode::kNotFound) return Fail(catalog.status());
     std::cerr << catalog.status().message() << "\n";
-    // A file that cannot be read at all is a usage error; a file that reads
-    // but is not a valid catalog is the "no" answer of lint.
-    return catalog.status().code() == StatusCode::kNotFound ? kExitUsage : kExitNo;
+    return kExitNo;
   }
   std::cout << file << ": ok (" << catalog->purposes.size() << " purposes, " << catalog->data_categories.size()
             << " data categories, locales " << Joined(catalog->locales) << ")\n";

@@ -19,7 +19,7 @@ int RunVerify(const Globals& g, bool json) {
   } else if (r->intact) {
     std::cout << "ledger intact: " << r->events << " events, head " << r->head_hash << "\n";
   } else {
-    std::cout << "ledger tampered: first bad event " << r->first_bad_seq << ": " << r->problem << "\n";
+    std::cout << "ledger tampered: " << r->problem << "\n";
   }
   return r->intact ? kExitOk : kExitNo;
 }

@@ -278,6 +278,10 @@ Result<std::vector<HistoryEntry>> Engine::History(std::string_view subject) {
   std::string ref = impl_->writer->SubjectRef(subject);
   OPTIN_RETURN_IF_ERROR(impl_->store->ScanSubject(ref, [&](const StoredEvent& stored) {
     OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
+    // Events from before an erasure no longer open with the subject's key:
+    // they are not this person's any more.
+    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, impl_->writer->OpenSubject(e));
+    if (!owner || *owner != subject) return OkStatus();
     out.push_back({e.seq, e.time, e.action, e.purpose, e.notice, e.channel, e.actor});
     return OkStatus();
   }));

@@ -94,7 +94,7 @@ void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
 Decision Index::Decide(std::string_view subject, std::string_view purpose, int64_t now) const {
   const PurposeTable& table = purposes();
   auto it = table.by_id.find(Key(purpose));
-  if (it == table.by_id.end()) return {false, Reason::kUnknownPurpose, 0};
+  if (it == table.by_id.end()) return {false, Reason::kUnknownPurpose, table.publication_seq};
   return DecideWith(table, it->second, subject, now);
 }
 

@@ -12,6 +12,7 @@ using ::optin::testing::RunOptin;
 using ::optin::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
@@ -151,7 +152,7 @@ TEST_F(CliTest, LintReportsEveryErrorWithPositions) {
   r = RunOptin({"catalog", "lint", kShopPath});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok (3 purposes"));
-  EXPECT_EQ(RunOptin({"catalog", "lint", dir_.File("missing.yaml")}).exit_code, 2);
+  EXPECT_EQ(RunOptin({"catalog", "lint", dir_.File("missing.yaml")}).exit_code, 3);
 }
 
 TEST_F(CliTest, PublishingAnInvalidCatalogChangesNothing) {
@@ -247,7 +248,7 @@ class TamperTest : public CliTest {
   void ExpectTamperedAt(int seq) {
     auto r = Run({"verify"});
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-    EXPECT_THAT(r.out, HasSubstr("first bad event " + std::to_string(seq) + ":"));
+    EXPECT_THAT(r.out, HasSubstr("ledger tampered: event " + std::to_string(seq) + ":"));
     // Nothing else will run on a ledger that does not verify.
     auto c = Run({"check", "alice", "ads"});
     EXPECT_EQ(c.exit_code, 3);
@@ -282,6 +283,27 @@ TEST_F(TamperTest, HashRewrittenForAModifiedEvent) {
   // Whoever edits event 2 and fixes its hash still breaks event 3's link.
   Sql("UPDATE events SET body = substr(body, 1, 20) || x'ff' || substr(body, 22), hash = zeroblob(32) WHERE seq = 2");
   ExpectTamperedAt(2);
+}
+
+TEST_F(TamperTest, HashOfTheWrongSize) {
+  Sql("UPDATE events SET hash = x'00' WHERE seq = 5");
+  ExpectTamperedAt(5);
+}
+
+TEST_F(CliTest, ASubjectWhoseKeyWasDestroyedIsUnknownAndMayReturn) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
+  // Destroying the per-subject key (what erasure does) forgets the person...
+  Sql("DELETE FROM subject_keys");
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny no_consent\n");
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+  // ...and a returning customer starts afresh under a new key.
+  ASSERT_EQ(Run({"grant", "alice", "recommendations"}).exit_code, 0);
+  EXPECT_EQ(Run({"check", "alice", "recommendations"}).out, "allow granted\n");
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny no_consent\n");
+  auto h = Run({"history", "alice", "--json"});
+  EXPECT_THAT(h.out, HasSubstr("\"purpose\":\"recommendations\""));
+  EXPECT_THAT(h.out, Not(HasSubstr("\"purpose\":\"ads\"")));
 }
 
 }  // namespace

@@ -107,6 +107,11 @@ TEST_F(IndexTest, ReadersSeeEveryWriteThatFinishedBeforeThemWhileWritesGoOn) {
   for (int i = 0; i < 20'000; ++i) {
     Apply("s" + std::to_string(i), Action::kGrant, "ads");
     done = i;
+    if (i % 2000 == 0) {
+      // Let the readers run on a busy machine too (bounded wait).
+      long seen = checks.load();
+      for (int spin = 0; spin < 1'000'000 && checks.load() == seen; ++spin) std::this_thread::yield();
+    }
   }
   stop = true;
   for (auto& t : readers) t.join();
