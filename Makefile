@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 OPTIN := $(BUILD)/optin
 
-.PHONY: all deps configure build test demo bench sanitize clean
+.PHONY: all deps configure build test demo bench sanitize fuzz clean
 
 all: build
 
@@ -36,5 +36,16 @@ bench: deps
 sanitize:
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DOPTIN_SANITIZE=ON
 
+# Fuzzes each parser with libFuzzer for FUZZ_SECONDS (clang is in the image;
+# fuzzing is not part of `make test`, which replays the corpora instead).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DOPTIN_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target catalog_fuzz event_fuzz time_fuzz
+	@for t in catalog event time; do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/tests/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-bench build-asan
+	rm -rf $(BUILD) $(BUILD)-bench build-asan build-fuzz

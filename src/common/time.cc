@@ -8,9 +8,11 @@ namespace optin {
 namespace {
 
 constexpr int64_t kSecondsPerDay = 86'400;
-// Durations above this (about 10,000 years) are refused, so arithmetic on
-// them cannot overflow.
-constexpr int64_t kMaxDurationComponent = 120'000;
+// Limits that keep all arithmetic on durations far from overflow: a number
+// in the text, and the whole duration (10,000 years).
+constexpr int64_t kMaxDurationComponent = 1'000'000'000;
+constexpr int64_t kMaxDurationMonths = 10'000 * 12;
+constexpr int64_t kMaxDurationSeconds = 10'000 * 366 * kSecondsPerDay;
 
 // Howard Hinnant's days_from_civil / civil_from_days.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -105,6 +107,7 @@ Result<IsoDuration> ParseIsoDuration(std::string_view text) {
     }
   }
   if (!any) return bad("it has no components");
+  if (out.months > kMaxDurationMonths || out.seconds > kMaxDurationSeconds) return bad("it is longer than 10,000 years");
   return out;
 }
 
