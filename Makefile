@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 OPTIN := $(BUILD)/optin
 
-.PHONY: all deps configure build test demo bench sanitize fuzz clean
+.PHONY: all deps configure build test check demo bench sanitize fuzz clean
 
 all: build
 
@@ -17,7 +17,13 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The whole suite twice: an optimised build, then ASan+UBSan.
+test:
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory sanitize
+
+# The suite on one build ($(BUILD)).
+check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 demo: build
@@ -34,7 +40,7 @@ bench: deps
 	@bench/run $(BUILD)-bench
 
 sanitize:
-	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DOPTIN_SANITIZE=ON
+	@$(MAKE) --no-print-directory check BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS=-DOPTIN_SANITIZE=ON
 
 # Fuzzes each parser with libFuzzer for FUZZ_SECONDS (clang is in the image;
 # fuzzing is not part of `make test`, which replays the corpora instead).
