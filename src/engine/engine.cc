@@ -184,6 +184,9 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
                                          const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  if (context.channel == "gpc") {
+    return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
+  }
   OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
   if (purposes.empty()) return InvalidArgumentError("name at least one purpose to grant");
   std::vector<internal::EventDraft> drafts;

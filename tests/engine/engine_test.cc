@@ -136,6 +136,9 @@ TEST_F(EngineTest, RefusesBadSubjectIdsAndChannels) {
   EXPECT_THAT(engine_->Grant("顧客-42", std::vector<std::string>{"ads"}, ctx_), IsOk());
   WriteContext fax{.channel = "fax", .actor = "", .evidence = ""};
   EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, fax), StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown channel `fax`")));
+  WriteContext gpc{.channel = "gpc", .actor = "", .evidence = ""};
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, gpc), StatusIs(StatusCode::kInvalidArgument, HasSubstr("only ever opts out")));
+  EXPECT_THAT(engine_->Withdraw("alice", std::vector<std::string>{"ads"}, gpc), IsOk());
 }
 
 TEST_F(EngineTest, MaterialChangeLapsesConsentUntilGivenAgain) {
