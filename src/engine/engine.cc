@@ -159,10 +159,22 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   for (const Purpose& p : catalog.purposes) {
     const Purpose* old = before ? before->FindPurpose(p.id) : nullptr;
     bool is_editorial = std::find(editorial.begin(), editorial.end(), p.id) != editorial.end();
-    if (!old) result.added.push_back(p.id);
-    else if (old->notice_version == p.notice_version) result.unchanged.push_back(p.id);
-    else if (is_editorial) result.editorial.push_back(p.id);
-    else result.changed.push_back(p.id);
+    if (!old) {
+      result.added.push_back(p.id);
+    } else if (old->notice_version == p.notice_version) {
+      result.unchanged.push_back(p.id);
+    } else if (is_editorial) {
+      // How long a "yes" lasts is part of what the customer agreed to.
+      if (old->expires != p.expires) {
+        return InvalidArgumentError("the change to `" + p.id + "` alters `expires` (" +
+                                    (old->expires.empty() ? "none" : old->expires) + " to " +
+                                    (p.expires.empty() ? "none" : p.expires) +
+                                    "), which is always material; publish without --editorial " + p.id);
+      }
+      result.editorial.push_back(p.id);
+    } else {
+      result.changed.push_back(p.id);
+    }
   }
   if (before) {
     for (const Purpose& p : before->purposes) {

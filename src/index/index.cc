@@ -3,6 +3,9 @@
 #include <absl/hash/hash.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <new>
 
 namespace optin::internal {
 namespace {
@@ -10,9 +13,6 @@ namespace {
 // Debian's Abseil has its own string_view; its maps look up by that one.
 absl::string_view Key(std::string_view s) { return {s.data(), s.size()}; }
 
-// An epoch no purpose has: given to a grant of a notice that is not the one
-// in force, so that it never counts (default deny).
-constexpr uint16_t kStaleEpoch = 0xffff;
 
 }  // namespace
 
@@ -21,9 +21,84 @@ Index::Index() : shards_(new Shard[kShards]) {
   table_.store(tables_.back().get(), std::memory_order_release);
 }
 
-Index::Shard& Index::ShardFor(std::string_view subject) const {
-  size_t h = absl::Hash<absl::string_view>{}(Key(subject));
-  return shards_[h >> (64 - kShardBits)];
+// Arena blocks for subject ids; an id never straddles two blocks.
+constexpr size_t kArenaBlock = 64 * 1024;
+
+Index::Record::Record(Record&& other) noexcept : mask(other.mask), count(other.count) {
+  if (count == 1) one = other.one;
+  else many = other.many;
+  other.count = 0;
+  other.mask = 0;
+}
+
+Index::Record& Index::Record::operator=(Record&& other) noexcept {
+  if (this != &other) {
+    this->~Record();
+    new (this) Record(std::move(other));
+  }
+  return *this;
+}
+
+Index::Record::~Record() {
+  if (count > 1) std::free(many);
+}
+
+const Index::Entry* Index::Record::Find(uint16_t purpose) const {
+  const Entry* e = entries();
+  if (purpose < 64) {
+    if (!((mask >> purpose) & 1)) return nullptr;
+    return &e[std::popcount(mask & ((uint64_t{1} << purpose) - 1))];
+  }
+  for (uint32_t i = static_cast<uint32_t>(std::popcount(mask)); i < count; ++i) {
+    if (e[i].purpose() == purpose) return &e[i];
+  }
+  return nullptr;
+}
+
+void Index::Record::Put(const Entry& entry) {
+  const uint16_t purpose = entry.purpose();
+  if (const Entry* found = Find(purpose)) {
+    *const_cast<Entry*>(found) = entry;
+    return;
+  }
+  if (purpose < 64) mask |= uint64_t{1} << purpose;
+  if (count == 0) {
+    one = entry;
+    count = 1;
+    return;
+  }
+  // Insert keeping the order by purpose; the array is resized exactly, as a
+  // subject gains purposes rarely and memory matters more.
+  const Entry* old = entries();
+  uint32_t at = 0;
+  while (at < count && old[at].purpose() < purpose) ++at;
+  auto* grown = static_cast<Entry*>(std::malloc(sizeof(Entry) * (count + 1)));
+  if (!grown) throw std::bad_alloc();
+  std::memcpy(grown, old, sizeof(Entry) * at);
+  grown[at] = entry;
+  std::memcpy(grown + at + 1, old + at, sizeof(Entry) * (count - at));
+  if (count > 1) std::free(many);
+  many = grown;
+  ++count;
+}
+
+const char* Index::Shard::Intern(std::string_view id) {
+  const size_t need = sizeof(uint16_t) + id.size();
+  if (arena.empty() || arena_used + need > kArenaBlock) {
+    arena.push_back(std::make_unique<char[]>(kArenaBlock));
+    arena_used = 0;
+  }
+  char* p = arena.back().get() + arena_used;
+  const auto n = static_cast<uint16_t>(id.size());
+  std::memcpy(p, &n, sizeof n);
+  std::memcpy(p + sizeof n, id.data(), id.size());
+  arena_used += need;
+  return p;
+}
+
+size_t Index::HashOf(std::string_view subject) {
+  // The same hash the maps use (absl's StringHash), so find() can take it.
+  return absl::Hash<absl::string_view>{}(Key(subject));
 }
 
 size_t Index::subject_count() const {
@@ -50,7 +125,8 @@ void Index::ApplyPublish(const Catalog& catalog, std::span<const std::string> ed
     const bool was_active = old.by_id.contains(p.id) && old.purposes[it->second].active;
     const bool changed = s.notice_version != p.notice_version || !was_active;
     const bool is_editorial = std::find(editorial.begin(), editorial.end(), p.id) != editorial.end();
-    if (!inserted && changed && !is_editorial) s.epoch = static_cast<uint16_t>((s.epoch + 1) % kStaleEpoch);
+    // Only a purpose that stayed in force can carry consents over.
+    if (changed && !(is_editorial && was_active)) s.material_seq = seq;
     if (changed) {
       s.notice_version = p.notice_version;
       s.version_seq = seq;
@@ -72,23 +148,25 @@ void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
   set_last_seq(event.seq);
   if (it == table.by_id.end()) return;  // never published: nothing can be decided from it
   const PurposeState& p = table.purposes[it->second];
+  const bool stale = event.action == Action::kGrant && !(p.active && event.notice == p.notice_version);
+  const uint64_t bits = (event.seq & ((uint64_t{1} << 44) - 1)) | uint64_t{static_cast<uint8_t>(event.action) & 7u} << 44 |
+                        uint64_t{stale} << 47 | uint64_t{it->second} << 48;
   Entry entry{};
-  entry.seq = event.seq;
-  entry.action = static_cast<uint8_t>(event.action);
-  entry.time_s = static_cast<uint32_t>(std::max<int64_t>(0, event.time / kMicrosPerSecond));
-  entry.purpose = it->second;
-  entry.epoch = (event.action == Action::kGrant && !(p.active && event.notice == p.notice_version)) ? kStaleEpoch
-                                                                                                    : p.epoch;
-  Shard& shard = ShardFor(subject);
-  std::unique_lock lock(shard.mu);
-  Entries& entries = shard.subjects[Key(subject)];
-  for (Entry& e : entries) {
-    if (e.purpose == entry.purpose) {
-      e = entry;
-      return;
-    }
+  entry.packed[0] = static_cast<uint32_t>(bits);
+  entry.packed[1] = static_cast<uint32_t>(bits >> 32);
+  entry.expires_s = kNever;
+  if (p.has_expiry) {
+    int64_t at = AddDuration(std::max<int64_t>(0, event.time), p.expires) / kMicrosPerSecond;
+    entry.expires_s = static_cast<uint32_t>(std::min<int64_t>(at, kNever - 1));
   }
-  entries.push_back(entry);
+  const size_t hash = HashOf(subject);
+  Shard& shard = ShardFor(hash);
+  std::unique_lock lock(shard.mu);
+  auto found = shard.subjects.find(subject, hash);
+  if (found == shard.subjects.end()) {
+    found = shard.subjects.emplace(shard.Intern(subject), Record()).first;
+  }
+  found->second.Put(entry);
 }
 
 Decision Index::Decide(std::string_view subject, std::string_view purpose, int64_t now) const {
@@ -105,32 +183,29 @@ Decision Index::DecideWith(const PurposeTable& table, uint16_t purpose, std::str
   Entry found{};
   bool has = false;
   {
-    const Shard& shard = ShardFor(subject);
+    const size_t hash = HashOf(subject);
+    const Shard& shard = ShardFor(hash);
     std::shared_lock lock(shard.mu);
-    auto s = shard.subjects.find(Key(subject));
+    auto s = shard.subjects.find(subject, hash);
     if (s != shard.subjects.end()) {
-      for (const Entry& e : s->second) {
-        if (e.purpose == purpose) {
-          found = e;
-          has = true;
-          break;
-        }
+      if (const Entry* e = s->second.Find(purpose)) {
+        found = *e;
+        has = true;
       }
     }
   }
   if (!has) return {false, Reason::kNoConsent, 0};
-  switch (static_cast<Action>(found.action)) {
+  switch (found.action()) {
     case Action::kWithdraw:
-    case Action::kSignal: return {false, Reason::kWithdrawn, found.seq};
+    case Action::kSignal: return {false, Reason::kWithdrawn, found.seq()};
     case Action::kGrant: break;
-    default: return {false, Reason::kNoConsent, found.seq};
+    default: return {false, Reason::kNoConsent, found.seq()};
   }
-  if (found.epoch != p.epoch) return {false, Reason::kNoticeChanged, p.version_seq};
-  if (p.has_expiry) {
-    int64_t granted = static_cast<int64_t>(found.time_s) * kMicrosPerSecond;
-    if (now >= AddDuration(granted, p.expires)) return {false, Reason::kExpired, found.seq};
+  if (found.stale() || found.seq() < p.material_seq) return {false, Reason::kNoticeChanged, p.version_seq};
+  if (found.expires_s != kNever && now >= static_cast<int64_t>(found.expires_s) * kMicrosPerSecond) {
+    return {false, Reason::kExpired, found.seq()};
   }
-  return {true, Reason::kGranted, found.seq};
+  return {true, Reason::kGranted, found.seq()};
 }
 
 }  // namespace optin::internal

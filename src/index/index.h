@@ -13,9 +13,9 @@
 #define OPTIN_INDEX_INDEX_H_
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/inlined_vector.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -28,6 +28,7 @@
 #include "optin/decision.h"
 #include "optin/ledger.h"
 #include "src/common/time.h"
+#include "src/index/rw_lock.h"
 
 namespace optin::internal {
 
@@ -37,9 +38,9 @@ struct PurposeState {
   bool active = false;  // in the catalog in force
   Basis basis = Basis::kConsent;
   std::string notice_version;  // current version
-  // Increments on every material change of the notice; a grant counts only
-  // while its epoch is the purpose's epoch.
-  uint16_t epoch = 0;
+  // The publication that last changed the notice materially (or first
+  // published it): a grant counts only if it came after.
+  uint64_t material_seq = 0;
   uint64_t version_seq = 0;  // the publication that brought the current version
   bool has_expiry = false;
   IsoDuration expires;
@@ -60,8 +61,9 @@ class Index {
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
-  // Applies a publication. Purposes whose notice version changed get a new
-  // epoch unless named in `editorial`; purposes left out become inactive.
+  // Applies a publication. Purposes whose notice version changed lapse
+  // earlier grants unless named in `editorial` (and in force before);
+  // purposes left out become inactive.
   void ApplyPublish(const Catalog& catalog, std::span<const std::string> editorial, uint64_t seq);
   // Applies a grant, withdrawal or signal for `subject`.
   void ApplySubjectEvent(std::string_view subject, const Event& event);
@@ -77,22 +79,84 @@ class Index {
   static constexpr size_t kShardBits = 6;
   static constexpr size_t kShards = size_t{1} << kShardBits;
 
-  // 16 bytes: the latest event of one subject about one purpose.
+  // 12 bytes: the latest event of one subject about one purpose.
   struct Entry {
-    uint64_t seq : 56;
-    uint64_t action : 8;
-    uint32_t time_s;  // seconds since the epoch of the event
-    uint16_t purpose;
-    uint16_t epoch;
+    // seq (44 bits: 17 trillion events) | action (3) | stale (1) | purpose (16).
+    // stale: a grant of a notice that was not in force when it was applied.
+    uint32_t packed[2];
+    // For grants: when the consent expires, in whole seconds since the Unix
+    // epoch (rounded down, so never late); kNever when the purpose has no
+    // `expires`. Fixed when the grant is applied: `expires` cannot change
+    // without a material change (see Engine::Publish).
+    uint32_t expires_s;
+
+    uint64_t bits() const { return uint64_t{packed[0]} | uint64_t{packed[1]} << 32; }
+    uint64_t seq() const { return bits() & ((uint64_t{1} << 44) - 1); }
+    Action action() const { return static_cast<Action>((bits() >> 44) & 7); }
+    bool stale() const { return (bits() >> 47) & 1; }
+    uint16_t purpose() const { return static_cast<uint16_t>(bits() >> 48); }
   };
-  static_assert(sizeof(Entry) == 16);
-  using Entries = absl::InlinedVector<Entry, 1>;
-  struct Shard {
-    mutable std::shared_mutex mu;
-    absl::flat_hash_map<std::string, Entries> subjects;
+  static_assert(sizeof(Entry) == 12);
+  static constexpr uint32_t kNever = 0xffffffff;
+
+  // One subject's entries, sorted by purpose number. Purposes below 64 are
+  // found through `mask` without a search: bit p set means purpose p has an
+  // entry, at index popcount(mask below p).
+  struct Record {
+    Record() = default;
+    Record(Record&& other) noexcept;
+    Record& operator=(Record&& other) noexcept;
+    Record(const Record&) = delete;
+    ~Record();
+
+    const Entry* entries() const { return count == 1 ? &one : many; }
+    const Entry* Find(uint16_t purpose) const;
+    void Put(const Entry& entry);
+
+    uint64_t mask = 0;
+    uint32_t count = 0;
+    union {
+      Entry one;     // count == 1
+      Entry* many;  // count > 1: malloc'd array of exactly `count`
+    };
   };
 
-  Shard& ShardFor(std::string_view subject) const;
+  // Subject ids live in a per-shard arena as [u16 length][bytes]; the map
+  // keys point at them, so a subject costs its id plus a 40-byte slot.
+  struct IdView {
+    static std::string_view Of(const char* key) {
+      uint16_t n;
+      std::memcpy(&n, key, sizeof n);
+      return {key + sizeof n, n};
+    }
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(const char* key) const { return HashOf(IdView::Of(key)); }
+    size_t operator()(std::string_view id) const { return HashOf(id); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static std::string_view View(const char* k) { return IdView::Of(k); }
+    static std::string_view View(std::string_view v) { return v; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const { return View(a) == View(b); }
+  };
+
+  // Aligned so that readers of one shard do not slow down readers of the
+  // next by sharing its lock's cache line.
+  struct alignas(64) Shard {
+    mutable RwSpinLock mu;
+    absl::flat_hash_map<const char*, Record, KeyHash, KeyEq> subjects;
+    std::vector<std::unique_ptr<char[]>> arena;  // blocks holding the ids
+    size_t arena_used = 0;                        // bytes used in the last block
+    const char* Intern(std::string_view id);
+  };
+
+  // The subject's hash picks its shard (top bits) and is reused for the
+  // look-up inside it.
+  static size_t HashOf(std::string_view subject);
+  Shard& ShardFor(size_t hash) const { return shards_[hash >> (64 - kShardBits)]; }
   Decision DecideWith(const PurposeTable& table, uint16_t purpose, std::string_view subject, int64_t now) const;
 
   std::atomic<const PurposeTable*> table_;

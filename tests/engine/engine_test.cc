@@ -169,6 +169,15 @@ TEST_F(EngineTest, EditorialChangeCarriesConsentOver) {
   EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
 }
 
+TEST_F(EngineTest, AChangeOfExpiryCannotBeEditorial) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  auto c = ParseCatalog(ShopWith("expires: P12M", "expires: P24M"), "t.yaml").value();
+  EXPECT_THAT(engine_->Publish(c, {"ads"}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("alters `expires` (P1Y to P2Y), which is always material")));
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);  // nothing was published
+}
+
 TEST_F(EngineTest, EditorialMustNameAPurposeOfTheCatalog) {
   Publish(kShop);
   auto c = ParseCatalog(kShop, "t.yaml").value();

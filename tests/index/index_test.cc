@@ -119,5 +119,36 @@ TEST_F(IndexTest, ReadersSeeEveryWriteThatFinishedBeforeThemWhileWritesGoOn) {
   EXPECT_EQ(index_.subject_count(), 20'000u);
 }
 
+TEST(IndexManyPurposes, FindsEntriesBelowAndAbove64Purposes) {
+  std::string yaml =
+      "organization: {name: x}\nlocales: [en]\ndata_categories:\n  d: {title: {en: d}, description: {en: d}}\npurposes:\n";
+  for (int p = 0; p < 70; ++p) {
+    yaml += "  p" + std::to_string(p) +
+            ": {basis: consent, title: {en: t}, description: {en: d}, benefit: {en: b}, data: [d], retention: P1Y}\n";
+  }
+  Catalog c = ParseCatalog(yaml, "many.yaml").value();
+  Index index;
+  index.ApplyPublish(c, {}, 1);
+  uint64_t seq = 1;
+  // Out of order, across the 64-purpose boundary, with overwrites.
+  for (int p : {65, 3, 69, 0, 63, 64, 3, 66, 65}) {
+    Event e;
+    e.seq = ++seq;
+    e.action = p % 2 ? Action::kGrant : Action::kWithdraw;
+    e.purpose = "p" + std::to_string(p);
+    e.notice = c.purposes[static_cast<size_t>(p)].notice_version;
+    index.ApplySubjectEvent("alice", e);
+  }
+  auto d = [&](int p) { return index.Decide("alice", "p" + std::to_string(p), 0); };
+  EXPECT_EQ(d(65), (Decision{true, Reason::kGranted, 10}));
+  EXPECT_EQ(d(3), (Decision{true, Reason::kGranted, 8}));
+  EXPECT_EQ(d(69), (Decision{true, Reason::kGranted, 4}));
+  EXPECT_EQ(d(0), (Decision{false, Reason::kWithdrawn, 5}));
+  EXPECT_EQ(d(63), (Decision{true, Reason::kGranted, 6}));
+  EXPECT_EQ(d(64), (Decision{false, Reason::kWithdrawn, 7}));
+  EXPECT_EQ(d(66), (Decision{false, Reason::kWithdrawn, 9}));
+  for (int p : {1, 2, 62, 67, 68}) EXPECT_EQ(d(p).reason, Reason::kNoConsent) << p;
+}
+
 }  // namespace
 }  // namespace optin::internal
