@@ -1,6 +1,9 @@
 #include "src/common/crypto.h"
 
+#include <pthread.h>
 #include <sodium.h>
+
+#include <cstring>
 
 namespace optin {
 
@@ -33,9 +36,39 @@ Hash HmacSha256(const SecretKey& key, std::string_view data) {
   return out;
 }
 
+namespace {
+
+// Random bytes for nonces and keys, drawn from the system CSPRNG a block at a
+// time instead of one system call per nonce. A forked child starts with an
+// empty buffer (see the atfork handler), so no two processes share bytes.
+constexpr size_t kRandomBlock = 4096;
+thread_local unsigned char random_block[kRandomBlock];
+thread_local size_t random_left = 0;
+
+void ForgetRandomBlockInChild() { random_left = 0; }
+
+void RandomBytes(unsigned char* out, size_t n) {
+  static const bool registered = (pthread_atfork(nullptr, nullptr, ForgetRandomBlockInChild), true);
+  (void)registered;
+  if (n > kRandomBlock / 4) {
+    randombytes_buf(out, n);
+    return;
+  }
+  if (random_left < n) {
+    randombytes_buf(random_block, kRandomBlock);
+    random_left = kRandomBlock;
+  }
+  unsigned char* from = random_block + (kRandomBlock - random_left);
+  std::memcpy(out, from, n);
+  sodium_memzero(from, n);  // used bytes do not linger
+  random_left -= n;
+}
+
+}  // namespace
+
 SecretKey RandomKey() {
   SecretKey key;
-  randombytes_buf(key.data(), key.size());
+  RandomBytes(key.data(), key.size());
   return key;
 }
 
@@ -43,7 +76,7 @@ std::string Seal(const SecretKey& key, std::string_view plain) {
   static_assert(kSecretKeySize == crypto_secretbox_KEYBYTES);
   std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
   auto* p = reinterpret_cast<unsigned char*>(out.data());
-  randombytes_buf(p, crypto_secretbox_NONCEBYTES);
+  RandomBytes(p, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plain.data()),
                         plain.size(), p, key.data());
   return out;

@@ -62,6 +62,11 @@ class SqliteStore final : public Store {
   ~SqliteStore() override {
     insert_event_.reset();
     insert_key_.reset();
+    get_key_.reset();
+    last_seq_.reset();
+    begin_.reset();
+    commit_.reset();
+    rollback_.reset();
     sqlite3_close_v2(db_);
   }
 
@@ -112,12 +117,28 @@ class SqliteStore final : public Store {
   Status Configure() {
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL", "enabling WAL"));
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"));
-    insert_event_ = std::make_unique<Stmt>();
-    insert_key_ = std::make_unique<Stmt>();
+    // Look-ups by subject land on random pages: keep many of them cached.
+    OPTIN_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536", "sizing the page cache"));
+    for (auto* stmt : {&insert_event_, &insert_key_, &get_key_, &last_seq_, &begin_, &commit_, &rollback_}) {
+      *stmt = std::make_unique<Stmt>();
+    }
     OPTIN_RETURN_IF_ERROR(
         Prepare("INSERT INTO events(seq, subject_ref, body, hash) VALUES (?1, ?2, ?3, ?4)", *insert_event_));
     OPTIN_RETURN_IF_ERROR(Prepare("INSERT INTO subject_keys(subject_ref, key) VALUES (?1, ?2)", *insert_key_));
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT key FROM subject_keys WHERE subject_ref = ?1", *get_key_));
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT coalesce(max(seq), 0) FROM events", *last_seq_));
+    OPTIN_RETURN_IF_ERROR(Prepare("BEGIN IMMEDIATE", *begin_));
+    OPTIN_RETURN_IF_ERROR(Prepare("COMMIT", *commit_));
+    OPTIN_RETURN_IF_ERROR(Prepare("ROLLBACK", *rollback_));
     return OkStatus();
+  }
+
+  // Runs a prepared statement that returns no rows.
+  Status Step(Stmt& stmt, std::string_view doing) {
+    sqlite3_reset(stmt.get());
+    int rc = sqlite3_step(stmt.get());
+    sqlite3_reset(stmt.get());
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, doing);
   }
 
   Status CreateSchema() {
@@ -165,23 +186,27 @@ class SqliteStore final : public Store {
 
   Status Append(const AppendBatch& batch) override {
     if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
-    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting an append"));
+    OPTIN_RETURN_IF_ERROR(Step(*begin_, "starting an append"));
     Status s = AppendInTransaction(batch);
     if (!s.ok()) {
-      (void)Exec("ROLLBACK", "rolling back an append");
+      (void)Step(*rollback_, "rolling back an append");
       return s;
     }
-    s = Exec("COMMIT", "committing an append");
-    if (!s.ok()) (void)Exec("ROLLBACK", "rolling back an append");
+    s = Step(*commit_, "committing an append");
+    if (!s.ok()) (void)Step(*rollback_, "rolling back an append");
     return s;
   }
 
   Status AppendInTransaction(const AppendBatch& batch) {
     if (!batch.events.empty()) {
-      auto last = QueryInt("SELECT coalesce(max(seq), 0) FROM events");
-      if (!last.ok()) return last.status();
-      if (static_cast<uint64_t>(*last) + 1 != batch.events.front().seq) {
-        return AlreadyExistsError("the ledger moved on: it ends at sequence " + std::to_string(*last));
+      sqlite3_stmt* s = last_seq_->get();
+      sqlite3_reset(s);
+      int rc = sqlite3_step(s);
+      int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+      sqlite3_reset(s);
+      if (rc != SQLITE_ROW) return Error(rc, "reading the ledger's tail");
+      if (static_cast<uint64_t>(last) + 1 != batch.events.front().seq) {
+        return AlreadyExistsError("the ledger moved on: it ends at sequence " + std::to_string(last));
       }
     }
     for (const auto& k : batch.new_keys) {
@@ -245,13 +270,15 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetSubjectKey(std::string_view ref) override {
-    Stmt s;
-    OPTIN_RETURN_IF_ERROR(Prepare("SELECT key FROM subject_keys WHERE subject_ref = ?1", s));
-    sqlite3_bind_blob(s.get(), 1, ref.data(), static_cast<int>(ref.size()), SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s.get());
-    if (rc == SQLITE_DONE) return std::optional<std::string>();
-    if (rc != SQLITE_ROW) return Error(rc, "reading a subject key");
-    return std::optional<std::string>(std::string(Blob(s.get(), 0)));
+    sqlite3_stmt* s = get_key_->get();
+    sqlite3_reset(s);
+    sqlite3_bind_blob(s, 1, ref.data(), static_cast<int>(ref.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    Result<std::optional<std::string>> out = std::optional<std::string>();
+    if (rc == SQLITE_ROW) out = std::optional<std::string>(std::string(Blob(s, 0)));
+    else if (rc != SQLITE_DONE) out = Error(rc, "reading a subject key");
+    sqlite3_reset(s);
+    return out;
   }
 
   Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
@@ -279,8 +306,7 @@ class SqliteStore final : public Store {
  private:
   std::string path_;
   sqlite3* db_;
-  std::unique_ptr<Stmt> insert_event_;
-  std::unique_ptr<Stmt> insert_key_;
+  std::unique_ptr<Stmt> insert_event_, insert_key_, get_key_, last_seq_, begin_, commit_, rollback_;
 };
 
 // Looks at the first bytes without SQLite, so nothing is ever written to a
