@@ -139,9 +139,21 @@ class Checker {
     return true;
   }
 
-  // A map of locale -> text with exactly the declared locales.
+  // A map of locale -> text with exactly the declared locales. A catalog with
+  // a single locale may give plain strings.
   void Text(const YAML::Node& node, std::string_view what, const std::vector<std::string>& locales,
             LocalizedText& out) {
+    if (locales.size() == 1 && node.IsScalar()) {
+      std::string text;
+      if (String(node, what, text)) out[locales.front()] = std::move(text);
+      return;
+    }
+    if (node.IsScalar() && !locales.empty()) {
+      Visit(node);
+      Error(node.Mark(), std::string(what) + " must give the text per locale, as in `{" + locales.front() +
+                             ": ...}`, for each of the " + std::to_string(locales.size()) + " locales");
+      return;
+    }
     if (!ExpectMap(node, what)) return;
     for (const auto& kv : node) {
       std::string locale;

@@ -113,6 +113,18 @@ TEST(Catalog, RequiresTextForEveryLocale) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("has text for `fr`, which is not in `locales`")));
 }
 
+TEST(Catalog, ASingleLocaleCatalogMayUsePlainStrings) {
+  auto c = ParseCatalog(
+      "organization: {name: X}\nlocales: [en]\ndata_categories:\n  d: {title: Data, description: Some data.}\n"
+      "purposes:\n  p: {basis: consent, title: Ads, description: We show ads., benefit: Free service., data: [d], "
+      "retention: P1Y}\n",
+      "one.yaml");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->purposes[0].title.at("en"), "Ads");
+  EXPECT_THAT(ParseCatalog(ShopWith("title: {en: Orders, ja: 注文}", "title: Orders"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("must give the text per locale, as in `{en: ...}`")));
+}
+
 TEST(Catalog, RejectsDuplicateIds) {
   std::string s = Shop() + "  ads:\n    basis: necessary\n    title: {en: a, ja: b}\n    description: {en: a, ja: b}\n";
   EXPECT_THAT(ParseCatalog(s, "c.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("duplicate purpose `ads`")));
