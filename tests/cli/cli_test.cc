@@ -201,6 +201,27 @@ TEST_F(CliTest, CatalogShowInEachLocale) {
   EXPECT_EQ(Run({"catalog", "show", "--locale", "fr"}).exit_code, 2);
 }
 
+TEST_F(CliTest, WorksOnACatalogInAnotherStyle) {
+  const std::string streaming = std::string(OPTIN_TESTDATA) + "/catalogs/streaming.yaml";
+  auto r = RunOptin({"catalog", "lint", streaming});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok (3 purposes, 2 data categories, locales en, fr, ja)"));
+  ASSERT_EQ(Run({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"catalog", "publish", streaming}).exit_code, 0);
+  r = Run({"catalog", "show", "--json", "--locale", "fr"});
+  EXPECT_THAT(r.out, HasSubstr(R"("name":"Example Streaming, Inc.")"));
+  EXPECT_THAT(r.out, HasSubstr(R"("description":"Les émissions que vous avez regardées et quand.\n")"));
+  EXPECT_EQ(Run({"check", "viewer-1", "streaming"}).out, "allow necessary\n");
+  EXPECT_EQ(Run({"check", "viewer-1", "voice_training"}).out, "deny no_consent\n");
+  ASSERT_EQ(Run({"grant", "viewer-1", "voice_training", "recommendations", "--channel", "web"}).exit_code, 0);
+  EXPECT_EQ(Run({"check", "viewer-1", "voice_training"}).out, "allow granted\n");
+  ASSERT_EQ(Run({"withdraw", "viewer-1", "voice_training"}).exit_code, 0);
+  r = Run({"status", "viewer-1"});
+  EXPECT_THAT(r.out, HasSubstr("voice_training   deny   withdrawn"));
+  EXPECT_THAT(r.out, HasSubstr("recommendations  allow  granted"));
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+}
+
 TEST_F(CliTest, RefusesForeignAndCorruptStoresUntouched) {
   std::string notes = dir_.Write("notes.txt", "not a database\n");
   auto r = RunOptin({"--db", notes, "check", "alice", "ads"});
