@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,6 +55,9 @@ struct WriteContext {
   std::string channel = "api";
   std::string actor;     // e.g. `cli:alice`, an API key name
   std::string evidence;  // free text kept encrypted with the subject (e.g. user agent)
+  // When set, the notice version the subject was shown: a grant is refused
+  // (kFailedPrecondition) unless it is the version in force.
+  std::string notice;
 };
 
 struct PublishResult {
@@ -74,6 +78,19 @@ struct HistoryEntry {
 struct PurposeDecision {
   std::string purpose;
   Decision decision;
+};
+
+// What an API key may do: `check` only decides; `write` also records consent
+// on a subject's behalf; `admin` may do everything.
+enum class Scope { kCheck, kWrite, kAdmin };
+std::string_view ScopeName(Scope scope);
+std::optional<Scope> ParseScope(std::string_view name);
+
+struct ApiKeyInfo {
+  std::string name;
+  Scope scope = Scope::kCheck;
+  int64_t created = 0;
+  std::string hash;  // SHA-256 of the key, raw bytes
 };
 
 struct VerifyResult {
@@ -121,6 +138,19 @@ class Engine {
   std::vector<PurposeDecision> DecideAll(std::string_view subject) const;
   // Every event about `subject`, oldest first.
   Result<std::vector<HistoryEntry>> History(std::string_view subject);
+
+  // Creates an API key and returns it: the only time the key exists in
+  // clear (the store keeps its SHA-256). An empty `name` gets a generated
+  // one. kAlreadyExists when the name is taken; kInvalidArgument for a bad
+  // name.
+  Result<std::string> CreateApiKey(Scope scope, std::string name);
+  Result<std::vector<ApiKeyInfo>> ListApiKeys();
+  // kNotFound when there is no key of that name.
+  Status RevokeApiKey(std::string_view name);
+
+  // Takes in what other processes appended to the store since (for a
+  // long-running server sharing its store with the CLI).
+  Status Sync();
 
   // The catalog in force; nullptr before the first publication.
   std::shared_ptr<const Catalog> catalog() const;

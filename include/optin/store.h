@@ -6,8 +6,8 @@
 // key table (the keys that make erasure possible) and a secret used to derive
 // subject look-up keys.
 //
-// Thread-safety: a Store may be called from one thread at a time; the
-// ledger serialises its use.
+// Thread-safety: implementations are safe to call from several threads; a
+// call made from inside a Scan callback on the same thread is allowed.
 //
 // Example:
 //   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
@@ -45,6 +45,14 @@ struct AppendBatch {
   std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
 };
 
+// An API key as stored: never the key itself, only its SHA-256.
+struct ApiKeyRow {
+  std::string name;    // unique, e.g. `ads-pipeline`
+  std::string scope;   // `check`, `write` or `admin`
+  std::string hash;    // SHA-256 of the key (32 bytes)
+  int64_t created = 0; // microseconds since the Unix epoch
+};
+
 enum class StoreOpenMode {
   kCreate,    // create a new store; kAlreadyExists if there is one
   kExisting,  // open an existing store; kNotFound if there is none
@@ -78,6 +86,12 @@ class Store {
   // The 32-byte secret keying subject look-ups; made when the store was
   // created and never changed.
   virtual Result<std::string> Secret() = 0;
+
+  // API keys. PutApiKey: kAlreadyExists when the name is taken.
+  // RevokeApiKey deletes the key; kNotFound when there is none of that name.
+  virtual Status PutApiKey(const ApiKeyRow& key) = 0;
+  virtual Result<std::vector<ApiKeyRow>> ListApiKeys() = 0;
+  virtual Status RevokeApiKey(std::string_view name) = 0;
 };
 
 // A store held in memory: for tests and benchmarks.

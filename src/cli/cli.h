@@ -44,7 +44,15 @@ int RunCheck(const Globals& g, const std::string& subject, const std::string& pu
 int RunStatus(const Globals& g, const std::string& subject, bool json);
 int RunHistory(const Globals& g, const std::string& subject, bool json);
 int RunVerify(const Globals& g, bool json);
-int RunServe(const Globals& g, const std::string& listen);
+struct ServeFlags {
+  int threads = 0;
+  int request_timeout_s = 15;
+  int max_connections = 1024;
+};
+int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
+int RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);
+int RunKeyList(const Globals& g, bool json);
+int RunKeyRevoke(const Globals& g, const std::string& name);
 
 }  // namespace optin::cli
 

@@ -79,8 +79,27 @@ int main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
   std::string listen = "127.0.0.1:8080";
-  serve->add_option("--listen", listen, "ADDR:PORT (default 127.0.0.1:8080)");
-  serve->callback([&] { code = RunServe(g, listen); });
+  ServeFlags serve_flags;
+  serve->add_option("--listen", listen, "ADDR:PORT (default 127.0.0.1:8080; port 0 picks a free one)");
+  serve->add_option("--threads", serve_flags.threads, "Worker threads (default: 4 per core)");
+  serve->add_option("--request-timeout", serve_flags.request_timeout_s,
+                    "Seconds a client has to send a whole request (default 15)");
+  serve->add_option("--max-connections", serve_flags.max_connections, "Open connections at most (default 1024)");
+  serve->callback([&] { code = RunServe(g, listen, serve_flags); });
+
+  auto* key = app.add_subcommand("key", "Manage API keys");
+  key->require_subcommand(1);
+  std::string scope, name;
+  auto* key_create = key->add_subcommand("create", "Create an API key; prints it once on stdout");
+  key_create->add_option("--scope", scope, "check, write or admin")->required();
+  key_create->add_option("--name", name, "A name to list and revoke it by (default: generated)");
+  key_create->callback([&] { code = RunKeyCreate(g, scope, name); });
+  auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");
+  key_list->add_flag("--json", json, "One JSON document on stdout");
+  key_list->callback([&] { code = RunKeyList(g, json); });
+  auto* key_revoke = key->add_subcommand("revoke", "Revoke an API key");
+  key_revoke->add_option("NAME", name, "The key's name")->required();
+  key_revoke->callback([&] { code = RunKeyRevoke(g, name); });
 
   try {
     app.parse(argc, argv);

@@ -24,10 +24,4 @@ int RunVerify(const Globals& g, bool json) {
   return r->intact ? kExitOk : kExitNo;
 }
 
-int RunServe(const Globals& g, const std::string& listen) {
-  (void)g;
-  (void)listen;
-  return Fail(UnavailableError("the HTTP server is not part of this build yet; use the other commands"));
-}
-
 }  // namespace optin::cli

@@ -94,6 +94,14 @@ std::optional<std::string> Open(const SecretKey& key, std::string_view sealed) {
   return out;
 }
 
+std::string Base64Url(std::string_view bytes) {
+  const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_encoded_len(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), variant);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
 std::string_view AsBytes(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
 std::string ToHex(std::string_view bytes) {

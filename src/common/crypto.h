@@ -40,6 +40,8 @@ std::string Seal(const SecretKey& key, std::string_view plain);
 // Inverse of Seal. nullopt when the box was altered or the key is wrong.
 std::optional<std::string> Open(const SecretKey& key, std::string_view sealed);
 
+// Base64url without padding (RFC 4648 §5).
+std::string Base64Url(std::string_view bytes);
 std::string_view AsBytes(const Hash& h);
 std::string ToHex(std::string_view bytes);
 inline std::string ToHex(const Hash& h) { return ToHex(AsBytes(h)); }

@@ -212,6 +212,10 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
       return FailedPreconditionError("`" + id + "` is necessary to provide the service; it is not based on consent, so "
                                      "there is nothing to grant");
     }
+    if (!context.notice.empty() && context.notice != p->notice_version) {
+      return FailedPreconditionError("the notice of `" + id + "` has changed (it is now " + p->notice_version +
+                                     "); show the customer the current notice and ask again");
+    }
     if (std::any_of(drafts.begin(), drafts.end(), [&](const auto& d) { return d.purpose == id; })) continue;
     internal::EventDraft d;
     d.action = Action::kGrant;
@@ -307,6 +311,54 @@ std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current()
 uint64_t Engine::last_seq() const { return impl_->writer->last_seq(); }
 size_t Engine::subject_count() const { return impl_->index.subject_count(); }
 int64_t Engine::Now() const { return impl_->clock(); }
+
+std::string_view ScopeName(Scope scope) {
+  switch (scope) {
+    case Scope::kCheck: return "check";
+    case Scope::kWrite: return "write";
+    case Scope::kAdmin: return "admin";
+  }
+  return "check";
+}
+
+std::optional<Scope> ParseScope(std::string_view name) {
+  for (Scope s : {Scope::kCheck, Scope::kWrite, Scope::kAdmin}) {
+    if (ScopeName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> Engine::CreateApiKey(Scope scope, std::string name) {
+  SecretKey random = RandomKey();
+  if (name.empty()) name = "key-" + ToHex(std::string_view(reinterpret_cast<const char*>(random.data()), 4));
+  const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (!valid) {
+    return InvalidArgumentError("key name `" + name + "` must be 1 to 64 of a-z, 0-9, `-`, `_` and `.`");
+  }
+  // DO NOT CHANGE the prefix: secret scanners look for it.
+  std::string key = "optin_" + Base64Url(std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
+  ApiKeyRow row{name, std::string(ScopeName(scope)), std::string(AsBytes(Sha256(key))), impl_->clock()};
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutApiKey(row));
+  return key;
+}
+
+Result<std::vector<ApiKeyInfo>> Engine::ListApiKeys() {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<ApiKeyRow> rows, impl_->store->ListApiKeys());
+  std::vector<ApiKeyInfo> out;
+  for (auto& r : rows) {
+    // A scope this build does not know grants nothing: the key is left out.
+    std::optional<Scope> scope = ParseScope(r.scope);
+    if (!scope) continue;
+    out.push_back({std::move(r.name), *scope, r.created, std::move(r.hash)});
+  }
+  return out;
+}
+
+Status Engine::RevokeApiKey(std::string_view name) { return impl_->store->RevokeApiKey(name); }
+
+Status Engine::Sync() { return impl_->writer->Sync(); }
 
 Result<VerifyResult> VerifyStore(Store& store) {
   OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r, internal::VerifyLedger(store));

@@ -100,6 +100,11 @@ Status LedgerWriter::CatchUp() {
   return store_.Scan(tail_seq_, [&](const StoredEvent& stored) { return ApplyStored(stored, key_of); });
 }
 
+Status LedgerWriter::Sync() {
+  std::lock_guard commit(commit_mu_);
+  return CatchUp();
+}
+
 Result<std::optional<std::string>> LedgerWriter::OpenSubject(const Event& event) {
   if (event.subject_ref.empty()) return std::optional<std::string>();
   OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> key, store_.GetSubjectKey(event.subject_ref));
@@ -133,7 +138,10 @@ Result<std::vector<Event>> LedgerWriter::Append(std::vector<EventDraft> drafts) 
     events += other->drafts->size();
   }
   lock.unlock();
-  Result<std::vector<Event>> all = CommitGroup(group);
+  Result<std::vector<Event>> all = [&] {
+    std::lock_guard commit(commit_mu_);
+    return CommitGroup(group);
+  }();
   lock.lock();
 
   size_t offset = 0;

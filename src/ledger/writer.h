@@ -60,6 +60,10 @@ class LedgerWriter {
 
   uint64_t last_seq() const;
 
+  // Takes in events that other processes appended to the store since this
+  // writer last looked, applying them in order.
+  Status Sync();
+
  private:
   struct Writer {
     std::vector<EventDraft>* drafts;
@@ -80,6 +84,7 @@ class LedgerWriter {
 
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;
+  std::mutex commit_mu_;  // held by whoever reads or extends the tail
 
   // Only the leader (or Replay) touches these.
   uint64_t tail_seq_ = 0;

@@ -45,6 +45,9 @@ class FlakyStore : public Store {
     return inner_->ScanSubjectKeys(f);
   }
   Result<std::string> Secret() override { return inner_->Secret(); }
+  Status PutApiKey(const ApiKeyRow& k) override { return inner_->PutApiKey(k); }
+  Result<std::vector<ApiKeyRow>> ListApiKeys() override { return inner_->ListApiKeys(); }
+  Status RevokeApiKey(std::string_view n) override { return inner_->RevokeApiKey(n); }
 
  private:
   std::unique_ptr<Store> inner_;

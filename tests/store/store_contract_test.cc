@@ -106,6 +106,24 @@ TEST_P(StoreContractTest, HasAStableSecret) {
   EXPECT_EQ(*store_->Secret(), *a);
 }
 
+TEST_P(StoreContractTest, KeepsApiKeys) {
+  ASSERT_THAT(store_->PutApiKey({"pipeline", "check", std::string(32, 'h'), 5}), IsOk());
+  ASSERT_THAT(store_->PutApiKey({"admin", "admin", std::string(32, 'a'), 6}), IsOk());
+  EXPECT_THAT(store_->PutApiKey({"pipeline", "write", std::string(32, 'x'), 7}),
+              StatusIs(StatusCode::kAlreadyExists, HasSubstr("`pipeline`")));
+  auto keys = store_->ListApiKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 2u);
+  auto pipeline = std::find_if(keys->begin(), keys->end(), [](const auto& k) { return k.name == "pipeline"; });
+  ASSERT_NE(pipeline, keys->end());
+  EXPECT_EQ(pipeline->scope, "check");
+  EXPECT_EQ(pipeline->hash, std::string(32, 'h'));
+  EXPECT_EQ(pipeline->created, 5);
+  ASSERT_THAT(store_->RevokeApiKey("pipeline"), IsOk());
+  EXPECT_THAT(store_->RevokeApiKey("pipeline"), StatusIs(StatusCode::kNotFound, HasSubstr("`pipeline`")));
+  EXPECT_EQ(store_->ListApiKeys()->size(), 1u);
+}
+
 TEST_P(StoreContractTest, ScanStopsAtTheCallersError) {
   ASSERT_THAT(store_->Append({{Ev(1), Ev(2), Ev(3)}, {}}), IsOk());
   int seen = 0;
@@ -182,6 +200,18 @@ TEST(SqliteStore, RefusesAnotherApplicationsSqliteDatabase) {
   EXPECT_THAT(OpenSqliteStore(path, StoreOpenMode::kExisting),
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("an SQLite database but not an optin store")));
   EXPECT_EQ(optin::testing::ReadFile(path), before);
+}
+
+TEST(SqliteStore, MigratesAVersionOneStore) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
+  // Make it look like a store written by the first schema.
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE api_keys; PRAGMA user_version=1;' >/dev/null").c_str()), 0);
+  auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_THAT((*s)->PutApiKey({"k", "admin", std::string(32, 'k'), 1}), IsOk());
 }
 
 TEST(SqliteStore, RefusesANewerSchemaVersion) {

@@ -70,11 +70,37 @@ class MemoryStore final : public Store {
 
   Result<std::string> Secret() override { return secret_; }
 
+  Status PutApiKey(const ApiKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    for (const auto& k : api_keys_) {
+      if (k.name == key.name) return AlreadyExistsError("an API key named `" + key.name + "` exists already");
+    }
+    api_keys_.push_back(key);
+    return OkStatus();
+  }
+
+  Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+    std::lock_guard lock(mu_);
+    return api_keys_;
+  }
+
+  Status RevokeApiKey(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    for (auto it = api_keys_.begin(); it != api_keys_.end(); ++it) {
+      if (it->name == name) {
+        api_keys_.erase(it);
+        return OkStatus();
+      }
+    }
+    return NotFoundError("no API key named `" + std::string(name) + "`");
+  }
+
  private:
   std::mutex mu_;
   std::vector<StoredEvent> events_;
   std::map<std::string, std::string> keys_;
   std::string secret_;
+  std::vector<ApiKeyRow> api_keys_;
 };
 
 }  // namespace

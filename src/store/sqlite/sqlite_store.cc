@@ -1,9 +1,13 @@
 // The SQLite store: one file in WAL mode with synchronous=FULL, so a commit
-// is on disk before Append returns. Schema version 1:
+// is on disk before Append returns. Schema version 2:
 //
 //   optin_meta(name TEXT PRIMARY KEY, value BLOB)   -- the store secret
 //   events(seq INTEGER PRIMARY KEY, subject_ref BLOB, body BLOB, hash BLOB)
 //   subject_keys(subject_ref BLOB PRIMARY KEY, key BLOB)
+//   api_keys(name TEXT PRIMARY KEY, scope TEXT, hash BLOB UNIQUE, created INTEGER)  -- since 2
+//
+// A store of an older version is migrated when opened; one of a newer
+// version is refused untouched.
 //
 // The file is marked with PRAGMA application_id = 'OPTN' and user_version =
 // the schema version; anything else is refused untouched.
@@ -15,13 +19,16 @@
 #include <cstring>
 #include <fstream>
 
+#include <iterator>
+#include <mutex>
+
 #include "optin/store.h"
 #include "src/common/crypto.h"
 
 namespace optin {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
 constexpr int kBusyTimeoutMs = 10'000;
 constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
@@ -37,6 +44,14 @@ CREATE TABLE events (
 CREATE INDEX events_by_subject ON events(subject_ref, seq) WHERE subject_ref IS NOT NULL;
 CREATE TABLE subject_keys (subject_ref BLOB PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
 )sql";
+
+// Migrations: kMigrations[v - 1] takes a store from version v to v + 1.
+const char* const kMigrations[] = {
+    // 1 -> 2: API keys.
+    "CREATE TABLE api_keys (name TEXT PRIMARY KEY, scope TEXT NOT NULL, hash BLOB NOT NULL UNIQUE, "
+    "created INTEGER NOT NULL)",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
 std::string_view Blob(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);
@@ -144,6 +159,9 @@ class SqliteStore final : public Store {
   Status CreateSchema() {
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting to create the store"));
     Status s = Exec(kSchema, "creating the schema");
+    for (const char* migration : kMigrations) {
+      if (s.ok()) s = Exec(migration, "creating the schema");
+    }
     if (s.ok()) {
       Stmt put;
       s = Prepare("INSERT INTO optin_meta(name, value) VALUES ('secret', ?1)", put);
@@ -181,10 +199,28 @@ class SqliteStore final : public Store {
                                      "); use a newer optin");
     }
     if (*version < 1) return DataLossError("`" + path_ + "` has no optin schema version; the store is damaged");
-    return OkStatus();
+    return Migrate(static_cast<int>(*version));
+  }
+
+  // Brings a store of schema `from` to kSchemaVersion in one transaction.
+  Status Migrate(int from) {
+    if (from == kSchemaVersion) return OkStatus();
+    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting a schema migration"));
+    Status s;
+    for (int v = from; v < kSchemaVersion && s.ok(); ++v) s = Exec(kMigrations[v - 1], "migrating the schema");
+    if (s.ok()) {
+      std::string pragma = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
+      s = Exec(pragma.c_str(), "migrating the schema");
+    }
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", "rolling back a schema migration");
+      return s;
+    }
+    return Exec("COMMIT", "migrating the schema");
   }
 
   Status Append(const AppendBatch& batch) override {
+    std::lock_guard lock(mu_);
     if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
     OPTIN_RETURN_IF_ERROR(Step(*begin_, "starting an append"));
     Status s = AppendInTransaction(batch);
@@ -257,12 +293,14 @@ class SqliteStore final : public Store {
   }
 
   Status Scan(uint64_t after, const std::function<Status(const StoredEvent&)>& fn) override {
+    std::lock_guard lock(mu_);
     return ScanQuery(
         "SELECT seq, subject_ref, body, hash FROM events WHERE seq > ?1 ORDER BY seq",
         [after](sqlite3_stmt* s) { sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(after)); }, fn);
   }
 
   Status ScanSubject(std::string_view ref, const std::function<Status(const StoredEvent&)>& fn) override {
+    std::lock_guard lock(mu_);
     return ScanQuery(
         "SELECT seq, subject_ref, body, hash FROM events WHERE subject_ref = ?1 ORDER BY seq",
         [ref](sqlite3_stmt* s) { sqlite3_bind_blob(s, 1, ref.data(), static_cast<int>(ref.size()), SQLITE_TRANSIENT); },
@@ -270,6 +308,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetSubjectKey(std::string_view ref) override {
+    std::lock_guard lock(mu_);
     sqlite3_stmt* s = get_key_->get();
     sqlite3_reset(s);
     sqlite3_bind_blob(s, 1, ref.data(), static_cast<int>(ref.size()), SQLITE_STATIC);
@@ -282,6 +321,7 @@ class SqliteStore final : public Store {
   }
 
   Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
+    std::lock_guard lock(mu_);
     Stmt s;
     OPTIN_RETURN_IF_ERROR(Prepare("SELECT subject_ref, key FROM subject_keys", s));
     while (true) {
@@ -293,6 +333,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::string> Secret() override {
+    std::lock_guard lock(mu_);
     Stmt s;
     OPTIN_RETURN_IF_ERROR(Prepare("SELECT value FROM optin_meta WHERE name = 'secret'", s));
     int rc = sqlite3_step(s.get());
@@ -303,9 +344,50 @@ class SqliteStore final : public Store {
     return secret;
   }
 
+  Status PutApiKey(const ApiKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("INSERT INTO api_keys(name, scope, hash, created) VALUES (?1, ?2, ?3, ?4)", s));
+    sqlite3_bind_text(s.get(), 1, key.name.data(), static_cast<int>(key.name.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s.get(), 2, key.scope.data(), static_cast<int>(key.scope.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 3, key.hash.data(), static_cast<int>(key.hash.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 4, key.created);
+    int rc = sqlite3_step(s.get());
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return AlreadyExistsError("an API key named `" + key.name + "` exists already");
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing an API key");
+  }
+
+  Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT name, scope, hash, created FROM api_keys ORDER BY name", s));
+    std::vector<ApiKeyRow> out;
+    while (true) {
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return Error(rc, "reading API keys");
+      out.push_back({std::string(Blob(s.get(), 0)), std::string(Blob(s.get(), 1)), std::string(Blob(s.get(), 2)),
+                     sqlite3_column_int64(s.get(), 3)});
+    }
+  }
+
+  Status RevokeApiKey(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("DELETE FROM api_keys WHERE name = ?1", s));
+    sqlite3_bind_text(s.get(), 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_DONE) return Error(rc, "revoking an API key");
+    if (sqlite3_changes(db_) == 0) return NotFoundError("no API key named `" + std::string(name) + "`");
+    return OkStatus();
+  }
+
  private:
   std::string path_;
   sqlite3* db_;
+  // One connection serves every thread; calls made from a Scan callback on
+  // the same thread re-enter.
+  std::recursive_mutex mu_;
   std::unique_ptr<Stmt> insert_event_, insert_key_, get_key_, last_seq_, begin_, commit_, rollback_;
 };
 

@@ -1,0 +1,51 @@
+// serve: the HTTP API on the store.
+#include <iostream>
+
+#include "src/cli/cli.h"
+#include "src/server/server.h"
+
+namespace optin::cli {
+namespace {
+
+// `ADDR:PORT` or `[V6ADDR]:PORT`.
+Status ParseListen(const std::string& listen, server::ServerOptions& options) {
+  auto bad = [&] { return InvalidArgumentError("--listen `" + listen + "` must be ADDR:PORT, such as 127.0.0.1:8080"); };
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad();
+  const int p = std::stoi(port);
+  if (p > 65535) return bad();
+  options.address = host;
+  options.port = static_cast<uint16_t>(p);
+  return OkStatus();
+}
+
+}  // namespace
+
+int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags) {
+  server::ServerOptions options;
+  if (Status s = ParseListen(listen, options); !s.ok()) return Fail(s);
+  if (flags.threads < 0 || flags.threads > 1024) return Fail(InvalidArgumentError("--threads must be between 1 and 1024"));
+  if (flags.request_timeout_s < 1 || flags.request_timeout_s > 3600) {
+    return Fail(InvalidArgumentError("--request-timeout must be between 1 and 3600 seconds"));
+  }
+  if (flags.max_connections < 1) return Fail(InvalidArgumentError("--max-connections must be at least 1"));
+  options.threads = flags.threads;
+  options.request_timeout = std::chrono::seconds(flags.request_timeout_s);
+  options.max_connections = flags.max_connections;
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  auto server = server::Server::Start(**engine, options);
+  if (!server.ok()) return Fail(server.status());
+  std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
+  // One line on stdout that scripts and tests read to find the port.
+  std::cout << "optin serving http://" << host << ":" << (*server)->port() << " (store " << g.db << ")" << std::endl;
+  (*server)->Wait();
+  std::cerr << "optin: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace optin::cli

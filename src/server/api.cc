@@ -1,0 +1,388 @@
+#include "src/server/api.h"
+
+#include <simdjson.h>
+
+#include "src/catalog/notices_json.h"
+#include "src/common/json_writer.h"
+#include "src/common/time.h"
+
+namespace optin::server {
+namespace {
+
+// DO NOT CHANGE: route names appear in metrics labels.
+constexpr std::string_view kRouteHealth = "/healthz";
+constexpr std::string_view kRouteMetrics = "/metrics";
+constexpr std::string_view kRoutePurposes = "/v1/purposes";
+constexpr std::string_view kRouteCheck = "/v1/check";
+constexpr std::string_view kRouteBatch = "/v1/check/batch";
+constexpr std::string_view kRouteConsents = "/v1/subjects/{id}/consents";
+constexpr std::string_view kRouteConsent = "/v1/subjects/{id}/consents/{purpose}";
+constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
+
+HttpResponse Json(std::string body, std::string_view route, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.route = route;
+  return r;
+}
+
+// Percent-decodes one path segment or query value; nullopt when malformed.
+std::optional<std::string> Decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi << 4 | lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string QueryParam(std::string_view query, std::string_view name) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1)).value_or("");
+    start = end + 1;
+  }
+  return "";
+}
+
+// The first of the catalog's locales named in `accept` (RFC 9110 §12.5.4,
+// weights honoured), else the catalog's default.
+std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale, std::string_view accept) {
+  auto has = [&](std::string_view l) {
+    return std::find(catalog.locales.begin(), catalog.locales.end(), l) != catalog.locales.end();
+  };
+  if (!explicit_locale.empty() && has(explicit_locale)) return std::string(explicit_locale);
+  std::string best;
+  double best_q = 0;
+  size_t start = 0;
+  while (start < accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string_view::npos) end = accept.size();
+    std::string_view item = accept.substr(start, end - start);
+    start = end + 1;
+    double q = 1;
+    if (size_t semi = item.find(';'); semi != std::string_view::npos) {
+      std::string_view params = item.substr(semi + 1);
+      item = item.substr(0, semi);
+      if (size_t qpos = params.find("q="); qpos != std::string_view::npos) q = std::atof(std::string(params.substr(qpos + 2)).c_str());
+    }
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    std::string tag(item);
+    for (auto& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string match;
+    if (has(tag)) match = tag;
+    else if (size_t dash = tag.find('-'); dash != std::string::npos && has(tag.substr(0, dash))) match = tag.substr(0, dash);
+    if (!match.empty() && q > best_q) {
+      best = match;
+      best_q = q;
+    }
+  }
+  return best.empty() ? catalog.locales.front() : best;
+}
+
+void WriteDecision(JsonWriter& w, const Decision& d) {
+  w.Key("allowed").Bool(d.allowed).Key("reason").String(ReasonName(d.reason)).Key("event");
+  if (d.event) w.Uint(d.event);
+  else w.Null();
+}
+
+// Parses a JSON object body. kInvalidArgument naming the problem.
+Result<simdjson::dom::element> ParseBody(simdjson::dom::parser& parser, const std::string& body) {
+  if (body.empty()) return InvalidArgumentError("the request needs a JSON body");
+  simdjson::dom::element doc;
+  if (auto error = parser.parse(body).get(doc); error) {
+    return InvalidArgumentError(std::string("the body is not valid JSON: ") + simdjson::error_message(error));
+  }
+  if (!doc.is_object()) return InvalidArgumentError("the body must be a JSON object");
+  return doc;
+}
+
+Result<std::string> StringField(simdjson::dom::element obj, std::string_view key, bool required) {
+  simdjson::dom::element v;
+  if (obj[key].get(v)) {
+    if (required) return InvalidArgumentError("the body needs `" + std::string(key) + "`");
+    return std::string();
+  }
+  std::string_view s;
+  if (v.get(s)) return InvalidArgumentError("`" + std::string(key) + "` must be a string");
+  return std::string(s);
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(const Status& status) {
+  const StatusCodeInfo& info = InfoFor(status.code());
+  return ErrorResponse(info.http_status, info.api_code, status.message());
+}
+
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("error").BeginObject().Key("code").String(code).Key("message").String(message).EndObject().EndObject();
+  HttpResponse r;
+  r.status = http_status;
+  r.body = std::move(w).Take();
+  return r;
+}
+
+Api::Api(Engine& engine) : engine_(engine), auth_(engine) {}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse response = Route(request);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.CountRequest(response.route, response.status, seconds);
+  return response;
+}
+
+HttpResponse Api::Route(const HttpRequest& request) {
+  const std::string& m = request.method;
+  auto only = [&](std::string_view method, std::string_view route) -> std::optional<HttpResponse> {
+    if (m == method) return std::nullopt;
+    HttpResponse r = ErrorResponse(405, "method_not_allowed", "use " + std::string(method) + " here");
+    r.headers.emplace_back("Allow", std::string(method));
+    r.route = route;
+    return r;
+  };
+  if (request.path == kRouteHealth) {
+    if (auto r = only("GET", kRouteHealth)) return *r;
+    return Health();
+  }
+  if (request.path == kRouteMetrics) {
+    if (auto r = only("GET", kRouteMetrics)) return *r;
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_.Render(engine_.last_seq(), engine_.subject_count());
+    r.route = kRouteMetrics;
+    return r;
+  }
+  if (request.path == kRoutePurposes) {
+    if (auto r = only("GET", kRoutePurposes)) return *r;
+    return Purposes(request);
+  }
+
+  Result<Principal> who = auth_.Authenticate(request.authorization);
+  auto deny = [&](std::string_view route) {
+    HttpResponse r = ErrorResponse(who.ok() ? Status(StatusCode::kUnauthenticated, "this needs an API key: Authorization: Bearer KEY")
+                                            : who.status());
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    r.route = route;
+    return r;
+  };
+  if (request.path == kRouteCheck || request.path == kRouteBatch) {
+    const std::string_view route = request.path == kRouteCheck ? kRouteCheck : kRouteBatch;
+    if (auto r = only("POST", route)) return *r;
+    if (!who.ok() || !who->MayCheck()) return deny(route);
+    return route == kRouteCheck ? Check(request, *who) : CheckBatch(request, *who);
+  }
+  std::vector<std::string_view> parts = Split(request.path);
+  if (parts.size() >= 4 && parts[0] == "v1" && parts[1] == "subjects") {
+    std::optional<std::string> subject = Decode(parts[2]);
+    std::string_view route = parts.size() == 4 && parts[3] == "consents"  ? kRouteConsents
+                             : parts.size() == 5 && parts[3] == "consents" ? kRouteConsent
+                             : parts.size() == 4 && parts[3] == "history"  ? kRouteHistory
+                                                                           : std::string_view();
+    if (!route.empty()) {
+      if (!who.ok() || !who->authenticated) return deny(route);
+      if (!who->MayWrite()) {
+        HttpResponse r = ErrorResponse(PermissionDeniedError("a `check` key may only decide; this needs `write` or `admin`"));
+        r.route = route;
+        return r;
+      }
+      HttpResponse r;
+      if (!subject) {
+        r = ErrorResponse(InvalidArgumentError("the subject id in the path is not validly percent-encoded"));
+      } else if (Status s = ValidateSubjectId(*subject); !s.ok()) {
+        r = ErrorResponse(s);
+      } else if (route == kRouteConsents) {
+        if (auto bad = only("GET", route)) return *bad;
+        r = Consents(*subject, *who);
+      } else if (route == kRouteHistory) {
+        if (auto bad = only("GET", route)) return *bad;
+        r = History(*subject, *who);
+      } else {
+        std::optional<std::string> purpose = Decode(parts[4]);
+        if (m != "PUT" && m != "DELETE") {
+          r = ErrorResponse(405, "method_not_allowed", "use PUT to grant or DELETE to withdraw");
+          r.headers.emplace_back("Allow", "PUT, DELETE");
+        } else if (!purpose) {
+          r = ErrorResponse(InvalidArgumentError("the purpose in the path is not validly percent-encoded"));
+        } else {
+          r = Record(request, *subject, *purpose, *who);
+        }
+      }
+      r.route = route;
+      return r;
+    }
+  }
+  HttpResponse r = ErrorResponse(404, "not_found", "no such endpoint: " + request.method + " " + request.path);
+  r.route = "unmatched";
+  return r;
+}
+
+HttpResponse Api::Health() {
+  JsonWriter w;
+  w.BeginObject().Key("status").String("ok").Key("last_seq").Uint(engine_.last_seq()).EndObject();
+  return Json(std::move(w).Take(), kRouteHealth);
+}
+
+HttpResponse Api::Purposes(const HttpRequest& request) {
+  auto catalog = engine_.catalog();
+  if (!catalog) {
+    HttpResponse r = ErrorResponse(FailedPreconditionError("no catalog has been published yet"));
+    r.route = kRoutePurposes;
+    return r;
+  }
+  std::string locale = PickLocale(*catalog, QueryParam(request.query, "locale"), request.accept_language);
+  HttpResponse r = Json(NoticesJson(*catalog, locale), kRoutePurposes);
+  r.headers.emplace_back("Content-Language", locale);
+  r.headers.emplace_back("Vary", "Accept-Language");
+  return r;
+}
+
+HttpResponse Api::Check(const HttpRequest& request, const Principal&) {
+  thread_local simdjson::dom::parser parser;
+  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  if (!doc.ok()) return ErrorResponse(doc.status());
+  Result<std::string> subject = StringField(*doc, "subject", true);
+  if (!subject.ok()) return ErrorResponse(subject.status());
+  Result<std::string> purpose = StringField(*doc, "purpose", true);
+  if (!purpose.ok()) return ErrorResponse(purpose.status());
+  if (Status s = ValidateSubjectId(*subject); !s.ok()) return ErrorResponse(s);
+  Decision d = engine_.Decide(*subject, *purpose);
+  metrics_.CountDecision(d.reason);
+  JsonWriter w;
+  w.BeginObject();
+  WriteDecision(w, d);
+  w.EndObject();
+  return Json(std::move(w).Take(), kRouteCheck);
+}
+
+HttpResponse Api::CheckBatch(const HttpRequest& request, const Principal&) {
+  thread_local simdjson::dom::parser parser;
+  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  if (!doc.ok()) return ErrorResponse(doc.status());
+  simdjson::dom::array checks;
+  if ((*doc)["checks"].get(checks)) return ErrorResponse(InvalidArgumentError("the body needs `checks`: a list of {subject, purpose}"));
+  if (checks.size() > kMaxBatchChecks) {
+    return ErrorResponse(InvalidArgumentError("at most " + std::to_string(kMaxBatchChecks) + " checks per batch"));
+  }
+  const int64_t now = engine_.Now();
+  JsonWriter w;
+  w.BeginObject().Key("results").BeginArray();
+  size_t i = 0;
+  for (simdjson::dom::element item : checks) {
+    std::string_view subject, purpose;
+    if (!item.is_object() || item["subject"].get(subject) || item["purpose"].get(purpose)) {
+      return ErrorResponse(InvalidArgumentError("checks[" + std::to_string(i) + "] needs string `subject` and `purpose`"));
+    }
+    if (Status s = ValidateSubjectId(subject); !s.ok()) {
+      return ErrorResponse(InvalidArgumentError("checks[" + std::to_string(i) + "]: " + s.message()));
+    }
+    Decision d = engine_.DecideAt(subject, purpose, now);
+    metrics_.CountDecision(d.reason);
+    w.BeginObject();
+    WriteDecision(w, d);
+    w.EndObject();
+    ++i;
+  }
+  w.EndArray().EndObject();
+  return Json(std::move(w).Take(), kRouteBatch);
+}
+
+HttpResponse Api::Consents(const std::string& subject, const Principal&) {
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("purposes").BeginArray();
+  for (const auto& pd : engine_.DecideAll(subject)) {
+    w.BeginObject().Key("purpose").String(pd.purpose);
+    WriteDecision(w, pd.decision);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return Json(std::move(w).Take(), kRouteConsents);
+}
+
+HttpResponse Api::Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
+                         const Principal& who) {
+  const bool grant = request.method == "PUT";
+  WriteContext context;
+  context.channel = "api";
+  context.actor = "key:" + who.name;
+  if (!request.body.empty() || grant) {
+    thread_local simdjson::dom::parser parser;
+    Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+    if (!doc.ok()) return ErrorResponse(doc.status());
+    Result<std::string> notice = StringField(*doc, "notice", grant);
+    if (!notice.ok()) return ErrorResponse(notice.status());
+    Result<std::string> channel = StringField(*doc, "channel", false);
+    if (!channel.ok()) return ErrorResponse(channel.status());
+    if (!channel->empty() && *channel != "api") {
+      if (!who.IsAdmin()) {
+        return ErrorResponse(PermissionDeniedError("a `write` key records on the subject's behalf with channel `api`; "
+                                                   "only an `admin` key may name another channel"));
+      }
+      context.channel = *channel;
+    }
+    context.notice = *notice;
+  }
+  std::vector<std::string> purposes = {purpose};
+  Result<std::vector<Event>> events =
+      grant ? engine_.Grant(subject, purposes, context) : engine_.Withdraw(subject, purposes, context);
+  if (!events.ok()) return ErrorResponse(events.status());
+  Decision d = engine_.Decide(subject, purpose);
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("purpose").String(purpose);
+  WriteDecision(w, d);
+  const Event& e = events->front();
+  w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
+  w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
+  w.EndObject().EndObject();
+  return Json(std::move(w).Take(), kRouteConsent);
+}
+
+HttpResponse Api::History(const std::string& subject, const Principal&) {
+  Result<std::vector<HistoryEntry>> history = engine_.History(subject);
+  if (!history.ok()) return ErrorResponse(history.status());
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("events").BeginArray();
+  for (const auto& h : *history) {
+    w.BeginObject().Key("seq").Uint(h.seq).Key("time").String(FormatRfc3339(h.time));
+    w.Key("purpose").String(h.purpose).Key("action").String(ActionName(h.action));
+    w.Key("notice").String(h.notice).Key("channel").String(h.channel).EndObject();
+  }
+  w.EndArray().EndObject();
+  return Json(std::move(w).Take(), kRouteHistory);
+}
+
+}  // namespace optin::server

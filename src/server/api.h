@@ -1,0 +1,51 @@
+// File: src/server/api.h
+//
+// The HTTP API of DESIGN §6 over an Engine: routing, authorisation, JSON in
+// and out. Everything here is Beast-free and callable from tests directly.
+//
+// Thread-safety: Handle() may be called from many threads at once.
+#ifndef OPTIN_SERVER_API_H_
+#define OPTIN_SERVER_API_H_
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "optin/engine.h"
+#include "src/server/auth.h"
+#include "src/server/http.h"
+#include "src/server/metrics.h"
+
+namespace optin::server {
+
+// Most checks one /v1/check/batch request may carry.
+constexpr size_t kMaxBatchChecks = 10'000;
+
+class Api {
+ public:
+  explicit Api(Engine& engine);
+
+  HttpResponse Handle(const HttpRequest& request);
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  HttpResponse Route(const HttpRequest& request);
+  HttpResponse Purposes(const HttpRequest& request);
+  HttpResponse Check(const HttpRequest& request, const Principal& who);
+  HttpResponse CheckBatch(const HttpRequest& request, const Principal& who);
+  HttpResponse Consents(const std::string& subject, const Principal& who);
+  HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
+                      const Principal& who);
+  HttpResponse History(const std::string& subject, const Principal& who);
+  HttpResponse Health();
+
+  Engine& engine_;
+  Authenticator auth_;
+  Metrics metrics_;
+};
+
+}  // namespace optin::server
+
+#endif  // OPTIN_SERVER_API_H_

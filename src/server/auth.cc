@@ -1,0 +1,32 @@
+#include "src/server/auth.h"
+
+#include "src/common/crypto.h"
+
+namespace optin::server {
+
+Status Authenticator::ReloadIfStale() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - loaded_ < kKeyReload) return OkStatus();
+  OPTIN_ASSIGN_OR_RETURN(std::vector<ApiKeyInfo> keys, engine_.ListApiKeys());
+  by_hash_.clear();
+  for (auto& k : keys) by_hash_.emplace(k.hash, std::move(k));
+  loaded_ = now;
+  return OkStatus();
+}
+
+Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
+  if (authorization.empty()) return Principal{};
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() || !authorization.starts_with(kBearer)) {
+    return UnauthenticatedError("the Authorization header must be `Bearer KEY`");
+  }
+  std::string_view key = authorization.substr(kBearer.size());
+  const std::string hash(AsBytes(Sha256(key)));
+  std::lock_guard lock(mu_);
+  OPTIN_RETURN_IF_ERROR(ReloadIfStale());
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return UnauthenticatedError("the API key is not valid (unknown or revoked)");
+  return Principal{true, it->second.scope, it->second.name};
+}
+
+}  // namespace optin::server

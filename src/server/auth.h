@@ -1,0 +1,54 @@
+// File: src/server/auth.h
+//
+// Who is calling: an API key (`Authorization: Bearer optin_...`) resolved to
+// its scope. Keys are kept in memory as their SHA-256 and reloaded from the
+// store at most every kKeyReload, so `optin key revoke` takes effect on a
+// running server within that time. Keys are never logged.
+//
+// Thread-safety: Authenticate() may be called from many threads at once.
+#ifndef OPTIN_SERVER_AUTH_H_
+#define OPTIN_SERVER_AUTH_H_
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "optin/engine.h"
+
+namespace optin::server {
+
+constexpr auto kKeyReload = std::chrono::seconds(1);
+
+struct Principal {
+  bool authenticated = false;
+  Scope scope = Scope::kCheck;
+  std::string name;  // the key's name, for logs and metrics (never the key)
+
+  bool MayCheck() const { return authenticated; }
+  bool MayWrite() const { return authenticated && scope != Scope::kCheck; }
+  bool IsAdmin() const { return authenticated && scope == Scope::kAdmin; }
+};
+
+class Authenticator {
+ public:
+  explicit Authenticator(Engine& engine) : engine_(engine) {}
+
+  // The principal behind an Authorization header value. An absent header is
+  // an unauthenticated principal; a header that names no valid key is
+  // kUnauthenticated.
+  Result<Principal> Authenticate(std::string_view authorization);
+
+ private:
+  Status ReloadIfStale();
+
+  Engine& engine_;
+  std::mutex mu_;
+  std::map<std::string, ApiKeyInfo> by_hash_;
+  std::chrono::steady_clock::time_point loaded_{};
+};
+
+}  // namespace optin::server
+
+#endif  // OPTIN_SERVER_AUTH_H_

@@ -1,0 +1,339 @@
+// The Boost.Beast layer: sockets, parsing, timeouts, limits, shutdown. The
+// only file that includes Beast; requests go to Api (api.cc) as HttpRequest.
+#include "src/server/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "src/server/api.h"
+
+namespace optin::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// Worker threads by default: handlers block while their write is made
+// durable, and more writers waiting at once share one fsync.
+constexpr int kDefaultThreadsPerCore = 4;
+
+// Headers on every response (DESIGN §8): nothing may frame or script it.
+void SecurityHeaders(http::response<http::string_body>& res) {
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("Cache-Control", "no-store");
+}
+
+struct Shared {
+  Api api;
+  ServerOptions options;
+  std::atomic<int> connections{0};
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mu;
+  std::list<std::weak_ptr<class Session>> sessions;
+
+  Shared(Engine& engine, const ServerOptions& o) : api(engine), options(o) {}
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    shared_.connections.fetch_add(1);
+  }
+  ~Session() { shared_.connections.fetch_sub(1); }
+
+  void Start(std::list<std::weak_ptr<Session>>::iterator self) {
+    self_ = self;
+    net::dispatch(stream_.get_executor(), [me = shared_from_this()] { me->Read(); });
+  }
+
+  // Answers 503 and closes: the server is at its connection limit.
+  void Refuse() {
+    net::dispatch(stream_.get_executor(), [me = shared_from_this()] {
+      me->Send(503, "unavailable", "the server is at its connection limit; try again", false);
+    });
+  }
+
+  // On shutdown: close now if no request is being handled.
+  void CloseIfIdle() {
+    net::dispatch(stream_.get_executor(), [me = shared_from_this()] {
+      if (!me->busy_) {
+        beast::error_code ec;
+        me->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        me->stream_.close();
+      }
+    });
+  }
+
+  void Forget() {
+    std::lock_guard lock(shared_.sessions_mu);
+    if (self_) shared_.sessions.erase(*self_);
+    self_.reset();
+  }
+
+ private:
+  void Read() {
+    if (shared_.draining) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
+    parser_->body_limit(shared_.options.max_body_bytes);
+    stream_.expires_after(shared_.options.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [me = shared_from_this()](beast::error_code ec, size_t) { me->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
+      return Close();
+    }
+    if (ec == http::error::header_limit) {
+      return Send(431, "header_too_large",
+                  "the request headers exceed " + std::to_string(shared_.options.max_header_bytes) + " bytes", false);
+    }
+    if (ec == http::error::body_limit) {
+      return Send(413, "payload_too_large",
+                  "the request body exceeds " + std::to_string(shared_.options.max_body_bytes) + " bytes", false);
+    }
+    if (ec) return Send(400, "bad_request", "malformed HTTP request: " + ec.message(), false);
+
+    busy_ = true;
+    const auto& req = parser_->get();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    std::string_view target = req.target();
+    size_t q = target.find('?');
+    request.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+    if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
+    if (auto it = req.find(http::field::accept_language); it != req.end()) request.accept_language = std::string(it->value());
+    if (auto it = req.find(http::field::content_type); it != req.end()) request.content_type = std::string(it->value());
+    request.body = req.body();
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+
+    HttpResponse response = shared_.api.Handle(request);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
+    res->set(http::field::server, "optin");
+    res->set(http::field::content_type, response.content_type);
+    SecurityHeaders(*res);
+    for (auto& [name, value] : response.headers) res->set(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive && !shared_.draining);
+    res->prepare_payload();
+    Write(std::move(res));
+  }
+
+  void Send(int status, std::string_view code, const std::string& message, bool keep_alive) {
+    HttpResponse r = ErrorResponse(status, code, message);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    res->set(http::field::server, "optin");
+    res->set(http::field::content_type, r.content_type);
+    SecurityHeaders(*res);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    busy_ = true;
+    Write(std::move(res));
+  }
+
+  void Write(std::shared_ptr<http::response<http::string_body>> res) {
+    stream_.expires_after(shared_.options.request_timeout);
+    http::async_write(stream_, *res, [me = shared_from_this(), res](beast::error_code ec, size_t) {
+      me->busy_ = false;
+      if (ec) return me->Close();
+      if (!res->keep_alive()) return me->Drain();
+      me->Read();
+    });
+  }
+
+  // After a response that ends the connection: stop sending, then read and
+  // discard what the client is still sending (briefly) before closing, so
+  // that the close does not reset the connection before the client has
+  // read the response.
+  void Drain() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kDrainTime);
+    discard_ = std::make_unique<char[]>(kDrainChunk);
+    DrainSome();
+  }
+
+  void DrainSome() {
+    stream_.async_read_some(net::buffer(discard_.get(), kDrainChunk), [me = shared_from_this()](beast::error_code ec, size_t n) {
+      me->drained_ += n;
+      if (ec || me->drained_ > kMaxDrainBytes) return me->Close();
+      me->DrainSome();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+    Forget();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Shared& shared_;
+  bool busy_ = false;
+  static constexpr auto kDrainTime = std::chrono::seconds(2);
+  static constexpr size_t kDrainChunk = 64 * 1024;
+  static constexpr size_t kMaxDrainBytes = 64 * 1024 * 1024;
+  std::unique_ptr<char[]> discard_;
+  size_t drained_ = 0;
+  std::optional<std::list<std::weak_ptr<Session>>::iterator> self_;
+};
+
+class BeastServer final : public Server {
+ public:
+  BeastServer(Engine& engine, const ServerOptions& options)
+      : engine_(engine),
+        shared_(engine, options),
+        threads_(options.threads > 0 ? options.threads
+                                     : kDefaultThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())),
+        pool_(static_cast<size_t>(threads_)),
+        acceptor_(net::make_strand(pool_)),
+        signals_(pool_),
+        sync_timer_(pool_),
+        drain_timer_(pool_) {}
+
+  Status Bind() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(shared_.options.address, ec);
+    if (ec) return InvalidArgumentError("`" + shared_.options.address + "` is not an IP address");
+    tcp::endpoint endpoint(address, shared_.options.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return UnavailableError("cannot listen on " + shared_.options.address + ":" +
+                              std::to_string(shared_.options.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return OkStatus();
+  }
+
+  void Run() {
+    Accept();
+    ScheduleSync();
+    if (shared_.options.handle_signals) {
+      signals_.add(SIGTERM);
+      signals_.add(SIGINT);
+      signals_.async_wait([this](beast::error_code ec, int) {
+        if (!ec) Shutdown();
+      });
+    }
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Shutdown() override {
+    net::post(acceptor_.get_executor(), [this] {
+      if (shared_.draining.exchange(true)) return;
+      beast::error_code ec;
+      acceptor_.close(ec);
+      signals_.cancel(ec);
+      sync_timer_.cancel();
+      std::vector<std::shared_ptr<Session>> live;
+      {
+        std::lock_guard lock(shared_.sessions_mu);
+        for (auto& w : shared_.sessions) {
+          if (auto s = w.lock()) live.push_back(std::move(s));
+        }
+      }
+      for (auto& s : live) s->CloseIfIdle();
+      // Requests in flight finish on their own; this bounds the wait.
+      drain_timer_.expires_after(shared_.options.drain_timeout);
+      drain_timer_.async_wait([this](beast::error_code e) {
+        if (!e) pool_.stop();
+      });
+      WatchDrain();
+    });
+  }
+
+  void Wait() override { pool_.join(); }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(pool_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (!shared_.draining) Accept();
+        return;
+      }
+      auto session = std::make_shared<Session>(std::move(socket), shared_);
+      if (shared_.connections.load() > shared_.options.max_connections) {
+        session->Refuse();
+      } else {
+        std::list<std::weak_ptr<Session>>::iterator it;
+        {
+          std::lock_guard lock(shared_.sessions_mu);
+          it = shared_.sessions.insert(shared_.sessions.end(), session);
+        }
+        session->Start(it);
+      }
+      if (!shared_.draining) Accept();
+    });
+  }
+
+  // Once every connection is gone, stop the timers so the pool can finish.
+  void WatchDrain() {
+    if (shared_.connections.load() == 0) {
+      drain_timer_.cancel();
+      return;
+    }
+    check_timer_ = std::make_unique<net::steady_timer>(pool_, std::chrono::milliseconds(20));
+    check_timer_->async_wait([this](beast::error_code ec) {
+      if (!ec) WatchDrain();
+    });
+  }
+
+  void ScheduleSync() {
+    sync_timer_.expires_after(shared_.options.sync_interval);
+    sync_timer_.async_wait([this](beast::error_code ec) {
+      if (ec || shared_.draining) return;
+      (void)engine_.Sync();  // a failure shows again on the next write or sync
+      ScheduleSync();
+    });
+  }
+
+  Engine& engine_;
+  Shared shared_;
+  int threads_;
+  net::thread_pool pool_;
+  tcp::acceptor acceptor_;
+  net::signal_set signals_;
+  net::steady_timer sync_timer_;
+  net::steady_timer drain_timer_;
+  std::unique_ptr<net::steady_timer> check_timer_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(Engine& engine, const ServerOptions& options) {
+  auto server = std::make_unique<BeastServer>(engine, options);
+  OPTIN_RETURN_IF_ERROR(server->Bind());
+  server->Run();
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace optin::server

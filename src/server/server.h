@@ -1,0 +1,53 @@
+// File: src/server/server.h
+//
+// The HTTP/1.1 server behind `optin serve`: Boost.Beast on a fixed pool of
+// worker threads, keep-alive, bounded header and body sizes (431 and 413), a
+// timeout on every request read (a slow client cannot hold a worker), a
+// connection limit (503 beyond it) and a graceful shutdown: on SIGTERM or
+// SIGINT it stops accepting, lets requests in flight finish (a write that
+// was acknowledged is durable), closes idle connections and returns.
+//
+// Thread-safety: Shutdown() may be called from any thread.
+#ifndef OPTIN_SERVER_SERVER_H_
+#define OPTIN_SERVER_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "optin/engine.h"
+#include "optin/status.h"
+
+namespace optin::server {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (see Server::port())
+  int threads = 0;       // 0: a default suited to blocking durable writes
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  std::chrono::seconds request_timeout{15};  // to receive a whole request
+  int max_connections = 1024;
+  std::chrono::seconds drain_timeout{10};  // longest a shutdown waits
+  // How often the server takes in what other processes (the CLI) appended.
+  std::chrono::milliseconds sync_interval{200};
+  bool handle_signals = true;  // SIGTERM and SIGINT start a shutdown
+};
+
+class Server {
+ public:
+  // Binds and starts serving. kUnavailable if the address cannot be bound.
+  static Result<std::unique_ptr<Server>> Start(Engine& engine, const ServerOptions& options);
+  virtual ~Server() = default;
+
+  virtual uint16_t port() const = 0;
+  // Begins a graceful shutdown.
+  virtual void Shutdown() = 0;
+  // Blocks until the server has stopped.
+  virtual void Wait() = 0;
+};
+
+}  // namespace optin::server
+
+#endif  // OPTIN_SERVER_SERVER_H_

@@ -1,0 +1,319 @@
+// The HTTP API (DESIGN §6) against a real `optin serve` on a loopback port.
+#include <gmock/gmock.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "tests/support/http_client.h"
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::Connect;
+using ::optin::testing::Http;
+using ::optin::testing::HttpResult;
+using ::optin::testing::ReadFile;
+using ::optin::testing::ReadResponse;
+using ::optin::testing::RunOptin;
+using ::optin::testing::SendAll;
+using ::optin::testing::ServerProcess;
+using ::optin::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
+
+// `"key":"value"` out of a flat JSON text (enough for these tests).
+std::string JsonString(const std::string& json, const std::string& key) {
+  std::string needle = "\"" + key + "\":\"";
+  size_t at = json.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Cli({"init"}).exit_code, 0);
+    ASSERT_EQ(Cli({"catalog", "publish", kShopPath}).exit_code, 0);
+    check_ = Key("check", "pipeline");
+    write_ = Key("write", "crm");
+    admin_ = Key("admin", "ops");
+    server_ = std::make_unique<ServerProcess>(db_, std::vector<std::string>{"--request-timeout", "2"});
+    ASSERT_GT(server_->port(), 0) << server_->Stderr();
+    HttpResult purposes = Http(port(), "GET", "/v1/purposes");
+    ads_notice_ = JsonString(purposes.body.substr(purposes.body.find("\"id\":\"ads\"")), "notice");
+    ASSERT_EQ(ads_notice_.size(), 64u);
+  }
+
+  testing::CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return RunOptin(args);
+  }
+  std::string Key(const std::string& scope, const std::string& name) {
+    auto r = Cli({"key", "create", "--scope", scope, "--name", name});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "the key alone on one line";
+    return r.out.substr(0, r.out.find('\n'));
+  }
+  int port() const { return server_->port(); }
+  HttpResult CheckAds(const std::string& subject) {
+    return Http(port(), "POST", "/v1/check", R"({"subject":")" + subject + R"(","purpose":"ads"})", check_);
+  }
+
+  TempDir dir_;
+  std::string db_ = dir_.File("optin.db");
+  std::string check_, write_, admin_, ads_notice_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(ApiTest, HealthAndPurposesArePublic) {
+  HttpResult h = Http(port(), "GET", "/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, R"({"status":"ok","last_seq":1})");
+  HttpResult en = Http(port(), "GET", "/v1/purposes");
+  EXPECT_EQ(en.status, 200);
+  EXPECT_THAT(en.body, StartsWith(R"({"organization":{"name":"Example Shop","contact":"privacy@shop.example"},"locale":"en")"));
+  HttpResult ja = Http(port(), "GET", "/v1/purposes", "", std::vector<std::string>{"Accept-Language: fr;q=0.9, ja-JP;q=0.8"});
+  EXPECT_THAT(ja.body, HasSubstr(R"("locale":"ja")"));
+  EXPECT_THAT(ja.body, HasSubstr("パーソナライズ広告"));
+  EXPECT_EQ(ja.headers["content-language"], "ja");
+  EXPECT_THAT(Http(port(), "GET", "/v1/purposes?locale=ja").body, HasSubstr(R"("locale":"ja")"));
+}
+
+TEST_F(ApiTest, GrantCheckWithdrawThroughTheApi) {
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"no_consent","event":null})");
+  HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_);
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_THAT(g.body, HasSubstr(R"("allowed":true,"reason":"granted","event":2)"));
+  EXPECT_THAT(g.body, HasSubstr(R"("channel":"api")"));
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":true,"reason":"granted","event":2})");
+  HttpResult w = Http(port(), "DELETE", "/v1/subjects/alice/consents/ads", "", write_);
+  ASSERT_EQ(w.status, 200) << w.body;
+  // In effect before the response: the very next check denies.
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"withdrawn","event":3})");
+  HttpResult c = Http(port(), "GET", "/v1/subjects/alice/consents", "", write_);
+  EXPECT_THAT(c.body, HasSubstr(R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":3})"));
+  HttpResult h = Http(port(), "GET", "/v1/subjects/alice/history", "", admin_);
+  EXPECT_THAT(h.body, HasSubstr(R"("action":"grant")"));
+  EXPECT_THAT(h.body, HasSubstr(R"("action":"withdraw")"));
+}
+
+TEST_F(ApiTest, AStaleNoticeIsRefusedWith409) {
+  HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + std::string(64, 'a') + R"("})", write_);
+  EXPECT_EQ(g.status, 409);
+  EXPECT_THAT(g.body, HasSubstr(R"({"error":{"code":"failed_precondition","message":"the notice of `ads` has changed)"));
+  EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", "{}", write_).status, 400);
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"no_consent","event":null})");
+}
+
+TEST_F(ApiTest, BatchChecks) {
+  ASSERT_EQ(Cli({"grant", "bob", "ads"}).exit_code, 0);
+  // The server takes in what the CLI wrote within its sync interval.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  HttpResult b = Http(port(), "POST", "/v1/check/batch",
+                      R"({"checks":[{"subject":"bob","purpose":"ads"},{"subject":"carol","purpose":"ads"},)"
+                      R"({"subject":"carol","purpose":"delivery"},{"subject":"carol","purpose":"nope"}]})",
+                      check_);
+  EXPECT_EQ(b.status, 200);
+  EXPECT_EQ(b.body, R"({"results":[{"allowed":true,"reason":"granted","event":2},)"
+                    R"({"allowed":false,"reason":"no_consent","event":null},)"
+                    R"({"allowed":true,"reason":"necessary","event":1},)"
+                    R"({"allowed":false,"reason":"unknown_purpose","event":1}]})");
+}
+
+TEST_F(ApiTest, BadRequestsGetJsonErrorsWithStableCodes) {
+  auto code = [](const HttpResult& r) { return JsonString(r.body, "code"); };
+  HttpResult r = Http(port(), "POST", "/v1/check", "{not json", check_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(code(r), "invalid_argument");
+  r = Http(port(), "POST", "/v1/check", R"({"subject":42,"purpose":"ads"})", check_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("`subject` must be a string"));
+  r = Http(port(), "POST", "/v1/check", R"({"subject":"","purpose":"ads"})", check_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("subject id is empty"));
+  r = Http(port(), "GET", "/v1/check", "", check_);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(code(r), "method_not_allowed");
+  EXPECT_EQ(r.headers["allow"], "POST");
+  r = Http(port(), "GET", "/v2/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(code(r), "not_found");
+  r = Http(port(), "PUT", "/v1/subjects/alice/consents/nope", R"({"notice":"x"})", write_);
+  EXPECT_EQ(r.status, 404);
+  r = Http(port(), "PUT", "/v1/subjects/alice/consents/delivery", R"({"notice":"x"})", write_);
+  EXPECT_EQ(r.status, 409);
+  r = Http(port(), "GET", "/v1/subjects/%zz/consents", "", write_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.headers["content-type"], "application/json");
+}
+
+TEST_F(ApiTest, SubjectIdsInPathsArePercentDecoded) {
+  HttpResult g = Http(port(), "PUT", "/v1/subjects/user%2042%2F%E6%97%A5/consents/ads",
+                      R"({"notice":")" + ads_notice_ + R"("})", write_);
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_THAT(g.body, HasSubstr(R"("subject":"user 42/日")"));
+  EXPECT_EQ(Http(port(), "POST", "/v1/check", R"({"subject":"user 42/日","purpose":"ads"})", check_).status, 200);
+  EXPECT_THAT(Http(port(), "POST", "/v1/check", R"({"subject":"user 42/日","purpose":"ads"})", check_).body,
+              HasSubstr(R"("allowed":true)"));
+}
+
+// Who may do what: every endpoint against no key, a bad key, each scope.
+TEST_F(ApiTest, AuthorizationMatrix) {
+  struct Call {
+    std::string method, target, body;
+  };
+  const std::string grant_body = R"({"notice":")" + ads_notice_ + R"("})";
+  const std::vector<Call> calls = {
+      {"GET", "/healthz", ""},
+      {"GET", "/v1/purposes", ""},
+      {"POST", "/v1/check", R"({"subject":"alice","purpose":"ads"})"},
+      {"POST", "/v1/check/batch", R"({"checks":[{"subject":"alice","purpose":"ads"}]})"},
+      {"GET", "/v1/subjects/alice/consents", ""},
+      {"GET", "/v1/subjects/alice/history", ""},
+      {"PUT", "/v1/subjects/alice/consents/ads", grant_body},
+      {"DELETE", "/v1/subjects/alice/consents/ads", ""},
+  };
+  // Expected status per caller: none, bad key, check, write, admin.
+  const std::vector<std::vector<int>> expected = {
+      {200, 200, 200, 200, 200}, {200, 200, 200, 200, 200}, {401, 401, 200, 200, 200}, {401, 401, 200, 200, 200},
+      {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200},
+  };
+  const std::vector<std::string> callers = {"", "optin_not-a-real-key", check_, write_, admin_};
+  for (size_t c = 0; c < calls.size(); ++c) {
+    for (size_t k = 0; k < callers.size(); ++k) {
+      HttpResult r = Http(port(), calls[c].method, calls[c].target, calls[c].body, callers[k]);
+      EXPECT_EQ(r.status, expected[c][k]) << calls[c].method << " " << calls[c].target << " as caller " << k << ": "
+                                          << r.body;
+      if (r.status == 401) {
+        EXPECT_EQ(r.headers["www-authenticate"], "Bearer");
+      }
+    }
+  }
+  // A write key records with channel `api` only; admin may name another.
+  const std::string web_body = R"({"notice":")" + ads_notice_ + R"(","channel":"web"})";
+  EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", web_body, write_).status, 403);
+  EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", web_body, admin_).status, 200);
+}
+
+TEST_F(ApiTest, ARevokedKeyStopsWorking) {
+  EXPECT_EQ(CheckAds("alice").status, 200);
+  auto r = Cli({"key", "revoke", "pipeline"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // keys reload every second
+  HttpResult after = CheckAds("alice");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_THAT(after.body, HasSubstr("unknown or revoked"));
+}
+
+TEST_F(ApiTest, KeysAreNeverStoredOrLoggedInClear) {
+  HttpResult r = Http(port(), "POST", "/v1/check", R"({"subject":"alice","purpose":"ads"})", admin_);
+  EXPECT_EQ(r.status, 200);
+  std::string stored = ReadFile(db_) + ReadFile(db_ + "-wal");
+  EXPECT_EQ(stored.find(admin_), std::string::npos);
+  EXPECT_EQ(stored.find(check_), std::string::npos);
+  EXPECT_EQ(server_->Stderr().find(admin_), std::string::npos);
+  auto list = Cli({"key", "list", "--json"});
+  EXPECT_THAT(list.out, HasSubstr(R"({"name":"crm","scope":"write","created":")"));
+  EXPECT_EQ(list.out.find("optin_"), std::string::npos);
+}
+
+TEST_F(ApiTest, KeepAliveServesManyRequestsOnOneConnection) {
+  int fd = Connect(port());
+  ASSERT_GE(fd, 0);
+  const std::string body = R"({"subject":"alice","purpose":"ads"})";
+  const std::string req = "POST /v1/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + check_ +
+                          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(SendAll(fd, req));
+    HttpResult r = ReadResponse(fd);
+    EXPECT_EQ(r.status, 200) << i;
+    EXPECT_EQ(r.body, R"({"allowed":false,"reason":"no_consent","event":null})");
+  }
+  close(fd);
+}
+
+TEST_F(ApiTest, ResponsesCarrySecurityHeaders) {
+  HttpResult r = Http(port(), "GET", "/v1/purposes");
+  EXPECT_EQ(r.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(r.headers["referrer-policy"], "no-referrer");
+  EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(r.headers["cache-control"], "no-store");
+}
+
+TEST_F(ApiTest, OversizedBodiesAndHeadersAreRefused) {
+  HttpResult big = Http(port(), "POST", "/v1/check", std::string(10 * 1024 * 1024, ' '), check_);
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(JsonString(big.body, "code"), "payload_too_large");
+  HttpResult headers = Http(port(), "GET", "/healthz", "", std::vector<std::string>{"X-Filler: " + std::string(32 * 1024, 'a')});
+  EXPECT_EQ(headers.status, 431);
+  EXPECT_EQ(JsonString(headers.body, "code"), "header_too_large");
+  EXPECT_EQ(Http(port(), "GET", "/healthz").status, 200);  // and the server is fine
+}
+
+TEST_F(ApiTest, ASlowClientIsCutOffWithoutHarmingOthers) {
+  int slow = Connect(port());
+  ASSERT_GE(slow, 0);
+  ASSERT_TRUE(SendAll(slow, "POST /v1/check HTTP/1.1\r\nHost: x\r\n"));  // and then nothing more
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Http(port(), "GET", "/healthz").status, 200);
+  // The server's request timeout is 2 s here: the slow connection is closed.
+  char buf[16];
+  struct timeval tv {5, 0};
+  setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto start = std::chrono::steady_clock::now();
+  ssize_t n = recv(slow, buf, sizeof buf, 0);
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(n, 0) << "the server should close the connection";
+  EXPECT_LT(waited, std::chrono::milliseconds(4500));
+  close(slow);
+}
+
+TEST_F(ApiTest, SigtermStopsGracefullyAndKeepsEveryAcknowledgedWrite) {
+  std::vector<std::thread> writers;
+  std::atomic<int> acknowledged{0};
+  std::vector<std::string> acked_subjects[4];
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string subject = "w" + std::to_string(t) + "-" + std::to_string(i);
+        HttpResult r = Http(port(), "PUT", "/v1/subjects/" + subject + "/consents/ads",
+                            R"({"notice":")" + ads_notice_ + R"("})", write_);
+        if (r.status != 200) break;
+        acked_subjects[t].push_back(subject);
+        ++acknowledged;
+      }
+    });
+  }
+  while (acknowledged < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(server_->Terminate(), 0);
+  for (auto& w : writers) w.join();
+  for (const auto& list : acked_subjects) {
+    for (const auto& s : list) EXPECT_EQ(Cli({"check", s, "ads"}).exit_code, 0) << s;
+  }
+  EXPECT_EQ(Cli({"verify"}).exit_code, 0);
+}
+
+TEST(KeyCli, CreateListRevoke) {
+  TempDir dir;
+  std::string db = dir.File("optin.db");
+  ASSERT_EQ(RunOptin({"--db", db, "init"}).exit_code, 0);
+  auto created = RunOptin({"--db", db, "key", "create", "--scope", "write", "--name", "crm"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, ::testing::MatchesRegex("optin_[A-Za-z0-9_-]{43}\n"));
+  EXPECT_EQ(RunOptin({"--db", db, "key", "create", "--scope", "write", "--name", "crm"}).exit_code, 3);
+  EXPECT_EQ(RunOptin({"--db", db, "key", "create", "--scope", "root"}).exit_code, 2);
+  EXPECT_EQ(RunOptin({"--db", db, "key", "create", "--scope", "check", "--name", "Bad Name"}).exit_code, 2);
+  EXPECT_THAT(RunOptin({"--db", db, "key", "list"}).out, HasSubstr("crm  write  created "));
+  EXPECT_EQ(RunOptin({"--db", db, "key", "revoke", "crm"}).exit_code, 0);
+  auto again = RunOptin({"--db", db, "key", "revoke", "crm"});
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_THAT(again.err, HasSubstr("no API key named `crm`"));
+  EXPECT_EQ(RunOptin({"--db", db, "key", "list"}).out, "no API keys\n");
+}
+
+}  // namespace
+}  // namespace optin
