@@ -26,13 +26,17 @@ test:
 check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# The demo: the store ./optin.db with the demo catalog, then the server on
+# 127.0.0.1:$(PORT) until Ctrl-C.
+PORT ?= 8080
 demo: build
 	@if [ -e optin.db ]; then \
 	  echo "optin.db already exists; keeping it (remove it for a fresh demo)"; \
 	else \
 	  $(OPTIN) init --demo; \
 	fi
-	@scripts/demo-tour $(OPTIN)
+	@scripts/demo-tour $(OPTIN) $(PORT)
+	@exec $(OPTIN) serve --listen 127.0.0.1:$(PORT)
 
 bench: deps
 	@cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DOPTIN_BUILD_TESTS=OFF -DOPTIN_BUILD_BENCH=ON >/dev/null

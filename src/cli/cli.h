@@ -45,11 +45,13 @@ int RunStatus(const Globals& g, const std::string& subject, bool json);
 int RunHistory(const Globals& g, const std::string& subject, bool json);
 int RunVerify(const Globals& g, bool json);
 struct ServeFlags {
+  std::string public_url;
   int threads = 0;
   int request_timeout_s = 15;
   int max_connections = 1024;
 };
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
+int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);
 int RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);
 int RunKeyList(const Globals& g, bool json);
 int RunKeyRevoke(const Globals& g, const std::string& name);

@@ -85,6 +85,16 @@ int main(int argc, char** argv) {
   serve->add_option("--request-timeout", serve_flags.request_timeout_s,
                     "Seconds a client has to send a whole request (default 15)");
   serve->add_option("--max-connections", serve_flags.max_connections, "Open connections at most (default 1024)");
+  serve->add_option("--public-url", serve_flags.public_url,
+                    "Prefix of preference-center links (default: http://ADDR:PORT as bound)");
+
+  auto* link = app.add_subcommand("link", "Print a preference-center link that opens one subject's record");
+  std::string ttl = "P7D", base_url;
+  link->add_option("SUBJECT", subject, "Subject id")->required();
+  link->add_option("--ttl", ttl, "How long the link works, ISO 8601 (default P7D; at most 366 days)");
+  link->add_option("--base-url", base_url, "Where the server is reached (default $OPTIN_PUBLIC_URL or http://127.0.0.1:8080)");
+  link->add_flag("--json", json, "One JSON document on stdout");
+  link->callback([&] { code = RunLink(g, subject, ttl, base_url, json); });
   serve->callback([&] { code = RunServe(g, listen, serve_flags); });
 
   auto* key = app.add_subcommand("key", "Manage API keys");

@@ -1,7 +1,9 @@
 // serve: the HTTP API on the store.
+#include <cstdlib>
 #include <iostream>
 
 #include "src/cli/cli.h"
+#include "src/server/api.h"
 #include "src/server/server.h"
 
 namespace optin::cli {
@@ -36,6 +38,8 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   options.threads = flags.threads;
   options.request_timeout = std::chrono::seconds(flags.request_timeout_s);
   options.max_connections = flags.max_connections;
+  options.public_url = flags.public_url;
+  while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
   auto server = server::Server::Start(**engine, options);
@@ -45,6 +49,30 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   std::cout << "optin serving http://" << host << ":" << (*server)->port() << " (store " << g.db << ")" << std::endl;
   (*server)->Wait();
   std::cerr << "optin: stopped\n";
+  return kExitOk;
+}
+
+int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url,
+            bool json) {
+  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
+  std::string base = base_url;
+  if (base.empty()) {
+    const char* env = std::getenv("OPTIN_PUBLIC_URL");
+    base = env && *env ? env : "http://127.0.0.1:8080";
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  Result<std::string> link = server::MakeLink(**engine, subject, ttl, base);
+  if (!link.ok()) return Fail(link.status());
+  if (json) {
+    std::cout << *link << "\n";
+  } else {
+    // Just the URL, so that scripts can use it.
+    const std::string& j = *link;
+    size_t at = j.find("\"url\":\"") + 7;
+    std::cout << j.substr(at, j.find('"', at) - at) << "\n";
+  }
   return kExitOk;
 }
 

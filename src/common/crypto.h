@@ -42,6 +42,8 @@ std::optional<std::string> Open(const SecretKey& key, std::string_view sealed);
 
 // Base64url without padding (RFC 4648 §5).
 std::string Base64Url(std::string_view bytes);
+// Inverse of Base64Url; nullopt when `text` is not unpadded base64url.
+std::optional<std::string> FromBase64Url(std::string_view text);
 std::string_view AsBytes(const Hash& h);
 std::string ToHex(std::string_view bytes);
 inline std::string ToHex(const Hash& h) { return ToHex(AsBytes(h)); }

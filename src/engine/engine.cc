@@ -85,6 +85,7 @@ Status ValidateChannel(std::string_view channel) {
 struct Engine::Impl {
   std::unique_ptr<Store> store;
   std::function<int64_t()> clock;
+  SecretKey link_key{};  // seals preference-center link tokens
   internal::Index index;
   std::unique_ptr<internal::LedgerWriter> writer;
   mutable std::mutex catalog_mu;
@@ -139,6 +140,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   if (secret_bytes.size() != kSecretKeySize) return DataLossError("the store secret has the wrong size");
   SecretKey secret;
   std::copy(secret_bytes.begin(), secret_bytes.end(), secret.begin());
+  // DO NOT CHANGE: the label separates the link key from other uses of the secret.
+  impl->link_key = HmacSha256(secret, "optin link token v1");
   Impl* raw = impl.get();
   impl->writer = std::make_unique<internal::LedgerWriter>(
       *impl->store, secret, impl->clock, [raw](const Event& e, std::string_view subject) { return raw->Apply(e, subject); });
@@ -359,6 +362,38 @@ Result<std::vector<ApiKeyInfo>> Engine::ListApiKeys() {
 Status Engine::RevokeApiKey(std::string_view name) { return impl_->store->RevokeApiKey(name); }
 
 Status Engine::Sync() { return impl_->writer->Sync(); }
+
+// A link token is base64url(Seal(link_key, payload)) where payload is
+// u8 version (1) | u64 expiry (microseconds, big-endian) | subject id. Sealed,
+// not merely signed, so that a URL does not show whose record it opens.
+Result<std::string> Engine::CreateLinkToken(std::string_view subject, int64_t ttl_micros) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  if (ttl_micros <= 0 || ttl_micros > kMaxLinkTtlMicros) {
+    return InvalidArgumentError("a link must live between 1 second and 366 days");
+  }
+  ByteWriter w;
+  w.U8(1);
+  w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
+  w.str().append(subject);
+  return Base64Url(Seal(impl_->link_key, w.str()));
+}
+
+Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
+  std::optional<std::string> sealed = FromBase64Url(token);
+  std::optional<std::string> payload = sealed ? ::optin::Open(impl_->link_key, *sealed) : std::nullopt;
+  if (!payload) return UnauthenticatedError("the link is not valid");
+  ByteReader r(*payload);
+  uint8_t version;
+  uint64_t expires;
+  if (!r.U8(version) || version != 1 || !r.U64(expires)) return UnauthenticatedError("the link is not valid");
+  LinkToken out;
+  out.expires = static_cast<int64_t>(expires);
+  out.subject = payload->substr(9);
+  if (impl_->clock() >= out.expires) {
+    return UnauthenticatedError("the link has expired; ask for a new one");
+  }
+  return out;
+}
 
 Result<VerifyResult> VerifyStore(Store& store) {
   OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r, internal::VerifyLedger(store));

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "src/catalog/notices_json.h"
+#include "src/server/web_assets.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 
@@ -18,6 +19,16 @@ constexpr std::string_view kRouteBatch = "/v1/check/batch";
 constexpr std::string_view kRouteConsents = "/v1/subjects/{id}/consents";
 constexpr std::string_view kRouteConsent = "/v1/subjects/{id}/consents/{purpose}";
 constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
+constexpr std::string_view kRouteLink = "/v1/subjects/{id}/link";
+constexpr std::string_view kRouteSession = "/v1/session";
+constexpr std::string_view kRoutePage = "/p/{token}";
+constexpr std::string_view kRouteStatic = "/static/{file}";
+
+// The preference center's page: scripts and styles from this server only,
+// never inline; nothing may frame it; forms go nowhere.
+constexpr std::string_view kPageCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 HttpResponse Json(std::string body, std::string_view route, int status = 200) {
   HttpResponse r;
@@ -156,7 +167,19 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
   return r;
 }
 
-Api::Api(Engine& engine) : engine_(engine), auth_(engine) {}
+Api::Api(Engine& engine, std::string base_url) : engine_(engine), auth_(engine), base_url_(std::move(base_url)) {}
+
+Result<std::string> MakeLink(Engine& engine, std::string_view subject, std::string_view ttl_text,
+                             std::string_view base_url) {
+  OPTIN_ASSIGN_OR_RETURN(IsoDuration ttl, ParseIsoDuration(ttl_text));
+  const int64_t now = engine.Now();
+  const int64_t ttl_micros = AddDuration(now, ttl) - now;
+  OPTIN_ASSIGN_OR_RETURN(std::string token, engine.CreateLinkToken(subject, ttl_micros));
+  JsonWriter w;
+  w.BeginObject().Key("url").String(std::string(base_url) + "/p/" + token).Key("token").String(token);
+  w.Key("expires").String(FormatRfc3339(now + ttl_micros)).EndObject();
+  return std::move(w).Take();
+}
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
@@ -191,12 +214,39 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (auto r = only("GET", kRoutePurposes)) return *r;
     return Purposes(request);
   }
+  if (request.path.starts_with("/p/") || request.path.starts_with("/static/")) {
+    const bool page = request.path.starts_with("/p/");
+    const std::string_view route = page ? kRoutePage : kRouteStatic;
+    if (auto r = only("GET", route)) return *r;
+    // The page is the same for every token: its script reads the token from
+    // the address and sends it as a bearer token, never as a cookie, so no
+    // other site can make a customer's browser act (no CSRF).
+    const WebAsset* asset = FindWebAsset(page ? "index.html" : request.path.substr(std::string_view("/static/").size()));
+    if (!asset) {
+      HttpResponse r = ErrorResponse(404, "not_found", "no such file");
+      r.route = route;
+      return r;
+    }
+    HttpResponse r;
+    r.content_type = std::string(asset->content_type);
+    r.body = std::string(asset->body);
+    r.route = route;
+    r.headers.emplace_back("Content-Security-Policy", std::string(kPageCsp));
+    return r;
+  }
 
   Result<Principal> who = auth_.Authenticate(request.authorization);
+  // 401 for callers not known; 403 for known callers who may not do this.
   auto deny = [&](std::string_view route) {
-    HttpResponse r = ErrorResponse(who.ok() ? Status(StatusCode::kUnauthenticated, "this needs an API key: Authorization: Bearer KEY")
-                                            : who.status());
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    HttpResponse r;
+    if (who.ok() && who->authenticated) {
+      r = ErrorResponse(PermissionDeniedError(who->IsCustomer() ? "a preference-center link reaches only its own record"
+                                                                : "this key's scope does not allow this"));
+    } else {
+      r = ErrorResponse(who.ok() ? Status(StatusCode::kUnauthenticated, "this needs an API key: Authorization: Bearer KEY")
+                                 : who.status());
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
     r.route = route;
     return r;
   };
@@ -206,17 +256,29 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (!who.ok() || !who->MayCheck()) return deny(route);
     return route == kRouteCheck ? Check(request, *who) : CheckBatch(request, *who);
   }
+  if (request.path == kRouteSession) {
+    if (auto r = only("GET", kRouteSession)) return *r;
+    if (!who.ok() || !who->IsCustomer()) return deny(kRouteSession);
+    JsonWriter w;
+    w.BeginObject().Key("subject").String(who->subject).Key("expires").String(FormatRfc3339(who->expires)).EndObject();
+    return Json(std::move(w).Take(), kRouteSession);
+  }
   std::vector<std::string_view> parts = Split(request.path);
   if (parts.size() >= 4 && parts[0] == "v1" && parts[1] == "subjects") {
     std::optional<std::string> subject = Decode(parts[2]);
     std::string_view route = parts.size() == 4 && parts[3] == "consents"  ? kRouteConsents
                              : parts.size() == 5 && parts[3] == "consents" ? kRouteConsent
                              : parts.size() == 4 && parts[3] == "history"  ? kRouteHistory
+                             : parts.size() == 4 && parts[3] == "link"     ? kRouteLink
                                                                            : std::string_view();
     if (!route.empty()) {
       if (!who.ok() || !who->authenticated) return deny(route);
-      if (!who->MayWrite()) {
-        HttpResponse r = ErrorResponse(PermissionDeniedError("a `check` key may only decide; this needs `write` or `admin`"));
+      const bool allowed = route == kRouteLink ? who->IsAdmin() : who->MayActFor(subject.value_or(""));
+      if (!allowed) {
+        HttpResponse r = ErrorResponse(PermissionDeniedError(
+            who->IsCustomer()  ? "this link opens another record"
+            : route == kRouteLink ? "making a link needs an `admin` key"
+                                  : "a `check` key may only decide; this needs `write` or `admin`"));
         r.route = route;
         return r;
       }
@@ -231,6 +293,9 @@ HttpResponse Api::Route(const HttpRequest& request) {
       } else if (route == kRouteHistory) {
         if (auto bad = only("GET", route)) return *bad;
         r = History(*subject, *who);
+      } else if (route == kRouteLink) {
+        if (auto bad = only("POST", route)) return *bad;
+        r = Link(request, *subject);
       } else {
         std::optional<std::string> purpose = Decode(parts[4]);
         if (m != "PUT" && m != "DELETE") {
@@ -337,8 +402,8 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
                          const Principal& who) {
   const bool grant = request.method == "PUT";
   WriteContext context;
-  context.channel = "api";
-  context.actor = "key:" + who.name;
+  context.channel = who.IsCustomer() ? "web" : "api";
+  context.actor = who.IsCustomer() ? "customer" : "key:" + who.name;
   if (!request.body.empty() || grant) {
     thread_local simdjson::dom::parser parser;
     Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
@@ -347,7 +412,7 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
     if (!notice.ok()) return ErrorResponse(notice.status());
     Result<std::string> channel = StringField(*doc, "channel", false);
     if (!channel.ok()) return ErrorResponse(channel.status());
-    if (!channel->empty() && *channel != "api") {
+    if (!channel->empty() && *channel != context.channel) {
       if (!who.IsAdmin()) {
         return ErrorResponse(PermissionDeniedError("a `write` key records on the subject's behalf with channel `api`; "
                                                    "only an `admin` key may name another channel"));
@@ -369,6 +434,21 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
   w.EndObject().EndObject();
   return Json(std::move(w).Take(), kRouteConsent);
+}
+
+HttpResponse Api::Link(const HttpRequest& request, const std::string& subject) {
+  std::string ttl_text = "P7D";
+  if (!request.body.empty()) {
+    thread_local simdjson::dom::parser parser;
+    Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+    if (!doc.ok()) return ErrorResponse(doc.status());
+    Result<std::string> ttl = StringField(*doc, "ttl", false);
+    if (!ttl.ok()) return ErrorResponse(ttl.status());
+    if (!ttl->empty()) ttl_text = *ttl;
+  }
+  Result<std::string> link = MakeLink(engine_, subject, ttl_text, base_url_);
+  if (!link.ok()) return ErrorResponse(link.status());
+  return Json(*link, kRouteLink);
 }
 
 HttpResponse Api::History(const std::string& subject, const Principal&) {

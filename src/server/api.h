@@ -25,9 +25,12 @@ constexpr size_t kMaxBatchChecks = 10'000;
 
 class Api {
  public:
-  explicit Api(Engine& engine);
+  // `base_url` prefixes preference-center links, e.g. `https://privacy.example`.
+  Api(Engine& engine, std::string base_url);
 
   HttpResponse Handle(const HttpRequest& request);
+  // Before serving starts only.
+  void set_base_url(std::string url) { base_url_ = std::move(url); }
   Metrics& metrics() { return metrics_; }
 
  private:
@@ -39,12 +42,19 @@ class Api {
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);
   HttpResponse History(const std::string& subject, const Principal& who);
+  HttpResponse Link(const HttpRequest& request, const std::string& subject);
   HttpResponse Health();
 
   Engine& engine_;
   Authenticator auth_;
   Metrics metrics_;
+  std::string base_url_;
 };
+
+// `{"url","token","expires"}` for a preference-center link to `subject`'s
+// record, valid for the ISO 8601 duration `ttl`.
+Result<std::string> MakeLink(Engine& engine, std::string_view subject, std::string_view ttl,
+                             std::string_view base_url);
 
 }  // namespace optin::server
 

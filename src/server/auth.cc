@@ -21,12 +21,25 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
     return UnauthenticatedError("the Authorization header must be `Bearer KEY`");
   }
   std::string_view key = authorization.substr(kBearer.size());
+  if (!key.starts_with("optin_")) {
+    OPTIN_ASSIGN_OR_RETURN(LinkToken link, engine_.OpenLinkToken(key));
+    Principal customer;
+    customer.authenticated = true;
+    customer.subject = std::move(link.subject);
+    customer.expires = link.expires;
+    customer.name = "link";
+    return customer;
+  }
   const std::string hash(AsBytes(Sha256(key)));
   std::lock_guard lock(mu_);
   OPTIN_RETURN_IF_ERROR(ReloadIfStale());
   auto it = by_hash_.find(hash);
   if (it == by_hash_.end()) return UnauthenticatedError("the API key is not valid (unknown or revoked)");
-  return Principal{true, it->second.scope, it->second.name};
+  Principal p;
+  p.authenticated = true;
+  p.scope = it->second.scope;
+  p.name = it->second.name;
+  return p;
 }
 
 }  // namespace optin::server

@@ -1,9 +1,11 @@
 // File: src/server/auth.h
 //
 // Who is calling: an API key (`Authorization: Bearer optin_...`) resolved to
-// its scope. Keys are kept in memory as their SHA-256 and reloaded from the
-// store at most every kKeyReload, so `optin key revoke` takes effect on a
-// running server within that time. Keys are never logged.
+// its scope, or a customer holding a preference-center link token, who may
+// reach their own record and nothing else. Keys are kept in memory as their
+// SHA-256 and reloaded from the store at most every kKeyReload, so
+// `optin key revoke` takes effect on a running server within that time. Keys
+// and tokens are never logged.
 //
 // Thread-safety: Authenticate() may be called from many threads at once.
 #ifndef OPTIN_SERVER_AUTH_H_
@@ -24,11 +26,17 @@ constexpr auto kKeyReload = std::chrono::seconds(1);
 struct Principal {
   bool authenticated = false;
   Scope scope = Scope::kCheck;
-  std::string name;  // the key's name, for logs and metrics (never the key)
+  std::string name;     // the key's name, for logs and metrics (never the key)
+  std::string subject;  // set for a link token: the only subject it reaches
+  int64_t expires = 0;  // link tokens: when they stop working
 
-  bool MayCheck() const { return authenticated; }
-  bool MayWrite() const { return authenticated && scope != Scope::kCheck; }
-  bool IsAdmin() const { return authenticated && scope == Scope::kAdmin; }
+  bool IsCustomer() const { return authenticated && !subject.empty(); }
+  bool IsKey() const { return authenticated && subject.empty(); }
+  bool MayCheck() const { return IsKey(); }
+  bool MayWrite() const { return IsKey() && scope != Scope::kCheck; }
+  bool IsAdmin() const { return IsKey() && scope == Scope::kAdmin; }
+  // May read and change this subject's own record.
+  bool MayActFor(std::string_view s) const { return MayWrite() || (IsCustomer() && subject == s); }
 };
 
 class Authenticator {

@@ -47,7 +47,7 @@ struct Shared {
   std::mutex sessions_mu;
   std::list<std::weak_ptr<class Session>> sessions;
 
-  Shared(Engine& engine, const ServerOptions& o) : api(engine), options(o) {}
+  Shared(Engine& engine, const ServerOptions& o, std::string base_url) : api(engine, std::move(base_url)), options(o) {}
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -204,9 +204,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class BeastServer final : public Server {
  public:
-  BeastServer(Engine& engine, const ServerOptions& options)
+  BeastServer(Engine& engine, const ServerOptions& options, std::string base_url)
       : engine_(engine),
-        shared_(engine, options),
+        shared_(engine, options, std::move(base_url)),
         threads_(options.threads > 0 ? options.threads
                                      : kDefaultThreadsPerCore * std::max(1u, std::thread::hardware_concurrency())),
         pool_(static_cast<size_t>(threads_)),
@@ -245,6 +245,7 @@ class BeastServer final : public Server {
   }
 
   uint16_t port() const override { return port_; }
+  void set_base_url(std::string url) { shared_.api.set_base_url(std::move(url)); }
 
   void Shutdown() override {
     net::post(acceptor_.get_executor(), [this] {
@@ -330,8 +331,14 @@ class BeastServer final : public Server {
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Start(Engine& engine, const ServerOptions& options) {
-  auto server = std::make_unique<BeastServer>(engine, options);
+  auto server = std::make_unique<BeastServer>(engine, options, options.public_url);
   OPTIN_RETURN_IF_ERROR(server->Bind());
+  if (options.public_url.empty()) {
+    // Links point at the address as bound (the port is known only now).
+    const std::string& a = options.address;
+    std::string host = a.find(':') != std::string::npos ? "[" + a + "]" : a;
+    server->set_base_url("http://" + host + ":" + std::to_string(server->port()));
+  }
   server->Run();
   return std::unique_ptr<Server>(std::move(server));
 }

@@ -33,6 +33,9 @@ struct ServerOptions {
   // How often the server takes in what other processes (the CLI) appended.
   std::chrono::milliseconds sync_interval{200};
   bool handle_signals = true;  // SIGTERM and SIGINT start a shutdown
+  // Prefix of preference-center links the server hands out; empty:
+  // `http://ADDRESS:PORT` as bound.
+  std::string public_url;
 };
 
 class Server {

@@ -60,6 +60,11 @@ class ApiTest : public ::testing::Test {
     return r.out.substr(0, r.out.find('\n'));
   }
   int port() const { return server_->port(); }
+  std::string Token(const std::string& subject, const std::string& ttl) {
+    auto r = Cli({"link", subject, "--ttl", ttl, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return JsonString(r.out, "token");
+  }
   HttpResult CheckAds(const std::string& subject) {
     return Http(port(), "POST", "/v1/check", R"({"subject":")" + subject + R"(","purpose":"ads"})", check_);
   }
@@ -162,8 +167,13 @@ TEST_F(ApiTest, SubjectIdsInPathsArePercentDecoded) {
               HasSubstr(R"("allowed":true)"));
 }
 
-// Who may do what: every endpoint against no key, a bad key, each scope.
+// Who may do what: every endpoint against no key, a bad key, each scope,
+// the subject's own link token, another subject's, and an expired one.
 TEST_F(ApiTest, AuthorizationMatrix) {
+  const std::string own = Token("alice", "P1D");
+  const std::string other = Token("bob", "P1D");
+  const std::string expired = Token("alice", "PT1S");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   struct Call {
     std::string method, target, body;
   };
@@ -177,13 +187,26 @@ TEST_F(ApiTest, AuthorizationMatrix) {
       {"GET", "/v1/subjects/alice/history", ""},
       {"PUT", "/v1/subjects/alice/consents/ads", grant_body},
       {"DELETE", "/v1/subjects/alice/consents/ads", ""},
+      {"POST", "/v1/subjects/alice/link", ""},
+      {"GET", "/v1/session", ""},
+      {"GET", "/p/anything", ""},
   };
-  // Expected status per caller: none, bad key, check, write, admin.
+  // Expected status per caller: none, bad key, check, write, admin, own
+  // token, another subject's token, expired token.
   const std::vector<std::vector<int>> expected = {
-      {200, 200, 200, 200, 200}, {200, 200, 200, 200, 200}, {401, 401, 200, 200, 200}, {401, 401, 200, 200, 200},
-      {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200}, {401, 401, 403, 200, 200},
+      {200, 200, 200, 200, 200, 200, 200, 200},  // healthz
+      {200, 200, 200, 200, 200, 200, 200, 200},  // purposes
+      {401, 401, 200, 200, 200, 403, 403, 401},  // check
+      {401, 401, 200, 200, 200, 403, 403, 401},  // batch
+      {401, 401, 403, 200, 200, 200, 403, 401},  // consents
+      {401, 401, 403, 200, 200, 200, 403, 401},  // history
+      {401, 401, 403, 200, 200, 200, 403, 401},  // grant
+      {401, 401, 403, 200, 200, 200, 403, 401},  // withdraw
+      {401, 401, 403, 403, 200, 403, 403, 401},  // link
+      {401, 401, 403, 403, 403, 200, 200, 401},  // session
+      {200, 200, 200, 200, 200, 200, 200, 200},  // the page itself holds no data
   };
-  const std::vector<std::string> callers = {"", "optin_not-a-real-key", check_, write_, admin_};
+  const std::vector<std::string> callers = {"", "optin_not-a-real-key", check_, write_, admin_, own, other, expired};
   for (size_t c = 0; c < calls.size(); ++c) {
     for (size_t k = 0; k < callers.size(); ++k) {
       HttpResult r = Http(port(), calls[c].method, calls[c].target, calls[c].body, callers[k]);
@@ -198,6 +221,59 @@ TEST_F(ApiTest, AuthorizationMatrix) {
   const std::string web_body = R"({"notice":")" + ads_notice_ + R"(","channel":"web"})";
   EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", web_body, write_).status, 403);
   EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", web_body, admin_).status, 200);
+}
+
+TEST_F(ApiTest, ALinkOpensOnlyItsOwnRecord) {
+  HttpResult made = Http(port(), "POST", "/v1/subjects/alice/link", R"({"ttl":"P2D"})", admin_);
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string url = JsonString(made.body, "url");
+  const std::string token = JsonString(made.body, "token");
+  EXPECT_EQ(url, "http://127.0.0.1:" + std::to_string(port()) + "/p/" + token);
+  EXPECT_EQ(token.find("alice"), std::string::npos) << "the token does not show whose record it opens";
+  HttpResult session = Http(port(), "GET", "/v1/session", "", token);
+  EXPECT_THAT(session.body, StartsWith(R"({"subject":"alice","expires":")"));
+  // The customer says yes and no themselves: recorded with channel `web`.
+  HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", token);
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_THAT(g.body, HasSubstr(R"("channel":"web")"));
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":true,"reason":"granted","event":2})");
+  EXPECT_EQ(Http(port(), "DELETE", "/v1/subjects/alice/consents/ads", "", token).status, 200);
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"withdrawn","event":3})");
+  EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/bob/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", token).status, 403);
+  // A token altered by one character opens nothing.
+  std::string bent = token;
+  bent[bent.size() / 2] = bent[bent.size() / 2] == 'A' ? 'B' : 'A';
+  HttpResult r = Http(port(), "GET", "/v1/subjects/alice/consents", "", bent);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.body, HasSubstr("the link is not valid"));
+  // The CLI makes the same links.
+  auto cli = Cli({"link", "alice", "--base-url", "https://privacy.shop.example/"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_THAT(cli.out, StartsWith("https://privacy.shop.example/p/"));
+  EXPECT_EQ(Cli({"link", "alice", "--ttl", "P400D"}).exit_code, 2);
+}
+
+TEST_F(ApiTest, AnExpiredLinkSaysSo) {
+  const std::string token = Token("alice", "PT1S");
+  EXPECT_EQ(Http(port(), "GET", "/v1/session", "", token).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  HttpResult r = Http(port(), "GET", "/v1/session", "", token);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.body, HasSubstr("the link has expired"));
+}
+
+TEST_F(ApiTest, ThePreferenceCenterPageIsServedWithAStrictPolicy) {
+  HttpResult page = Http(port(), "GET", "/p/" + Token("alice", "P1D"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_THAT(page.headers["content-security-policy"], HasSubstr("script-src 'self'"));
+  EXPECT_THAT(page.headers["content-security-policy"], HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(page.headers["content-security-policy"].find("unsafe-inline"), std::string::npos);
+  EXPECT_THAT(page.body, HasSubstr("/static/app.js"));
+  for (const char* file : {"/static/app.js", "/static/style.css", "/static/i18n/en.json", "/static/i18n/ja.json"}) {
+    EXPECT_EQ(Http(port(), "GET", file).status, 200) << file;
+  }
+  EXPECT_EQ(Http(port(), "GET", "/static/../optin.db").status, 404);
 }
 
 TEST_F(ApiTest, ARevokedKeyStopsWorking) {
