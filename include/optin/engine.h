@@ -75,6 +75,17 @@ struct HistoryEntry {
   std::string actor;
 };
 
+// One ledger event as downstream systems see it (the change feed).
+struct Change {
+  uint64_t seq = 0;
+  int64_t time = 0;
+  Action action = Action::kGrant;
+  std::string subject;  // in clear; empty for publications and erased subjects
+  std::string purpose;
+  std::string notice;
+  std::string channel;
+};
+
 struct PurposeDecision {
   std::string purpose;
   Decision decision;
@@ -91,6 +102,14 @@ struct ApiKeyInfo {
   Scope scope = Scope::kCheck;
   int64_t created = 0;
   std::string hash;  // SHA-256 of the key, raw bytes
+};
+
+// Longest life of a preference-center link: 366 days.
+constexpr int64_t kMaxLinkTtlMicros = int64_t{366} * 86400 * 1'000'000;
+
+struct LinkToken {
+  std::string subject;
+  int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
 struct VerifyResult {
@@ -148,9 +167,20 @@ class Engine {
   // kNotFound when there is no key of that name.
   Status RevokeApiKey(std::string_view name);
 
+  // A token that opens `subject`'s own record, and nothing else, until
+  // `ttl_micros` from now: for the preference-center link. Sealed with a key
+  // derived from the store secret.
+  Result<std::string> CreateLinkToken(std::string_view subject, int64_t ttl_micros);
+  // The subject a token opens; kUnauthenticated when it is not genuine or
+  // has expired.
+  Result<LinkToken> OpenLinkToken(std::string_view token) const;
+
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).
   Status Sync();
+
+  // Up to `limit` ledger events after sequence number `after`, oldest first.
+  Result<std::vector<Change>> Changes(uint64_t after, size_t limit);
 
   // The catalog in force; nullptr before the first publication.
   std::shared_ptr<const Catalog> catalog() const;

@@ -21,6 +21,7 @@ constexpr std::string_view kRouteConsent = "/v1/subjects/{id}/consents/{purpose}
 constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
 constexpr std::string_view kRouteLink = "/v1/subjects/{id}/link";
 constexpr std::string_view kRouteSession = "/v1/session";
+constexpr std::string_view kRouteChanges = "/v1/changes";
 constexpr std::string_view kRoutePage = "/p/{token}";
 constexpr std::string_view kRouteStatic = "/static/{file}";
 
@@ -256,6 +257,25 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (!who.ok() || !who->MayCheck()) return deny(route);
     return route == kRouteCheck ? Check(request, *who) : CheckBatch(request, *who);
   }
+  if (request.path == kRouteChanges) {
+    if (auto r = only("GET", kRouteChanges)) return *r;
+    if (!who.ok() || !who->MayWrite()) return deny(kRouteChanges);
+    // Resume where the client's last event left off, else from `after`.
+    std::string from = request.last_event_id.empty() ? QueryParam(request.query, "after") : request.last_event_id;
+    uint64_t after = 0;
+    if (!from.empty()) {
+      if (from.size() > 19 || from.find_first_not_of("0123456789") != std::string::npos) {
+        HttpResponse r = ErrorResponse(InvalidArgumentError("`after` (or Last-Event-ID) must be a sequence number"));
+        r.route = kRouteChanges;
+        return r;
+      }
+      after = std::stoull(from);
+    }
+    HttpResponse r;
+    r.route = kRouteChanges;
+    r.stream_changes_after = after;
+    return r;
+  }
   if (request.path == kRouteSession) {
     if (auto r = only("GET", kRouteSession)) return *r;
     if (!who.ok() || !who->IsCustomer()) return deny(kRouteSession);
@@ -314,6 +334,25 @@ HttpResponse Api::Route(const HttpRequest& request) {
   HttpResponse r = ErrorResponse(404, "not_found", "no such endpoint: " + request.method + " " + request.path);
   r.route = "unmatched";
   return r;
+}
+
+Result<std::string> Api::ChangeEvents(uint64_t after, size_t limit, uint64_t* last) {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Change> changes, engine_.Changes(after, limit));
+  std::string out;
+  for (const Change& c : changes) {
+    JsonWriter w;
+    w.BeginObject().Key("seq").Uint(c.seq).Key("time").String(FormatRfc3339(c.time));
+    w.Key("action").String(ActionName(c.action)).Key("purpose").String(c.purpose).Key("notice").String(c.notice);
+    w.Key("channel").String(c.channel).Key("subject");
+    if (c.subject.empty()) w.Null();
+    else w.String(c.subject);
+    w.EndObject();
+    // JSON from the writer never holds a raw newline, so one data line.
+    out += "id: " + std::to_string(c.seq) + "\nevent: " + std::string(ActionName(c.action)) + "\ndata: " + w.str() +
+           "\n\n";
+    *last = c.seq;
+  }
+  return out;
 }
 
 HttpResponse Api::Health() {

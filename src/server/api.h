@@ -33,6 +33,11 @@ class Api {
   void set_base_url(std::string url) { base_url_ = std::move(url); }
   Metrics& metrics() { return metrics_; }
 
+  // Server-sent events for up to `limit` ledger changes after `after`;
+  // `*last` becomes the sequence number of the last one. Empty when there
+  // is nothing new.
+  Result<std::string> ChangeEvents(uint64_t after, size_t limit, uint64_t* last);
+
  private:
   HttpResponse Route(const HttpRequest& request);
   HttpResponse Purposes(const HttpRequest& request);

@@ -6,6 +6,8 @@
 #ifndef OPTIN_SERVER_HTTP_H_
 #define OPTIN_SERVER_HTTP_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +23,7 @@ struct HttpRequest {
   std::string authorization;
   std::string accept_language;
   std::string content_type;
+  std::string last_event_id;  // SSE resumption (Last-Event-ID)
   std::string body;
 };
 
@@ -31,6 +34,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   // For metrics: the route pattern that matched, e.g. `/v1/subjects/{id}/consents`.
   std::string route = "unmatched";
+  // Set when the response is a server-sent event stream of ledger changes
+  // after this sequence number: the connection then stays open (server.cc).
+  std::optional<uint64_t> stream_changes_after;
 };
 
 // A JSON error body `{"error":{"code","message"}}` with the HTTP status and

@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/write.hpp>
 
 #include <atomic>
 #include <list>
@@ -123,11 +124,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
     if (auto it = req.find(http::field::accept_language); it != req.end()) request.accept_language = std::string(it->value());
     if (auto it = req.find(http::field::content_type); it != req.end()) request.content_type = std::string(it->value());
+    if (auto it = req.find("Last-Event-ID"); it != req.end()) request.last_event_id = std::string(it->value());
     request.body = req.body();
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
 
     HttpResponse response = shared_.api.Handle(request);
+    if (response.stream_changes_after) return StartStream(*response.stream_changes_after);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
     res->set(http::field::server, "optin");
     res->set(http::field::content_type, response.content_type);
@@ -182,6 +185,48 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Server-sent events: a header, then every ledger change as it happens,
+  // polled every kStreamPoll, with a comment every kHeartbeat so that a
+  // vanished client is noticed. The body ends when the connection does.
+  void StartStream(uint64_t after) {
+    sent_ = after;
+    busy_ = false;  // a stream may be closed at any time on shutdown
+    std::string head =
+        "HTTP/1.1 200 OK\r\nServer: optin\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+        "Cache-Control: no-store\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n"
+        "Referrer-Policy: no-referrer\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n"
+        ": ledger changes after " + std::to_string(after) + "\n\n";
+    WriteStream(std::move(head));
+  }
+
+  void WriteStream(std::string text) {
+    out_ = std::move(text);
+    last_write_ = std::chrono::steady_clock::now();
+    stream_.expires_after(shared_.options.request_timeout);
+    net::async_write(stream_, net::buffer(out_), [me = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return me->Close();
+      me->Pump();
+    });
+  }
+
+  void Pump() {
+    if (shared_.draining || !stream_.socket().is_open()) return Close();
+    uint64_t last = sent_;
+    Result<std::string> events = shared_.api.ChangeEvents(sent_, kStreamBatch, &last);
+    if (!events.ok()) return Close();
+    if (!events->empty()) {
+      sent_ = last;
+      return WriteStream(std::move(*events));
+    }
+    if (std::chrono::steady_clock::now() - last_write_ >= kHeartbeat) return WriteStream(": keep-alive\n\n");
+    if (!timer_) timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    timer_->expires_after(kStreamPoll);
+    timer_->async_wait([me = shared_from_this()](beast::error_code ec) {
+      if (ec) return me->Close();
+      me->Pump();
+    });
+  }
+
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -199,6 +244,14 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr size_t kMaxDrainBytes = 64 * 1024 * 1024;
   std::unique_ptr<char[]> discard_;
   size_t drained_ = 0;
+  // Change streams.
+  static constexpr auto kStreamPoll = std::chrono::milliseconds(50);
+  static constexpr auto kHeartbeat = std::chrono::seconds(15);
+  static constexpr size_t kStreamBatch = 256;
+  uint64_t sent_ = 0;
+  std::string out_;
+  std::chrono::steady_clock::time_point last_write_{};
+  std::unique_ptr<net::steady_timer> timer_;
   std::optional<std::list<std::weak_ptr<Session>>::iterator> self_;
 };
 

@@ -1,5 +1,6 @@
 // The HTTP API (DESIGN §6) against a real `optin serve` on a loopback port.
 #include <gmock/gmock.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -274,6 +275,58 @@ TEST_F(ApiTest, ThePreferenceCenterPageIsServedWithAStrictPolicy) {
     EXPECT_EQ(Http(port(), "GET", file).status, 200) << file;
   }
   EXPECT_EQ(Http(port(), "GET", "/static/../optin.db").status, 404);
+}
+
+// Reads from `fd` until `needle` appears or `ms` pass; returns what was read.
+std::string ReadUntil(int fd, const std::string& needle, int ms, std::string sofar = "") {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (sofar.find(needle) == std::string::npos) {
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) break;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    sofar.append(buf, static_cast<size_t>(n));
+  }
+  return sofar;
+}
+
+TEST_F(ApiTest, TheChangeFeedShowsAWithdrawalWithinASecond) {
+  ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
+  int fd = Connect(port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, "GET /v1/changes?after=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + write_ + "\r\n\r\n"));
+  std::string got = ReadUntil(fd, "id: 2\n", 2000);
+  EXPECT_THAT(got, HasSubstr("Content-Type: text/event-stream"));
+  EXPECT_THAT(got, HasSubstr("id: 2\nevent: grant\ndata: {\"seq\":2,"));
+  EXPECT_EQ(got.find("id: 1\n"), std::string::npos) << "only changes after 1";
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(Http(port(), "DELETE", "/v1/subjects/alice/consents/ads", "", write_).status, 200);
+  got = ReadUntil(fd, "event: withdraw", 1000, got);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_THAT(got, HasSubstr(R"(id: 3
+event: withdraw
+data: {"seq":3,)"));
+  EXPECT_THAT(got, HasSubstr(R"("action":"withdraw","purpose":"ads",)"));
+  EXPECT_THAT(got, HasSubstr(R"("channel":"api","subject":"alice"})"));
+  close(fd);
+
+  // Resuming with Last-Event-ID starts after it.
+  fd = Connect(port());
+  ASSERT_TRUE(SendAll(fd, "GET /v1/changes?after=0 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 2\r\nAuthorization: Bearer " +
+                              admin_ + "\r\n\r\n"));
+  got = ReadUntil(fd, "id: 3\n", 2000);
+  EXPECT_THAT(got, HasSubstr("id: 3\n"));
+  EXPECT_EQ(got.find("id: 2\n"), std::string::npos);
+  close(fd);
+
+  EXPECT_EQ(Http(port(), "GET", "/v1/changes", "", check_).status, 403);
+  EXPECT_EQ(Http(port(), "GET", "/v1/changes", "", Token("alice", "P1D")).status, 403);
+  EXPECT_EQ(Http(port(), "GET", "/v1/changes").status, 401);
+  EXPECT_EQ(Http(port(), "GET", "/v1/changes?after=x", "", write_).status, 400);
 }
 
 TEST_F(ApiTest, ARevokedKeyStopsWorking) {
