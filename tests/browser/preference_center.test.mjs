@@ -1,0 +1,172 @@
+// Browser tests of the preference center: Debian Chromium driven by
+// playwright-core, the page served by a real `optin serve` on loopback.
+// Run by ctest (tests/CMakeLists.txt) with OPTIN_BINARY set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const optin = process.env.OPTIN_BINARY;
+assert.ok(optin, 'OPTIN_BINARY must name the optin binary');
+
+let dir, db, server, base, adminKey, browser;
+
+function cli(...args) {
+  return execFileSync(optin, ['--db', db, ...args], { encoding: 'utf8' }).trim();
+}
+
+async function startServer() {
+  server = spawn(optin, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    server.on('exit', (code) => reject(new Error(`optin serve exited with ${code}`)));
+  });
+}
+
+async function check(subject, purpose) {
+  const res = await fetch(`${base}/v1/check`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ subject, purpose }),
+  });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+function link(subject) {
+  return cli('link', subject, '--base-url', base, '--ttl', 'PT1H');
+}
+
+// Counts the clicks a test makes, so that granting and withdrawing can be
+// compared.
+function clicker(page) {
+  const counter = { n: 0 };
+  counter.click = async (selector) => {
+    counter.n += 1;
+    await page.click(selector);
+  };
+  return counter;
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'optin-browser-'));
+  db = join(dir, 'optin.db');
+  cli('init', '--demo');
+  adminKey = cli('key', 'create', '--scope', 'admin', '--name', 'browser-test');
+  base = await startServer();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('granting and withdrawing take the same clicks and take effect at once (English)', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(link('web-customer-1'));
+  const card = 'section.purpose[data-purpose="ad_targeting"]';
+  await page.waitForSelector(`${card} button.choice-yes`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  // Nothing is pre-selected.
+  assert.equal(await page.getAttribute(`${card} button.choice-yes`, 'aria-pressed'), 'false');
+  assert.equal(await page.getAttribute(`${card} button.choice-no`, 'aria-pressed'), 'false');
+  assert.equal((await check('web-customer-1', 'ad_targeting')).reason, 'no_consent');
+
+  const grant = clicker(page);
+  await grant.click(`${card} button.choice-yes`);
+  await page.waitForSelector(`${card} button.choice-yes[aria-pressed="true"]`);
+  assert.match(await page.textContent('#status'), /\S/, 'the page says the choice was saved');
+  assert.deepEqual(await check('web-customer-1', 'ad_targeting'), { allowed: true, reason: 'granted', event: 2 });
+
+  const withdraw = clicker(page);
+  await withdraw.click(`${card} button.choice-no`);
+  await page.waitForSelector(`${card} button.choice-no[aria-pressed="true"]`);
+  const d = await check('web-customer-1', 'ad_targeting');
+  assert.equal(d.allowed, false);
+  assert.equal(d.reason, 'withdrawn');
+  assert.equal(grant.n, withdraw.n, 'saying no takes exactly as many clicks as saying yes');
+  assert.equal(grant.n, 1);
+
+  // The history shows both, and the whole record can be downloaded.
+  await page.waitForFunction(() => document.querySelectorAll('#history tbody tr').length >= 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.match(download.suggestedFilename(), /\.json$/);
+  await context.close();
+});
+
+test('withdraw everything is one click', async () => {
+  const subject = 'web-customer-2';
+  cli('grant', subject, 'ad_targeting', 'product_analytics');
+  await new Promise((r) => setTimeout(r, 400));  // the server takes in CLI writes within 200 ms
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(link(subject));
+  await page.waitForSelector('section.purpose[data-purpose="ad_targeting"] button.choice-yes[aria-pressed="true"]');
+  await page.click('#withdraw-all');
+  await page.waitForSelector('section.purpose[data-purpose="product_analytics"] button.choice-no[aria-pressed="true"]');
+  assert.equal((await check(subject, 'ad_targeting')).reason, 'withdrawn');
+  assert.equal((await check(subject, 'product_analytics')).reason, 'withdrawn');
+  await context.close();
+});
+
+test('the page speaks Japanese to a Japanese browser and switches language', async () => {
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  const page = await context.newPage();
+  await page.goto(link('web-customer-3'));
+  await page.waitForSelector('section.purpose[data-purpose="ad_targeting"] button.choice-yes');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+  assert.match(await page.textContent('body'), /パーソナライズ広告/);
+  await page.click('button[data-lang="en"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForFunction(() => document.body.textContent.includes('Personalized ads'));
+  await context.close();
+});
+
+test('the necessary purposes are listed apart', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(link('web-customer-4'));
+  await page.waitForSelector('#necessary');
+  const necessary = await page.textContent('#necessary');
+  assert.match(necessary, /Billing/);
+  assert.equal(await page.$$eval('#necessary button.choice-yes', (b) => b.length), 0, 'no choice to make');
+  await context.close();
+});
+
+test('an expired or altered link says so', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${base}/p/not-a-real-token`);
+  await page.waitForSelector('#link-error', { state: 'visible' });
+  assert.match(await page.textContent('#link-error'), /expired|not valid/);
+  assert.equal(await page.isVisible('#content'), false, 'no record is shown');
+  await context.close();
+});
+
+test('axe finds no accessibility violations, in English and Japanese', async () => {
+  for (const locale of ['en-US', 'ja-JP']) {
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    await page.goto(link('web-customer-5'));
+    await page.waitForSelector('section.purpose[data-purpose="ad_targeting"] button.choice-yes');
+    const results = await new AxeBuilder({ page }).analyze();
+    assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], locale);
+    await context.close();
+  }
+});
