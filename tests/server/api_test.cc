@@ -426,6 +426,25 @@ TEST_F(ApiTest, SigtermStopsGracefullyAndKeepsEveryAcknowledgedWrite) {
   EXPECT_EQ(Cli({"verify"}).exit_code, 0);
 }
 
+TEST(ServerLimits, ConnectionsBeyondTheLimitAreTurnedAway) {
+  TempDir dir;
+  std::string db = dir.File("optin.db");
+  ASSERT_EQ(RunOptin({"--db", db, "init", "--demo"}).exit_code, 0);
+  ServerProcess server(db, {"--max-connections", "2"});
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  int a = Connect(server.port()), b = Connect(server.port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
+  HttpResult third = Http(server.port(), "GET", "/healthz");
+  EXPECT_EQ(third.status, 503);
+  EXPECT_EQ(JsonString(third.body, "code"), "unavailable");
+  close(a);
+  close(b);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+}
+
 TEST(KeyCli, CreateListRevoke) {
   TempDir dir;
   std::string db = dir.File("optin.db");
