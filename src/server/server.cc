@@ -28,6 +28,13 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+// Concrete executor types instead of any_io_executor: the type-erased
+// executor's copies cost several percent of a small request.
+using Executor = net::strand<net::thread_pool::executor_type>;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Stream = beast::basic_stream<tcp, Executor>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>;
+
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
@@ -53,7 +60,7 @@ struct Shared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+  Session(Socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
     shared_.connections.fetch_add(1);
   }
   ~Session() { shared_.connections.fetch_sub(1); }
@@ -219,7 +226,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return WriteStream(std::move(*events));
     }
     if (std::chrono::steady_clock::now() - last_write_ >= kHeartbeat) return WriteStream(": keep-alive\n\n");
-    if (!timer_) timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    if (!timer_) timer_ = std::make_unique<Timer>(stream_.get_executor());
     timer_->expires_after(kStreamPoll);
     timer_->async_wait([me = shared_from_this()](beast::error_code ec) {
       if (ec) return me->Close();
@@ -234,7 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Forget();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Shared& shared_;
@@ -251,7 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t sent_ = 0;
   std::string out_;
   std::chrono::steady_clock::time_point last_write_{};
-  std::unique_ptr<net::steady_timer> timer_;
+  std::unique_ptr<Timer> timer_;
   std::optional<std::list<std::weak_ptr<Session>>::iterator> self_;
 };
 
@@ -328,12 +335,13 @@ class BeastServer final : public Server {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(pool_), [this](beast::error_code ec, tcp::socket socket) {
+    auto socket = std::make_shared<Socket>(net::make_strand(pool_.get_executor()));
+    acceptor_.async_accept(*socket, [this, socket](beast::error_code ec) {
       if (ec) {
         if (!shared_.draining) Accept();
         return;
       }
-      auto session = std::make_shared<Session>(std::move(socket), shared_);
+      auto session = std::make_shared<Session>(std::move(*socket), shared_);
       if (shared_.connections.load() > shared_.options.max_connections) {
         session->Refuse();
       } else {
