@@ -215,8 +215,9 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (auto r = only("GET", kRoutePurposes)) return *r;
     return Purposes(request);
   }
-  if (request.path.starts_with("/p/") || request.path.starts_with("/static/")) {
-    const bool page = request.path.starts_with("/p/");
+  if (request.path == "/" || request.path.starts_with("/p/") || request.path.starts_with("/static/")) {
+    // `/` is the page without a token: it explains that a link is needed.
+    const bool page = !request.path.starts_with("/static/");
     const std::string_view route = page ? kRoutePage : kRouteStatic;
     if (auto r = only("GET", route)) return *r;
     // The page is the same for every token: its script reads the token from

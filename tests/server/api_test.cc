@@ -275,6 +275,7 @@ TEST_F(ApiTest, ThePreferenceCenterPageIsServedWithAStrictPolicy) {
     EXPECT_EQ(Http(port(), "GET", file).status, 200) << file;
   }
   EXPECT_EQ(Http(port(), "GET", "/static/../optin.db").status, 404);
+  EXPECT_EQ(Http(port(), "GET", "/").status, 200);
 }
 
 // Reads from `fd` until `needle` appears or `ms` pass; returns what was read.
