@@ -5,14 +5,11 @@
 #include "src/cli/output.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
+#include "src/engine/wire_json.h"
 
 namespace optin::cli {
 namespace {
 
-void WriteEvent(JsonWriter& w, uint64_t seq) {
-  if (seq == 0) w.Null();
-  else w.Uint(seq);
-}
 
 int PrintRecorded(std::string_view verb, const std::string& subject, const Result<std::vector<Event>>& events) {
   if (!events.ok()) return Fail(events.status());
@@ -59,8 +56,7 @@ int RunCheck(const Globals& g, const std::string& subject, const std::string& pu
   if (json) {
     JsonWriter w;
     w.BeginObject().Key("subject").String(subject).Key("purpose").String(purpose);
-    w.Key("allowed").Bool(d.allowed).Key("reason").String(ReasonName(d.reason)).Key("event");
-    WriteEvent(w, d.event);
+    WriteDecisionFields(w, d);
     w.EndObject();
     std::cout << w.str() << "\n";
   } else {
@@ -75,16 +71,7 @@ int RunStatus(const Globals& g, const std::string& subject, bool json) {
   if (!engine.ok()) return Fail(engine.status());
   std::vector<PurposeDecision> all = (*engine)->DecideAll(subject);
   if (json) {
-    JsonWriter w;
-    w.BeginObject().Key("subject").String(subject).Key("purposes").BeginArray();
-    for (const auto& pd : all) {
-      w.BeginObject().Key("purpose").String(pd.purpose).Key("allowed").Bool(pd.decision.allowed);
-      w.Key("reason").String(ReasonName(pd.decision.reason)).Key("event");
-      WriteEvent(w, pd.decision.event);
-      w.EndObject();
-    }
-    w.EndArray().EndObject();
-    std::cout << w.str() << "\n";
+    std::cout << DecisionsJson(subject, all) << "\n";
     return kExitOk;
   }
   size_t width = 8;
@@ -105,15 +92,7 @@ int RunHistory(const Globals& g, const std::string& subject, bool json) {
   Result<std::vector<HistoryEntry>> history = (*engine)->History(subject);
   if (!history.ok()) return Fail(history.status());
   if (json) {
-    JsonWriter w;
-    w.BeginObject().Key("subject").String(subject).Key("events").BeginArray();
-    for (const auto& h : *history) {
-      w.BeginObject().Key("seq").Uint(h.seq).Key("time").String(FormatRfc3339(h.time));
-      w.Key("purpose").String(h.purpose).Key("action").String(ActionName(h.action));
-      w.Key("notice").String(h.notice).Key("channel").String(h.channel).EndObject();
-    }
-    w.EndArray().EndObject();
-    std::cout << w.str() << "\n";
+    std::cout << HistoryJson(subject, *history) << "\n";
     return kExitOk;
   }
   if (history->empty()) std::cout << "no events about " << subject << "\n";

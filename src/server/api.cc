@@ -6,6 +6,7 @@
 #include "src/server/web_assets.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
+#include "src/engine/wire_json.h"
 
 namespace optin::server {
 namespace {
@@ -124,11 +125,6 @@ std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale,
   return best.empty() ? catalog.locales.front() : best;
 }
 
-void WriteDecision(JsonWriter& w, const Decision& d) {
-  w.Key("allowed").Bool(d.allowed).Key("reason").String(ReasonName(d.reason)).Key("event");
-  if (d.event) w.Uint(d.event);
-  else w.Null();
-}
 
 // Parses a JSON object body. kInvalidArgument naming the problem.
 Result<simdjson::dom::element> ParseBody(simdjson::dom::parser& parser, const std::string& body) {
@@ -389,7 +385,7 @@ HttpResponse Api::Check(const HttpRequest& request, const Principal&) {
   metrics_.CountDecision(d.reason);
   JsonWriter w;
   w.BeginObject();
-  WriteDecision(w, d);
+  WriteDecisionFields(w, d);
   w.EndObject();
   return Json(std::move(w).Take(), kRouteCheck);
 }
@@ -418,7 +414,7 @@ HttpResponse Api::CheckBatch(const HttpRequest& request, const Principal&) {
     Decision d = engine_.DecideAt(subject, purpose, now);
     metrics_.CountDecision(d.reason);
     w.BeginObject();
-    WriteDecision(w, d);
+    WriteDecisionFields(w, d);
     w.EndObject();
     ++i;
   }
@@ -427,15 +423,7 @@ HttpResponse Api::CheckBatch(const HttpRequest& request, const Principal&) {
 }
 
 HttpResponse Api::Consents(const std::string& subject, const Principal&) {
-  JsonWriter w;
-  w.BeginObject().Key("subject").String(subject).Key("purposes").BeginArray();
-  for (const auto& pd : engine_.DecideAll(subject)) {
-    w.BeginObject().Key("purpose").String(pd.purpose);
-    WriteDecision(w, pd.decision);
-    w.EndObject();
-  }
-  w.EndArray().EndObject();
-  return Json(std::move(w).Take(), kRouteConsents);
+  return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
 }
 
 HttpResponse Api::Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
@@ -468,7 +456,7 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
   Decision d = engine_.Decide(subject, purpose);
   JsonWriter w;
   w.BeginObject().Key("subject").String(subject).Key("purpose").String(purpose);
-  WriteDecision(w, d);
+  WriteDecisionFields(w, d);
   const Event& e = events->front();
   w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
@@ -494,15 +482,7 @@ HttpResponse Api::Link(const HttpRequest& request, const std::string& subject) {
 HttpResponse Api::History(const std::string& subject, const Principal&) {
   Result<std::vector<HistoryEntry>> history = engine_.History(subject);
   if (!history.ok()) return ErrorResponse(history.status());
-  JsonWriter w;
-  w.BeginObject().Key("subject").String(subject).Key("events").BeginArray();
-  for (const auto& h : *history) {
-    w.BeginObject().Key("seq").Uint(h.seq).Key("time").String(FormatRfc3339(h.time));
-    w.Key("purpose").String(h.purpose).Key("action").String(ActionName(h.action));
-    w.Key("notice").String(h.notice).Key("channel").String(h.channel).EndObject();
-  }
-  w.EndArray().EndObject();
-  return Json(std::move(w).Take(), kRouteHistory);
+  return Json(HistoryJson(subject, *history), kRouteHistory);
 }
 
 }  // namespace optin::server
