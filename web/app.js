@@ -638,21 +638,19 @@
       announce(t('status.nothing_to_withdraw'), 'info');
       return;
     }
-    const results = await Promise.allSettled(targets.map((p) =>
-      api('DELETE', subjectPath('/consents/' + encodeURIComponent(p.id)))));
-    const failures = results.filter((r) => r.status === 'rejected');
-    for (const r of results) {
-      if (r.status === 'fulfilled') applyResult(r.value);
-    }
-    if (failures.some((r) => isAuthError(r.reason))) {
-      linkExpired();
+    // One request, recorded atomically: every consent purpose at once.
+    try {
+      await api('DELETE', subjectPath('/consents'));
+    } catch (e) {
+      if (isAuthError(e)) {
+        linkExpired();
+        return;
+      }
+      announce(t('status.withdraw_all_partial'), 'error');
+      await refreshSubject();
       return;
     }
-    if (failures.length > 0) {
-      announce(t('status.withdraw_all_partial'), 'error');
-    } else {
-      announce(t('status.withdraw_all_done', { count: targets.length }), 'ok');
-    }
+    announce(t('status.withdraw_all_done', { count: targets.length }), 'ok');
     await refreshSubject();
   }
 

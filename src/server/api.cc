@@ -92,10 +92,19 @@ std::string QueryParam(std::string_view query, std::string_view name) {
 // The first of the catalog's locales named in `accept` (RFC 9110 §12.5.4,
 // weights honoured), else the catalog's default.
 std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale, std::string_view accept) {
-  auto has = [&](std::string_view l) {
-    return std::find(catalog.locales.begin(), catalog.locales.end(), l) != catalog.locales.end();
+  // Language tags compare without regard to case (RFC 5646 §2.1.1); the
+  // answer is spelt as in the catalog.
+  auto find = [&](std::string_view l) -> std::string {
+    for (const auto& c : catalog.locales) {
+      if (c.size() == l.size() && std::equal(c.begin(), c.end(), l.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return c;
+      }
+    }
+    return "";
   };
-  if (!explicit_locale.empty() && has(explicit_locale)) return std::string(explicit_locale);
+  if (std::string e = find(explicit_locale); !explicit_locale.empty() && !e.empty()) return e;
   std::string best;
   double best_q = 0;
   size_t start = 0;
@@ -113,10 +122,8 @@ std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale,
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     std::string tag(item);
-    for (auto& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string match;
-    if (has(tag)) match = tag;
-    else if (size_t dash = tag.find('-'); dash != std::string::npos && has(tag.substr(0, dash))) match = tag.substr(0, dash);
+    std::string match = find(tag);
+    if (size_t dash = tag.find('-'); match.empty() && dash != std::string::npos) match = find(tag.substr(0, dash));
     if (!match.empty() && q > best_q) {
       best = match;
       best_q = q;
@@ -305,8 +312,14 @@ HttpResponse Api::Route(const HttpRequest& request) {
       } else if (Status s = ValidateSubjectId(*subject); !s.ok()) {
         r = ErrorResponse(s);
       } else if (route == kRouteConsents) {
-        if (auto bad = only("GET", route)) return *bad;
-        r = Consents(*subject, *who);
+        if (m == "DELETE") {
+          r = WithdrawAll(*subject, *who);
+        } else if (m != "GET") {
+          r = ErrorResponse(405, "method_not_allowed", "use GET to read, or DELETE to withdraw everything");
+          r.headers.emplace_back("Allow", "GET, DELETE");
+        } else {
+          r = Consents(*subject, *who);
+        }
       } else if (route == kRouteHistory) {
         if (auto bad = only("GET", route)) return *bad;
         r = History(*subject, *who);
@@ -423,6 +436,15 @@ HttpResponse Api::CheckBatch(const HttpRequest& request, const Principal&) {
 }
 
 HttpResponse Api::Consents(const std::string& subject, const Principal&) {
+  return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
+}
+
+HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) {
+  WriteContext context;
+  context.channel = who.IsCustomer() ? "web" : "api";
+  context.actor = who.IsCustomer() ? "customer" : "key:" + who.name;
+  Result<std::vector<Event>> events = engine_.WithdrawAll(subject, context);
+  if (!events.ok()) return ErrorResponse(events.status());
   return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
 }
 

@@ -44,6 +44,8 @@ class Api {
   HttpResponse Check(const HttpRequest& request, const Principal& who);
   HttpResponse CheckBatch(const HttpRequest& request, const Principal& who);
   HttpResponse Consents(const std::string& subject, const Principal& who);
+  // Withdraws every consent purpose in one atomic append.
+  HttpResponse WithdrawAll(const std::string& subject, const Principal& who);
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);
   HttpResponse History(const std::string& subject, const Principal& who);

@@ -108,6 +108,23 @@ TEST_F(ApiTest, GrantCheckWithdrawThroughTheApi) {
   EXPECT_THAT(h.body, HasSubstr(R"("action":"withdraw")"));
 }
 
+TEST_F(ApiTest, WithdrawEverythingInOneRequest) {
+  for (const char* p : {"ads", "recommendations"}) {
+    HttpResult purposes = Http(port(), "GET", "/v1/purposes");
+    std::string notice = JsonString(purposes.body.substr(purposes.body.find(std::string("\"id\":\"") + p + "\"")), "notice");
+    ASSERT_EQ(Http(port(), "PUT", std::string("/v1/subjects/alice/consents/") + p, R"({"notice":")" + notice + R"("})", write_).status, 200);
+  }
+  HttpResult all = Http(port(), "DELETE", "/v1/subjects/alice/consents", "", Token("alice", "P1D"));
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.body, R"({"subject":"alice","purposes":[{"purpose":"delivery","allowed":true,"reason":"necessary","event":1},)"
+                      R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":4},)"
+                      R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":5}]})");
+  HttpResult h = Http(port(), "GET", "/v1/subjects/alice/history", "", write_);
+  EXPECT_THAT(h.body, HasSubstr(R"("action":"withdraw","notice")"));
+  EXPECT_THAT(h.body, HasSubstr(R"("channel":"web")"));
+  EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/consents", "", write_).status, 405);
+}
+
 TEST_F(ApiTest, AStaleNoticeIsRefusedWith409) {
   HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + std::string(64, 'a') + R"("})", write_);
   EXPECT_EQ(g.status, 409);
