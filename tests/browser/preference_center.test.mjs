@@ -125,13 +125,23 @@ test('withdraw everything is one click', async () => {
   await context.close();
 });
 
-test('the page speaks Japanese to a Japanese browser and switches language', async () => {
+test('the page speaks Japanese to a Japanese browser, grants and withdraws, and switches language', async () => {
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
   await page.goto(link('web-customer-3'));
-  await page.waitForSelector('section.purpose[data-purpose="ad_targeting"] button.choice-yes');
+  const card = 'section.purpose[data-purpose="location_sharing"]';
+  await page.waitForSelector(`${card} button.choice-yes`);
   assert.equal(await page.getAttribute('html', 'lang'), 'ja');
-  assert.match(await page.textContent('body'), /パーソナライズ広告/);
+  assert.match(await page.textContent('#content'), /パーソナライズ広告/);
+  const grant = clicker(page);
+  await grant.click(`${card} button.choice-yes`);
+  await page.waitForSelector(`${card} button.choice-yes[aria-pressed="true"]`);
+  assert.equal((await check('web-customer-3', 'location_sharing')).reason, 'granted');
+  const withdraw = clicker(page);
+  await withdraw.click(`${card} button.choice-no`);
+  await page.waitForSelector(`${card} button.choice-no[aria-pressed="true"]`);
+  assert.equal((await check('web-customer-3', 'location_sharing')).reason, 'withdrawn');
+  assert.equal(grant.n, withdraw.n);
   await page.click('button[data-lang="en"]');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
   await page.waitForFunction(() => document.body.textContent.includes('Personalized ads'));
