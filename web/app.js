@@ -600,11 +600,21 @@
     try {
       result = allow ? await api('PUT', path, { notice: p.notice }) : await api('DELETE', path);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
+      if (e instanceof ApiError && e.status === 409 && e.code === 'gpc_conflict') {
+        // The browser sends Global Privacy Control: say so plainly, and
+        // record the yes only if the customer confirms it.
+        if (!window.confirm(t('gpc.confirm', { title: p.title }))) {
+          announce(t('gpc.kept_off', { title: p.title }), 'info');
+          await refreshSubject();
+          return;
+        }
+        result = await api('PUT', path, { notice: p.notice, gpc_conflict_acknowledged: true });
+      } else if (e instanceof ApiError && e.status === 409) {
         await noticeChanged(id, p.title);
         return;
+      } else {
+        throw e;
       }
-      throw e;
     }
     applyResult(result);
     const on = result ? result.allowed === true : allow;

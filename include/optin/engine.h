@@ -58,6 +58,12 @@ struct WriteContext {
   // When set, the notice version the subject was shown: a grant is refused
   // (kFailedPrecondition) unless it is the version in force.
   std::string notice;
+  // The request carried Global Privacy Control (`Sec-GPC: 1`): the signal is
+  // recorded first, and a grant of a `sale_or_share` purpose is refused
+  // (kFailedPrecondition, reason `gpc_conflict`) unless the subject
+  // acknowledged the conflict.
+  bool gpc = false;
+  bool gpc_conflict_acknowledged = false;
 };
 
 struct PublishResult {
@@ -150,6 +156,12 @@ class Engine {
                                       const WriteContext& context);
   // Withdraws every consent purpose in force.
   Result<std::vector<Event>> WithdrawAll(std::string_view subject, const WriteContext& context);
+
+  // Records a Global Privacy Control signal for `subject` (channel `gpc`):
+  // an opt-out of every `sale_or_share` purpose, until the subject grants
+  // one knowingly afterwards. GPC never grants anything. A signal that
+  // repeats is recorded once: returns nullopt when there was one already.
+  Result<std::optional<Event>> RecordGpc(std::string_view subject, const WriteContext& context);
 
   Decision Decide(std::string_view subject, std::string_view purpose) const;
   Decision DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const;

@@ -17,7 +17,7 @@ int RunKeyCreate(const Globals& g, const std::string& scope_name, const std::str
   // The key alone on stdout, so that scripts can capture it; it is shown
   // this once and stored only as a hash.
   std::cout << *key << std::endl;
-  std::cerr << "optin: created a `" << scope_name << "` key; store it now: it cannot be shown again\n";
+  std::cerr << "optin: created a key with scope `" << scope_name << "`; store it now: it cannot be shown again\n";
   return kExitOk;
 }
 

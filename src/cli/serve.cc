@@ -30,7 +30,9 @@ Status ParseListen(const std::string& listen, server::ServerOptions& options) {
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags) {
   server::ServerOptions options;
   if (Status s = ParseListen(listen, options); !s.ok()) return Fail(s);
-  if (flags.threads < 0 || flags.threads > 1024) return Fail(InvalidArgumentError("--threads must be between 1 and 1024"));
+  if (flags.threads < 0 || flags.threads > 1024) {
+    return Fail(InvalidArgumentError("--threads must be between 1 and 1024 (0: the default)"));
+  }
   if (flags.request_timeout_s < 1 || flags.request_timeout_s > 3600) {
     return Fail(InvalidArgumentError("--request-timeout must be between 1 and 3600 seconds"));
   }
@@ -39,6 +41,10 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   options.request_timeout = std::chrono::seconds(flags.request_timeout_s);
   options.max_connections = flags.max_connections;
   options.public_url = flags.public_url;
+  if (options.public_url.empty()) {
+    const char* env = std::getenv("OPTIN_PUBLIC_URL");
+    if (env) options.public_url = env;
+  }
   while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());

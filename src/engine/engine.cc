@@ -195,6 +195,21 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   return result;
 }
 
+Result<std::optional<Event>> Engine::RecordGpc(std::string_view subject, const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  if (impl_->index.HasGpc(subject)) return std::optional<Event>();
+  internal::EventDraft d;
+  d.action = Action::kSignal;
+  d.subject = subject;
+  d.channel = "gpc";
+  d.actor = context.actor;
+  d.evidence = context.evidence;
+  // DO NOT CHANGE: names the signal in the ledger (docs/ledger_format.md).
+  d.payload = "Sec-GPC: 1";
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
+  return std::optional<Event>(std::move(events.front()));
+}
+
 Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<const std::string> purposes,
                                          const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
@@ -203,6 +218,7 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
     return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
   }
   OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
   if (purposes.empty()) return InvalidArgumentError("name at least one purpose to grant");
   std::vector<internal::EventDraft> drafts;
   for (const auto& id : purposes) {
@@ -219,9 +235,17 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
       return FailedPreconditionError("the notice of `" + id + "` has changed (it is now " + p->notice_version +
                                      "); show the customer the current notice and ask again");
     }
+    if (p->sale_or_share && context.gpc && !context.gpc_conflict_acknowledged) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "your browser asks sites not to sell or share your data (Global Privacy Control), and `" + id +
+                        "` shares it; confirm that you want to allow it anyway",
+                    "gpc_conflict");
+    }
     if (std::any_of(drafts.begin(), drafts.end(), [&](const auto& d) { return d.purpose == id; })) continue;
     internal::EventDraft d;
     d.action = Action::kGrant;
+    // DO NOT CHANGE: marks a grant given knowingly despite GPC (docs/ledger_format.md).
+    if (p->sale_or_share && context.gpc) d.payload = "gpc_conflict_acknowledged";
     d.subject = subject;
     d.purpose = id;
     d.notice = p->notice_version;
@@ -238,6 +262,7 @@ Result<std::vector<Event>> Engine::Withdraw(std::string_view subject, std::span<
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
   OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
   if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw, or --all");
   const internal::PurposeTable& known = impl_->index.purposes();
   std::vector<internal::EventDraft> drafts;

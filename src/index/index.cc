@@ -101,6 +101,14 @@ size_t Index::HashOf(std::string_view subject) {
   return absl::Hash<absl::string_view>{}(Key(subject));
 }
 
+bool Index::HasGpc(std::string_view subject) const {
+  const size_t hash = HashOf(subject);
+  const Shard& shard = ShardFor(hash);
+  std::shared_lock lock(shard.mu);
+  auto s = shard.subjects.find(subject, hash);
+  return s != shard.subjects.end() && s->second.Find(kGpcPurpose) != nullptr;
+}
+
 size_t Index::subject_count() const {
   size_t n = 0;
   for (size_t i = 0; i < kShards; ++i) {
@@ -142,22 +150,36 @@ void Index::ApplyPublish(const Catalog& catalog, std::span<const std::string> ed
   set_last_seq(seq);
 }
 
-void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
-  const PurposeTable& table = purposes();
-  auto it = table.by_id.find(Key(event.purpose));
-  set_last_seq(event.seq);
-  if (it == table.by_id.end()) return;  // never published: nothing can be decided from it
-  const PurposeState& p = table.purposes[it->second];
-  const bool stale = event.action == Action::kGrant && !(p.active && event.notice == p.notice_version);
-  const uint64_t bits = (event.seq & ((uint64_t{1} << 44) - 1)) | uint64_t{static_cast<uint8_t>(event.action) & 7u} << 44 |
-                        uint64_t{stale} << 47 | uint64_t{it->second} << 48;
+Index::Entry Index::MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, uint32_t expires_s) {
+  const uint64_t bits = (seq & ((uint64_t{1} << 44) - 1)) | uint64_t{static_cast<uint8_t>(action) & 7u} << 44 |
+                        uint64_t{stale} << 47 | uint64_t{purpose} << 48;
   Entry entry{};
   entry.packed[0] = static_cast<uint32_t>(bits);
   entry.packed[1] = static_cast<uint32_t>(bits >> 32);
-  entry.expires_s = kNever;
-  if (p.has_expiry) {
-    int64_t at = AddDuration(std::max<int64_t>(0, event.time), p.expires) / kMicrosPerSecond;
-    entry.expires_s = static_cast<uint32_t>(std::min<int64_t>(at, kNever - 1));
+  entry.expires_s = expires_s;
+  return entry;
+}
+
+void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
+  set_last_seq(event.seq);
+  Entry entry;
+  if (event.action == Action::kSignal) {
+    // Only Global Privacy Control is a signal the index knows; it applies to
+    // every sale_or_share purpose, so it has an entry of its own.
+    if (event.channel != "gpc") return;
+    entry = MakeEntry(event.seq, event.action, false, kGpcPurpose, kNever);
+  } else {
+    const PurposeTable& table = purposes();
+    auto it = table.by_id.find(Key(event.purpose));
+    if (it == table.by_id.end()) return;  // never published: nothing can be decided from it
+    const PurposeState& p = table.purposes[it->second];
+    const bool stale = event.action == Action::kGrant && !(p.active && event.notice == p.notice_version);
+    uint32_t expires_s = kNever;
+    if (p.has_expiry) {
+      int64_t at = AddDuration(std::max<int64_t>(0, event.time), p.expires) / kMicrosPerSecond;
+      expires_s = static_cast<uint32_t>(std::min<int64_t>(at, kNever - 1));
+    }
+    entry = MakeEntry(event.seq, event.action, stale, it->second, expires_s);
   }
   const size_t hash = HashOf(subject);
   Shard& shard = ShardFor(hash);
@@ -182,6 +204,7 @@ Decision Index::DecideWith(const PurposeTable& table, uint16_t purpose, std::str
   if (p.basis == Basis::kNecessary) return {true, Reason::kNecessary, p.version_seq};
   Entry found{};
   bool has = false;
+  uint64_t gpc = 0;  // the subject's Global Privacy Control signal, if any
   {
     const size_t hash = HashOf(subject);
     const Shard& shard = ShardFor(hash);
@@ -192,12 +215,17 @@ Decision Index::DecideWith(const PurposeTable& table, uint16_t purpose, std::str
         found = *e;
         has = true;
       }
+      if (p.sale_or_share) {
+        if (const Entry* e = s->second.Find(kGpcPurpose)) gpc = e->seq();
+      }
     }
   }
+  // A GPC opt-out covers a sale_or_share purpose unless the subject's own
+  // word on it came later (a grant given knowingly despite the signal).
+  if (gpc != 0 && (!has || found.seq() < gpc)) return {false, Reason::kGpcOptOut, gpc};
   if (!has) return {false, Reason::kNoConsent, 0};
   switch (found.action()) {
-    case Action::kWithdraw:
-    case Action::kSignal: return {false, Reason::kWithdrawn, found.seq()};
+    case Action::kWithdraw: return {false, Reason::kWithdrawn, found.seq()};
     case Action::kGrant: break;
     default: return {false, Reason::kNoConsent, found.seq()};
   }

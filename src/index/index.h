@@ -71,6 +71,8 @@ class Index {
   Decision Decide(std::string_view subject, std::string_view purpose, int64_t now) const;
 
   const PurposeTable& purposes() const { return *table_.load(std::memory_order_acquire); }
+  // Whether `subject` has sent a Global Privacy Control signal.
+  bool HasGpc(std::string_view subject) const;
   size_t subject_count() const;
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   void set_last_seq(uint64_t seq) { last_seq_.store(seq, std::memory_order_release); }
@@ -98,6 +100,9 @@ class Index {
   };
   static_assert(sizeof(Entry) == 12);
   static constexpr uint32_t kNever = 0xffffffff;
+  // The entry number of a subject's Global Privacy Control signal.
+  static constexpr uint16_t kGpcPurpose = 0xffff;
+  static Entry MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, uint32_t expires_s);
 
   // One subject's entries, sorted by purpose number. Purposes below 64 are
   // found through `mask` without a search: bit p set means purpose p has an

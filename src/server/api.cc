@@ -23,6 +23,8 @@ constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
 constexpr std::string_view kRouteLink = "/v1/subjects/{id}/link";
 constexpr std::string_view kRouteSession = "/v1/session";
 constexpr std::string_view kRouteChanges = "/v1/changes";
+constexpr std::string_view kRouteSignals = "/v1/subjects/{id}/signals";
+constexpr std::string_view kRouteGpcJson = "/.well-known/gpc.json";
 constexpr std::string_view kRoutePage = "/p/{token}";
 constexpr std::string_view kRouteStatic = "/static/{file}";
 
@@ -159,7 +161,7 @@ Result<std::string> StringField(simdjson::dom::element obj, std::string_view key
 
 HttpResponse ErrorResponse(const Status& status) {
   const StatusCodeInfo& info = InfoFor(status.code());
-  return ErrorResponse(info.http_status, info.api_code, status.message());
+  return ErrorResponse(info.http_status, status.reason().empty() ? info.api_code : status.reason(), status.message());
 }
 
 HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
@@ -218,6 +220,11 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (auto r = only("GET", kRoutePurposes)) return *r;
     return Purposes(request);
   }
+  if (request.path == kRouteGpcJson) {
+    if (auto r = only("GET", kRouteGpcJson)) return *r;
+    // The site honours Global Privacy Control (W3C GPC §3.3).
+    return Json(R"({"gpc":true,"lastUpdate":"2026-11-29"})", kRouteGpcJson);
+  }
   if (request.path == "/" || request.path.starts_with("/p/") || request.path.starts_with("/static/")) {
     // `/` is the page without a token: it explains that a link is needed.
     const bool page = !request.path.starts_with("/static/");
@@ -259,7 +266,9 @@ HttpResponse Api::Route(const HttpRequest& request) {
     const std::string_view route = request.path == kRouteCheck ? kRouteCheck : kRouteBatch;
     if (auto r = only("POST", route)) return *r;
     if (!who.ok() || !who->MayCheck()) return deny(route);
-    return route == kRouteCheck ? Check(request, *who) : CheckBatch(request, *who);
+    HttpResponse r = route == kRouteCheck ? Check(request, *who) : CheckBatch(request, *who);
+    r.route = route;
+    return r;
   }
   if (request.path == kRouteChanges) {
     if (auto r = only("GET", kRouteChanges)) return *r;
@@ -282,7 +291,20 @@ HttpResponse Api::Route(const HttpRequest& request) {
   }
   if (request.path == kRouteSession) {
     if (auto r = only("GET", kRouteSession)) return *r;
-    if (!who.ok() || !who->IsCustomer()) return deny(kRouteSession);
+    if (who.ok() && who->IsCustomer() && request.gpc) {
+      if (Status s = engine_.RecordGpc(who->subject, WriterFor(*who)).status(); !s.ok()) return ErrorResponse(s);
+    }
+    if (!who.ok() || !who->IsCustomer()) {
+      HttpResponse r = deny(kRouteSession);
+      if (r.status == 401 && who.ok()) {
+        r = ErrorResponse(UnauthenticatedError("this needs a preference-center link token: Authorization: Bearer TOKEN"));
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      } else if (r.status == 403) {
+        r = ErrorResponse(PermissionDeniedError("only a preference-center link token has a session"));
+      }
+      r.route = kRouteSession;
+      return r;
+    }
     JsonWriter w;
     w.BeginObject().Key("subject").String(who->subject).Key("expires").String(FormatRfc3339(who->expires)).EndObject();
     return Json(std::move(w).Take(), kRouteSession);
@@ -294,6 +316,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
                              : parts.size() == 5 && parts[3] == "consents" ? kRouteConsent
                              : parts.size() == 4 && parts[3] == "history"  ? kRouteHistory
                              : parts.size() == 4 && parts[3] == "link"     ? kRouteLink
+                             : parts.size() == 4 && parts[3] == "signals"  ? kRouteSignals
                                                                            : std::string_view();
     if (!route.empty()) {
       if (!who.ok() || !who->authenticated) return deny(route);
@@ -305,6 +328,11 @@ HttpResponse Api::Route(const HttpRequest& request) {
                                   : "a `check` key may only decide; this needs `write` or `admin`"));
         r.route = route;
         return r;
+      }
+      // A request that acts for a subject and carries Sec-GPC: 1 is that
+      // subject's browser (or the company's site relaying it) opting out.
+      if (request.gpc && subject && ValidateSubjectId(*subject).ok() && route != kRouteLink) {
+        if (Status s = engine_.RecordGpc(*subject, WriterFor(*who)).status(); !s.ok()) return ErrorResponse(s);
       }
       HttpResponse r;
       if (!subject) {
@@ -326,6 +354,9 @@ HttpResponse Api::Route(const HttpRequest& request) {
       } else if (route == kRouteLink) {
         if (auto bad = only("POST", route)) return *bad;
         r = Link(request, *subject);
+      } else if (route == kRouteSignals) {
+        if (auto bad = only("POST", route)) return *bad;
+        r = Signals(request, *subject, *who);
       } else {
         std::optional<std::string> purpose = Decode(parts[4]);
         if (m != "PUT" && m != "DELETE") {
@@ -439,10 +470,40 @@ HttpResponse Api::Consents(const std::string& subject, const Principal&) {
   return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
 }
 
-HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) {
+WriteContext Api::WriterFor(const Principal& who) {
   WriteContext context;
   context.channel = who.IsCustomer() ? "web" : "api";
   context.actor = who.IsCustomer() ? "customer" : "key:" + who.name;
+  return context;
+}
+
+HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject, const Principal& who) {
+  thread_local simdjson::dom::parser parser;
+  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  if (!doc.ok()) return ErrorResponse(doc.status());
+  bool gpc = false;
+  simdjson::dom::element v;
+  if ((*doc)["gpc"].get(v) || v.get(gpc)) {
+    return ErrorResponse(InvalidArgumentError("the body needs `gpc`: true or false"));
+  }
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("gpc").Bool(gpc);
+  // `false` is no signal at all: GPC never grants, so nothing is recorded.
+  std::optional<Event> recorded;
+  if (gpc) {
+    Result<std::optional<Event>> r = engine_.RecordGpc(subject, WriterFor(who));
+    if (!r.ok()) return ErrorResponse(r.status());
+    recorded = std::move(*r);
+  }
+  w.Key("recorded").Bool(recorded.has_value()).Key("event");
+  if (recorded) w.Uint(recorded->seq);
+  else w.Null();
+  w.EndObject();
+  return Json(std::move(w).Take(), kRouteSignals);
+}
+
+HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) {
+  WriteContext context = WriterFor(who);
   Result<std::vector<Event>> events = engine_.WithdrawAll(subject, context);
   if (!events.ok()) return ErrorResponse(events.status());
   return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
@@ -451,9 +512,8 @@ HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) 
 HttpResponse Api::Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                          const Principal& who) {
   const bool grant = request.method == "PUT";
-  WriteContext context;
-  context.channel = who.IsCustomer() ? "web" : "api";
-  context.actor = who.IsCustomer() ? "customer" : "key:" + who.name;
+  WriteContext context = WriterFor(who);
+  context.gpc = request.gpc;
   if (!request.body.empty() || grant) {
     thread_local simdjson::dom::parser parser;
     Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
@@ -470,6 +530,12 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
       context.channel = *channel;
     }
     context.notice = *notice;
+    simdjson::dom::element ack;
+    if (!(*doc)["gpc_conflict_acknowledged"].get(ack)) {
+      bool yes = false;
+      if (ack.get(yes)) return ErrorResponse(InvalidArgumentError("`gpc_conflict_acknowledged` must be true or false"));
+      context.gpc_conflict_acknowledged = yes;
+    }
   }
   std::vector<std::string> purposes = {purpose};
   Result<std::vector<Event>> events =

@@ -46,6 +46,8 @@ class Api {
   HttpResponse Consents(const std::string& subject, const Principal& who);
   // Withdraws every consent purpose in one atomic append.
   HttpResponse WithdrawAll(const std::string& subject, const Principal& who);
+  HttpResponse Signals(const HttpRequest& request, const std::string& subject, const Principal& who);
+  static WriteContext WriterFor(const Principal& who);
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);
   HttpResponse History(const std::string& subject, const Principal& who);

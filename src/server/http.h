@@ -24,6 +24,7 @@ struct HttpRequest {
   std::string accept_language;
   std::string content_type;
   std::string last_event_id;  // SSE resumption (Last-Event-ID)
+  bool gpc = false;           // `Sec-GPC: 1` (Global Privacy Control)
   std::string body;
 };
 

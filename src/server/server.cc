@@ -132,6 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::accept_language); it != req.end()) request.accept_language = std::string(it->value());
     if (auto it = req.find(http::field::content_type); it != req.end()) request.content_type = std::string(it->value());
     if (auto it = req.find("Last-Event-ID"); it != req.end()) request.last_event_id = std::string(it->value());
+    if (auto it = req.find("Sec-GPC"); it != req.end()) request.gpc = it->value() == "1";
     request.body = req.body();
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
@@ -150,6 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Send(int status, std::string_view code, const std::string& message, bool keep_alive) {
+    shared_.api.metrics().CountRequest("rejected", status, 0);
     HttpResponse r = ErrorResponse(status, code, message);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
     res->set(http::field::server, "optin");

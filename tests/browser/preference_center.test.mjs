@@ -150,6 +150,27 @@ test('the page speaks Japanese to a Japanese browser, grants and withdraws, and 
   await context.close();
 });
 
+test('a browser sending Global Privacy Control is heard, and told before a sold-or-shared yes', async () => {
+  const context = await browser.newContext({ locale: 'en-US', extraHTTPHeaders: { 'Sec-GPC': '1' } });
+  const page = await context.newPage();
+  const card = 'section.purpose[data-purpose="ad_targeting"]';
+  await page.goto(link('gpc-customer'));
+  await page.waitForSelector(`${card} button.choice-yes`);
+  assert.equal((await check('gpc-customer', 'ad_targeting')).reason, 'gpc_opt_out');
+  assert.equal(await page.getAttribute(`${card} button.choice-yes`, 'aria-pressed'), 'false');
+  let said = '';
+  page.once('dialog', async (dialog) => {
+    said = dialog.message();
+    await dialog.accept();
+  });
+  await page.click(`${card} button.choice-yes`);
+  await page.waitForSelector(`${card} button.choice-yes[aria-pressed="true"]`);
+  assert.match(said, /Global Privacy Control/);
+  assert.equal((await check('gpc-customer', 'ad_targeting')).reason, 'granted');
+  await page.waitForSelector('#history tbody tr:nth-child(2)');
+  await context.close();
+});
+
 test('the necessary purposes are listed apart', async () => {
   const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();

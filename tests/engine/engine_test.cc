@@ -224,6 +224,51 @@ TEST_F(EngineTest, WithdrawAllCoversEveryConsentPurpose) {
   }
 }
 
+TEST_F(EngineTest, GlobalPrivacyControlOptsOutOfSaleOrShareOnly) {
+  Publish(kShop);  // `ads` is sale_or_share, `recommendations` is not
+  Grant("alice", {"ads", "recommendations"});
+  auto signal = engine_->RecordGpc("alice", ctx_);
+  ASSERT_THAT(signal, IsOk());
+  ASSERT_TRUE(signal->has_value());
+  EXPECT_EQ((*signal)->action, Action::kSignal);
+  EXPECT_EQ((*signal)->channel, "gpc");
+  EXPECT_EQ(engine_->Decide("alice", "ads"), (Decision{false, Reason::kGpcOptOut, (*signal)->seq}));
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kGranted);
+  EXPECT_EQ(Why("bob", "ads"), Reason::kNoConsent);
+  // The same signal again is not recorded again.
+  auto again = engine_->RecordGpc("alice", ctx_);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(again->has_value());
+  // The history shows it.
+  auto h = engine_->History("alice");
+  ASSERT_THAT(h, IsOk());
+  EXPECT_EQ(h->back().action, Action::kSignal);
+  EXPECT_EQ(h->back().channel, "gpc");
+  Reopen(StoreOpenMode::kExisting);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGpcOptOut);
+}
+
+TEST_F(EngineTest, AGrantUnderGpcNeedsTheConflictAcknowledged) {
+  Publish(kShop);
+  WriteContext gpc = ctx_;
+  gpc.gpc = true;
+  auto refused = engine_->Grant("alice", std::vector<std::string>{"ads"}, gpc);
+  EXPECT_THAT(refused, StatusIs(StatusCode::kFailedPrecondition, HasSubstr("Global Privacy Control")));
+  EXPECT_EQ(refused.status().reason(), "gpc_conflict");
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGpcOptOut);  // the signal itself was recorded
+  // Purposes that are not sold or shared need no acknowledgement.
+  EXPECT_THAT(engine_->Grant("alice", std::vector<std::string>{"recommendations"}, gpc), IsOk());
+  gpc.gpc_conflict_acknowledged = true;
+  ASSERT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, gpc), IsOk());
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+  // The same signal repeating does not undo the knowing grant.
+  EXPECT_FALSE(engine_->RecordGpc("alice", ctx_)->has_value());
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+  // Withdrawing is always possible.
+  Withdraw("alice", {"ads"});
+  EXPECT_EQ(Why("alice", "ads"), Reason::kWithdrawn);
+}
+
 TEST_F(EngineTest, HistoryListsOnlyThatSubjectsEvents) {
   Publish(kShop);
   Grant("alice", {"ads"});

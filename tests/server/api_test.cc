@@ -347,6 +347,48 @@ data: {"seq":3,)"));
   EXPECT_EQ(Http(port(), "GET", "/v1/changes?after=x", "", write_).status, 400);
 }
 
+TEST_F(ApiTest, GlobalPrivacyControlFromACompanysSite) {
+  HttpResult wk = Http(port(), "GET", "/.well-known/gpc.json");
+  EXPECT_EQ(wk.status, 200);
+  EXPECT_EQ(wk.body, R"({"gpc":true,"lastUpdate":"2026-11-29"})");
+  ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
+  HttpResult s = Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_);
+  ASSERT_EQ(s.status, 200) << s.body;
+  EXPECT_EQ(s.body, R"({"subject":"alice","gpc":true,"recorded":true,"event":3})");
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"gpc_opt_out","event":3})");
+  // Repeating it records nothing; `false` is no signal and grants nothing.
+  EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_).body,
+            R"({"subject":"alice","gpc":true,"recorded":false,"event":null})");
+  EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":false})", write_).body,
+            R"({"subject":"alice","gpc":false,"recorded":false,"event":null})");
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"gpc_opt_out","event":3})");
+  EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":"yes"})", write_).status, 400);
+  EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", check_).status, 403);
+  HttpResult h = Http(port(), "GET", "/v1/subjects/alice/history", "", write_);
+  EXPECT_THAT(h.body, HasSubstr(R"({"seq":3,)"));
+  EXPECT_THAT(h.body, HasSubstr(R"("purpose":"","action":"signal","notice":"","channel":"gpc"})"));
+}
+
+TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {
+  const std::string token = Token("carol", "P1D");
+  const std::vector<std::string> gpc = {"Authorization: Bearer " + token, "Sec-GPC: 1"};
+  // The page's first request carries the browser's signal: recorded once.
+  EXPECT_EQ(Http(port(), "GET", "/v1/session", "", gpc).status, 200);
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/carol/consents", "", gpc).status, 200);
+  EXPECT_EQ(CheckAds("carol").body, R"({"allowed":false,"reason":"gpc_opt_out","event":2})");
+  // A grant of a sold-or-shared purpose under GPC needs the conflict acknowledged.
+  HttpResult refused = Http(port(), "PUT", "/v1/subjects/carol/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", gpc);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(JsonString(refused.body, "code"), "gpc_conflict");
+  HttpResult granted = Http(port(), "PUT", "/v1/subjects/carol/consents/ads",
+                            R"({"notice":")" + ads_notice_ + R"(","gpc_conflict_acknowledged":true})", gpc);
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_EQ(CheckAds("carol").body, R"({"allowed":true,"reason":"granted","event":3})");
+  // The signal repeating on later requests does not undo it.
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/carol/consents", "", gpc).status, 200);
+  EXPECT_EQ(CheckAds("carol").body, R"({"allowed":true,"reason":"granted","event":3})");
+}
+
 TEST_F(ApiTest, ARevokedKeyStopsWorking) {
   EXPECT_EQ(CheckAds("alice").status, 200);
   auto r = Cli({"key", "revoke", "pipeline"});
