@@ -55,6 +55,10 @@ int RunLink(const Globals& g, const std::string& subject, const std::string& ttl
 int RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);
 int RunKeyList(const Globals& g, bool json);
 int RunKeyRevoke(const Globals& g, const std::string& name);
+// Prints the TC string's fields (exit 0) or why it cannot be read (exit 1).
+int RunTcfDecode(const std::string& text, bool json);
+// Reads the JSON model on stdin and prints its TC string (exit 2 if invalid).
+int RunTcfEncode();
 
 }  // namespace optin::cli
 

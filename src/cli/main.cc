@@ -111,6 +111,16 @@ int main(int argc, char** argv) {
   key_revoke->add_option("NAME", name, "The key's name")->required();
   key_revoke->callback([&] { code = RunKeyRevoke(g, name); });
 
+  auto* tcf = app.add_subcommand("tcf", "Decode and encode IAB TCF v2.2 TC strings (no store needed)");
+  tcf->require_subcommand(1);
+  std::string tc_string;
+  auto* tcf_decode = tcf->add_subcommand("decode", "Print a TC string's fields (exit 1 if it cannot be read)");
+  tcf_decode->add_option("STRING", tc_string, "The TC string")->required();
+  tcf_decode->add_flag("--json", json, "One JSON document on stdout");
+  tcf_decode->callback([&] { code = RunTcfDecode(tc_string, json); });
+  auto* tcf_encode = tcf->add_subcommand("encode", "Read the JSON model on stdin; print its TC string");
+  tcf_encode->callback([&] { code = RunTcfEncode(); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -45,7 +45,11 @@ CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& o
   std::string out_path = io.File("stdout"), err_path = io.File("stderr");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  // Stdin comes from a file rather than a pipe, so that a large input cannot
+  // deadlock against a child that has not started reading.
+  std::string in_path = "/dev/null";
+  if (options.stdin_data) in_path = io.Write("stdin", *options.stdin_data);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<std::string> argv_s = {OPTIN_BINARY};

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,9 +65,12 @@ struct RunOptions {
   // When > 0, the largest file the command may write (RLIMIT_FSIZE), with
   // SIGXFSZ ignored: writes past it fail as on a full disk.
   long max_file_bytes = 0;
+  // When set, the command's stdin; otherwise stdin is /dev/null.
+  std::optional<std::string> stdin_data;
 };
 
-// Runs the optin binary with `args` (no shell), stdin from /dev/null.
+// Runs the optin binary with `args` (no shell), stdin from /dev/null unless
+// `options.stdin_data` says otherwise.
 CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& options = {});
 
 std::string ReadFile(const std::string& path);

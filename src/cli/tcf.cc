@@ -1,0 +1,87 @@
+// tcf decode | encode: IAB TC strings, without a store.
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "optin/signals.h"
+#include "src/cli/cli.h"
+#include "src/common/time.h"
+
+namespace optin::cli {
+namespace {
+
+// `1-3,7` for ascending ids; `-` for none.
+std::string IdList(const std::vector<int>& ids) {
+  if (ids.empty()) return "-";
+  std::ostringstream out;
+  for (size_t i = 0; i < ids.size();) {
+    size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    if (i > 0) out << ",";
+    out << ids[i];
+    if (j > i) out << "-" << ids[j];
+    i = j + 1;
+  }
+  return out.str();
+}
+
+constexpr std::string_view kRestrictionTypeNames[] = {"not allowed", "require consent", "require legitimate interest"};
+
+void PrintSummary(std::ostream& out, const TcDecoded& d) {
+  const TcString& tc = d.tc;
+  out << "TCF v" << tc.version << ", policy version " << tc.policy_version << ", vendor list "
+      << tc.vendor_list_version << "\n";
+  out << "CMP " << tc.cmp_id << " version " << tc.cmp_version << ", screen " << tc.consent_screen << ", language "
+      << tc.consent_language << ", publisher country " << tc.publisher_cc << "\n";
+  out << "created " << FormatRfc3339(tc.created) << ", last updated " << FormatRfc3339(tc.last_updated) << "\n";
+  out << "service specific " << (tc.is_service_specific ? "yes" : "no") << ", non-standard texts "
+      << (tc.use_non_standard_texts ? "yes" : "no") << ", purpose one treatment "
+      << (tc.purpose_one_treatment ? "yes" : "no") << "\n";
+  out << "special features opted in: " << IdList(tc.special_feature_opt_ins) << "\n";
+  out << "purpose consents: " << IdList(tc.purpose_consents) << "\n";
+  out << "purpose legitimate interests: " << IdList(tc.purpose_legitimate_interests) << "\n";
+  out << "vendor consents: " << IdList(tc.vendor_consents) << "\n";
+  out << "vendor legitimate interests: " << IdList(tc.vendor_legitimate_interests) << "\n";
+  for (const TcPublisherRestriction& r : tc.publisher_restrictions) {
+    out << "restriction: purpose " << r.purpose << " " << kRestrictionTypeNames[r.type] << " for vendors "
+        << IdList(r.vendors) << "\n";
+  }
+  if (tc.disclosed_vendors) out << "disclosed vendors: " << IdList(*tc.disclosed_vendors) << "\n";
+  if (tc.publisher) {
+    out << "publisher purpose consents: " << IdList(tc.publisher->purpose_consents) << "\n";
+    out << "publisher purpose legitimate interests: " << IdList(tc.publisher->purpose_legitimate_interests) << "\n";
+    out << "publisher custom purposes: " << tc.publisher->num_custom_purposes << ", consents "
+        << IdList(tc.publisher->custom_purpose_consents) << ", legitimate interests "
+        << IdList(tc.publisher->custom_purpose_legitimate_interests) << "\n";
+  }
+  for (const std::string& w : d.warnings) out << "warning: " << w << "\n";
+}
+
+}  // namespace
+
+int RunTcfDecode(const std::string& text, bool json) {
+  Result<TcDecoded> decoded = DecodeTcString(text);
+  if (!decoded.ok()) {
+    // Like `catalog lint`: an unreadable string is a "no" answer, not a usage error.
+    std::cerr << "optin: " << decoded.status().message() << "\n";
+    return kExitNo;
+  }
+  if (json) {
+    std::cout << TcStringToJson(*decoded) << "\n";
+  } else {
+    PrintSummary(std::cout, *decoded);
+  }
+  return kExitOk;
+}
+
+int RunTcfEncode() {
+  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  Result<TcString> tc = TcStringFromJson(input);
+  if (!tc.ok()) return Fail(tc.status());
+  Result<std::string> text = EncodeTcString(*tc);
+  if (!text.ok()) return Fail(text.status());
+  std::cout << *text << "\n";
+  return kExitOk;
+}
+
+}  // namespace optin::cli

@@ -1,0 +1,90 @@
+// File: src/signals/tcf/bits.h
+//
+// The bit layer under the TC string codec: a bounds-checked reader and a
+// writer of big-endian bit fields (bit 0 is the most significant bit of the
+// first byte), and the base64url text form each TC string segment travels in
+// (consent-standards.md §1).
+//
+// Thread-safety: values; a reader or writer is used by one thread at a time.
+//
+// Example:
+//   OPTIN_ASSIGN_OR_RETURN(Bits bits, DecodeBase64UrlBits("CAAAAA"));
+//   BitReader r(bits);
+//   OPTIN_ASSIGN_OR_RETURN(uint64_t version, r.Read(6, "version"));
+#ifndef OPTIN_SIGNALS_TCF_BITS_H_
+#define OPTIN_SIGNALS_TCF_BITS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optin/status.h"
+
+namespace optin::tcf {
+
+// The widest field Read() and Write() handle in one call.
+constexpr int kMaxFieldBits = 64;
+// TC strings keep times in deciseconds; optin in microseconds.
+constexpr int64_t kMicrosPerDecisecond = 100'000;
+
+// A bit string: the first `bit_length` bits of `bytes`, MSB first. Bits past
+// `bit_length` in the last byte are zero.
+struct Bits {
+  std::vector<uint8_t> bytes;
+  size_t bit_length = 0;
+};
+
+class BitReader {
+ public:
+  // `bits` must outlive the reader.
+  explicit BitReader(const Bits& bits) : bits_(bits) {}
+
+  // Reads `width` bits (0..kMaxFieldBits) as an unsigned big-endian integer.
+  // kInvalidArgument naming `field` and the bit offset when fewer than
+  // `width` bits remain; nothing is consumed then.
+  Result<uint64_t> Read(int width, std::string_view field);
+  Result<bool> ReadBool(std::string_view field);
+
+  size_t position() const { return pos_; }
+  size_t remaining() const { return bits_.bit_length - pos_; }
+  // True when every bit not yet read is 0 (encoders pad with zeros).
+  bool RestIsZero() const;
+
+ private:
+  bool BitAt(size_t i) const { return (bits_.bytes[i / 8] >> (7 - i % 8)) & 1; }
+
+  const Bits& bits_;
+  size_t pos_ = 0;
+};
+
+class BitWriter {
+ public:
+  // Appends the low `width` bits (0..kMaxFieldBits) of `value`, MSB first.
+  // Higher bits of `value` must be zero: callers validate ranges first.
+  void Write(uint64_t value, int width);
+  void WriteBool(bool value) { Write(value ? 1 : 0, 1); }
+  // Appends all of `bits`.
+  void Append(const Bits& bits);
+
+  size_t size() const { return bits_.bit_length; }
+  const Bits& bits() const { return bits_; }
+
+ private:
+  Bits bits_;
+};
+
+// Base64url (RFC 4648 §5) without `=` of the bits, zero-padded to whole
+// bytes first so that byte-oriented base64 decoders read it too.
+std::string EncodeBase64UrlBits(const Bits& bits);
+
+// Decodes base64url text into 6 bits per character. Tolerant where real
+// encoders differ: trailing `=` padding is ignored and the standard alphabet's
+// `+` and `/` are read as `-` and `_`. kInvalidArgument for any other
+// character (naming it and its position), `=` before the end, or no data.
+Result<Bits> DecodeBase64UrlBits(std::string_view text);
+
+}  // namespace optin::tcf
+
+#endif  // OPTIN_SIGNALS_TCF_BITS_H_
