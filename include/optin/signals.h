@@ -116,6 +116,21 @@ std::string TcStringToJson(const TcDecoded& decoded);
 // value of the wrong type, or a model ValidateTcString rejects.
 Result<TcString> TcStringFromJson(std::string_view json);
 
+// A US Privacy (IAB CCPA) string, version 1, such as `1YNN`. Each flag is
+// Y (true), N (false) or - (not applicable: nullopt).
+struct UspString {
+  std::optional<bool> notice;        // explicit notice and chance to opt out given
+  std::optional<bool> opt_out_sale;  // the consumer opted out of sale
+  std::optional<bool> lspa_covered;  // the transaction falls under the LSPA
+  bool operator==(const UspString&) const = default;
+};
+
+// kInvalidArgument naming the bad character. Lowercase y/n are accepted.
+Result<UspString> DecodeUspString(std::string_view text);
+std::string EncodeUspString(const UspString& usp);
+// {"version":1,"notice","opt_out_sale","lspa_covered"}: true, false or null.
+std::string UspStringToJson(const UspString& usp);
+
 }  // namespace optin
 
 #endif  // OPTIN_SIGNALS_H_

@@ -52,6 +52,8 @@ struct ServeFlags {
 };
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);
+int RunUspDecode(const std::string& text, bool json);
+int RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa);
 int RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);
 int RunKeyList(const Globals& g, bool json);
 int RunKeyRevoke(const Globals& g, const std::string& name);

@@ -121,6 +121,19 @@ int main(int argc, char** argv) {
   auto* tcf_encode = tcf->add_subcommand("encode", "Read the JSON model on stdin; print its TC string");
   tcf_encode->callback([&] { code = RunTcfEncode(); });
 
+  auto* usp = app.add_subcommand("usp", "Decode and encode US Privacy strings such as 1YNN (no store needed)");
+  usp->require_subcommand(1);
+  std::string usp_string, usp_notice = "-", usp_opt_out = "-", usp_lspa = "-";
+  auto* usp_decode = usp->add_subcommand("decode", "Print a US Privacy string's fields (exit 1 if it cannot be read)");
+  usp_decode->add_option("STRING", usp_string, "The US Privacy string")->required();
+  usp_decode->add_flag("--json", json, "One JSON document on stdout");
+  usp_decode->callback([&] { code = RunUspDecode(usp_string, json); });
+  auto* usp_encode = usp->add_subcommand("encode", "Print the US Privacy string for the given flags");
+  usp_encode->add_option("--notice", usp_notice, "Y, N or - (default -)");
+  usp_encode->add_option("--opt-out-sale", usp_opt_out, "Y, N or - (default -)");
+  usp_encode->add_option("--lspa", usp_lspa, "Y, N or - (default -)");
+  usp_encode->callback([&] { code = RunUspEncode(usp_notice, usp_opt_out, usp_lspa); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,4 @@
-// tcf decode | encode: IAB TC strings, without a store.
+// tcf decode | encode and usp decode | encode: IAB signal strings, without a store.
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -81,6 +81,33 @@ int RunTcfEncode() {
   Result<std::string> text = EncodeTcString(*tc);
   if (!text.ok()) return Fail(text.status());
   std::cout << *text << "\n";
+  return kExitOk;
+}
+
+int RunUspDecode(const std::string& text, bool json) {
+  Result<UspString> usp = DecodeUspString(text);
+  if (!usp.ok()) {
+    std::cerr << "optin: " << usp.status().message() << "\n";
+    return kExitNo;
+  }
+  if (json) {
+    std::cout << UspStringToJson(*usp) << "\n";
+    return kExitOk;
+  }
+  auto say = [](const std::optional<bool>& v) { return !v ? "not applicable" : (*v ? "yes" : "no"); };
+  std::cout << "US Privacy v1\nnotice given: " << say(usp->notice) << "\nopted out of sale: " << say(usp->opt_out_sale)
+            << "\ncovered by the LSPA: " << say(usp->lspa_covered) << "\n";
+  return kExitOk;
+}
+
+int RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa) {
+  for (const std::string* flag : {&notice, &opt_out_sale, &lspa}) {
+    if (flag->size() != 1) return Fail(InvalidArgumentError("each flag is one of Y, N or -, not `" + *flag + "`"));
+  }
+  // The decoder checks each flag and says which one is wrong.
+  Result<UspString> usp = DecodeUspString("1" + notice + opt_out_sale + lspa);
+  if (!usp.ok()) return Fail(InvalidArgumentError(usp.status().message()));
+  std::cout << EncodeUspString(*usp) << "\n";
   return kExitOk;
 }
 
