@@ -32,10 +32,7 @@ Result<uint64_t> BitReader::Read(int width, std::string_view field) {
                                 std::to_string(width) + " bits but only " + std::to_string(remaining()) +
                                 " remain (truncated string)");
   }
-  uint64_t value = 0;
-  for (int i = 0; i < width; ++i) value = value << 1 | (BitAt(pos_ + i) ? 1 : 0);
-  pos_ += static_cast<size_t>(width);
-  return value;
+  return Take(width);
 }
 
 Result<bool> BitReader::ReadBool(std::string_view field) {

@@ -14,6 +14,7 @@
 #ifndef OPTIN_SIGNALS_TCF_BITS_H_
 #define OPTIN_SIGNALS_TCF_BITS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,6 +47,23 @@ class BitReader {
   // `width` bits remain; nothing is consumed then.
   Result<uint64_t> Read(int width, std::string_view field);
   Result<bool> ReadBool(std::string_view field);
+
+  // The unchecked fast path for loops: the caller has made sure that
+  // Has(width) holds.
+  bool Has(size_t width) const { return width <= remaining(); }
+  uint64_t Take(int width) {
+    // A byte's worth of bits at a time.
+    uint64_t value = 0;
+    while (width > 0) {
+      const int offset = static_cast<int>(pos_ % 8);
+      const int n = std::min(8 - offset, width);
+      const unsigned byte = bits_.bytes[pos_ / 8];
+      value = value << n | ((byte >> (8 - offset - n)) & ((1u << n) - 1));
+      pos_ += static_cast<size_t>(n);
+      width -= n;
+    }
+    return value;
+  }
 
   size_t position() const { return pos_; }
   size_t remaining() const { return bits_.bit_length - pos_; }

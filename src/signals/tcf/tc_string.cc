@@ -73,14 +73,18 @@ Result<std::vector<int>> ReadRangeEntries(BitReader& r, int max_id, std::string_
   OPTIN_ASSIGN_OR_RETURN(uint64_t count, r.Read(kNumEntriesBits, name + ".num_entries"));
   std::vector<std::pair<int, int>> ranges;
   for (uint64_t e = 0; e < count; ++e) {
-    OPTIN_ASSIGN_OR_RETURN(bool is_range, r.ReadBool(name + ".is_a_range"));
-    const std::string where = At(r);
-    OPTIN_ASSIGN_OR_RETURN(uint64_t first, r.Read(kVendorIdBits, name + ".start_or_only_id"));
-    uint64_t last = first;
-    if (is_range) {
-      OPTIN_ASSIGN_OR_RETURN(last, r.Read(kVendorIdBits, name + ".end_id"));
+    // Messages are built only on failure: this loop is the hot path.
+    if (!r.Has(1)) OPTIN_RETURN_IF_ERROR(r.Read(1, name + ".is_a_range").status());
+    const bool is_range = r.Take(1) != 0;
+    const size_t need = (is_range ? 2 : 1) * static_cast<size_t>(kVendorIdBits);
+    if (!r.Has(need)) {
+      OPTIN_RETURN_IF_ERROR(r.Read(static_cast<int>(need), name + (is_range ? ".start_and_end_id" : ".start_or_only_id")).status());
     }
+    const size_t at = r.position();
+    const uint64_t first = r.Take(kVendorIdBits);
+    const uint64_t last = is_range ? r.Take(kVendorIdBits) : first;
     if (first == 0 || first > last || last > static_cast<uint64_t>(max_id)) {
+      const std::string where = " at bit " + std::to_string(at);
       return InvalidArgumentError("`" + name + "` entry " + std::to_string(e + 1) + where + ": range " +
                                   std::to_string(first) + "-" + std::to_string(last) + " is not within 1-" +
                                   std::to_string(max_id) + " in ascending order");
@@ -111,9 +115,9 @@ Result<std::vector<int>> ReadVendorSection(BitReader& r, std::string_view field)
                                 " remain");
   }
   std::vector<int> ids;
+  ids.reserve(max_id);
   for (uint64_t i = 1; i <= max_id; ++i) {
-    OPTIN_ASSIGN_OR_RETURN(bool set, r.ReadBool(name));
-    if (set) ids.push_back(static_cast<int>(i));
+    if (r.Take(1)) ids.push_back(static_cast<int>(i));  // checked above
   }
   return ids;
 }
