@@ -2,7 +2,8 @@
 //
 // Consent signals that arrive from outside optin, decoded into plain models.
 // So far: IAB TCF v2.2 TC strings (reference/consent-standards.md §1), the
-// core segment plus the optional DisclosedVendors and PublisherTC segments.
+// core segment plus the optional DisclosedVendors and PublisherTC segments,
+// and US Privacy (IAB CCPA) strings.
 //
 // A TcString holds every field as the string carries it. Id lists (purposes
 // 1..24, special features 1..12, vendors 1..65535, custom purposes

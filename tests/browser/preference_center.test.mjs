@@ -91,7 +91,10 @@ test('granting and withdrawing take the same clicks and take effect at once (Eng
   const grant = clicker(page);
   await grant.click(`${card} button.choice-yes`);
   await page.waitForSelector(`${card} button.choice-yes[aria-pressed="true"]`);
-  assert.match(await page.textContent('#status'), /\S/, 'the page says the choice was saved');
+  // The page says the choice was saved (the live region is filled a moment
+  // after it is cleared, so that a repeated message is announced again).
+  await page.waitForSelector('#status:not(:empty)');
+  assert.match(await page.textContent('#status'), /\S/);
   assert.deepEqual(await check('web-customer-1', 'ad_targeting'), { allowed: true, reason: 'granted', event: 2 });
 
   const withdraw = clicker(page);
