@@ -83,6 +83,9 @@ Result<Bits> DecodeBase64UrlBits(std::string_view text) {
   Bits bits;
   bits.bit_length = end * kBitsPerChar;
   bits.bytes.assign((bits.bit_length + kBitsPerByte - 1) / kBitsPerByte, 0);
+  uint32_t buffer = 0;
+  int buffered = 0;  // bits in `buffer` not yet written out
+  size_t out = 0;
   for (size_t i = 0; i < end; ++i) {
     const int8_t v = kDecodeTable[static_cast<uint8_t>(text[i])];
     if (v == kNotBase64) {
@@ -94,13 +97,15 @@ Result<Bits> DecodeBase64UrlBits(std::string_view text) {
       }
       return InvalidArgumentError("invalid base64url character `" + shown + "` at position " + std::to_string(i));
     }
-    for (int k = 0; k < kBitsPerChar; ++k) {
-      if ((v >> (kBitsPerChar - 1 - k)) & 1) {
-        const size_t b = i * kBitsPerChar + static_cast<size_t>(k);
-        bits.bytes[b / kBitsPerByte] |= static_cast<uint8_t>(0x80 >> (b % kBitsPerByte));
-      }
+    // Six bits in, whole bytes out.
+    buffer = buffer << kBitsPerChar | static_cast<uint32_t>(v);
+    buffered += kBitsPerChar;
+    if (buffered >= kBitsPerByte) {
+      buffered -= kBitsPerByte;
+      bits.bytes[out++] = static_cast<uint8_t>(buffer >> buffered);
     }
   }
+  if (buffered > 0) bits.bytes[out] = static_cast<uint8_t>(buffer << (kBitsPerByte - buffered));
   return bits;
 }
 

@@ -65,6 +65,17 @@ class BitReader {
     return value;
   }
 
+  // Calls f(i) for each set bit i among the next `count` (0-based), then
+  // moves past them; the caller has made sure that Has(count) holds.
+  template <typename F>
+  void ForEachSetBit(size_t count, F&& f) {
+    for (size_t i = 0; i < count; ++i) {
+      const size_t b = pos_ + i;
+      if ((bits_.bytes[b >> 3] >> (7 - (b & 7))) & 1) f(i);
+    }
+    pos_ += count;
+  }
+
   size_t position() const { return pos_; }
   size_t remaining() const { return bits_.bit_length - pos_; }
   // True when every bit not yet read is 0 (encoders pad with zeros).

@@ -116,9 +116,7 @@ Result<std::vector<int>> ReadVendorSection(BitReader& r, std::string_view field)
   }
   std::vector<int> ids;
   ids.reserve(max_id);
-  for (uint64_t i = 1; i <= max_id; ++i) {
-    if (r.Take(1)) ids.push_back(static_cast<int>(i));  // checked above
-  }
+  r.ForEachSetBit(max_id, [&ids](size_t i) { ids.push_back(static_cast<int>(i + 1)); });  // checked above
   return ids;
 }
 
@@ -358,19 +356,20 @@ Result<TcDecoded> DecodeTcString(std::string_view text) {
     const size_t dot = text.find('.', start);
     const size_t length = dot == std::string_view::npos ? text.size() - start : dot - start;
     const std::string_view segment = text.substr(start, length);
-    const std::string label = "segment " + std::to_string(index + 1);
+    // Built only when there is an error to name (this is the hot path).
+    auto label = [index] { return "segment " + std::to_string(index + 1); };
     Result<Bits> bits = tcf::DecodeBase64UrlBits(segment);
-    if (!bits.ok()) return InvalidArgumentError(label + ": " + bits.status().message());
+    if (!bits.ok()) return InvalidArgumentError(label() + ": " + bits.status().message());
     if (index == 0) {
       if (Status s = DecodeCore(*bits, out); !s.ok()) return InvalidArgumentError("core segment: " + s.message());
     } else {
       BitReader r(*bits);
       Result<uint64_t> type = r.Read(kSegmentTypeBits, "segment_type");
-      if (!type.ok()) return InvalidArgumentError(label + ": " + type.status().message());
+      if (!type.ok()) return InvalidArgumentError(label() + ": " + type.status().message());
       if (*type != kDisclosedVendors && *type != kAllowedVendors && *type != kPublisherTc) {
-        return InvalidArgumentError(label + ": unknown segment type " + std::to_string(*type));
+        return InvalidArgumentError(label() + ": unknown segment type " + std::to_string(*type));
       }
-      if (seen[*type]) return InvalidArgumentError(label + ": segment type " + std::to_string(*type) + " repeats");
+      if (seen[*type]) return InvalidArgumentError(label() + ": segment type " + std::to_string(*type) + " repeats");
       seen[*type] = true;
       Status s;
       if (*type == kDisclosedVendors) {
@@ -388,7 +387,7 @@ Result<TcDecoded> DecodeTcString(std::string_view text) {
         out.tc.publisher = std::move(pub);
       }
       if (s.ok()) s = CheckPadding(r);
-      if (!s.ok()) return InvalidArgumentError(label + " (type " + std::to_string(*type) + "): " + s.message());
+      if (!s.ok()) return InvalidArgumentError(label() + " (type " + std::to_string(*type) + "): " + s.message());
     }
     if (dot == std::string_view::npos) break;
     start = dot + 1;
