@@ -135,8 +135,11 @@ std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale,
 }
 
 
-// Parses a JSON object body. kInvalidArgument naming the problem.
-Result<simdjson::dom::element> ParseBody(simdjson::dom::parser& parser, const std::string& body) {
+// Parses a JSON object body with this thread's parser. The element lives
+// until the thread's next ParseBody: one per request. kInvalidArgument
+// naming the problem.
+Result<simdjson::dom::element> ParseBody(const std::string& body) {
+  thread_local simdjson::dom::parser parser;
   if (body.empty()) return InvalidArgumentError("the request needs a JSON body");
   simdjson::dom::element doc;
   if (auto error = parser.parse(body).get(doc); error) {
@@ -417,8 +420,7 @@ HttpResponse Api::Purposes(const HttpRequest& request) {
 }
 
 HttpResponse Api::Check(const HttpRequest& request, const Principal&) {
-  thread_local simdjson::dom::parser parser;
-  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  Result<simdjson::dom::element> doc = ParseBody(request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
   Result<std::string> subject = StringField(*doc, "subject", true);
   if (!subject.ok()) return ErrorResponse(subject.status());
@@ -435,8 +437,7 @@ HttpResponse Api::Check(const HttpRequest& request, const Principal&) {
 }
 
 HttpResponse Api::CheckBatch(const HttpRequest& request, const Principal&) {
-  thread_local simdjson::dom::parser parser;
-  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  Result<simdjson::dom::element> doc = ParseBody(request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
   simdjson::dom::array checks;
   if ((*doc)["checks"].get(checks)) return ErrorResponse(InvalidArgumentError("the body needs `checks`: a list of {subject, purpose}"));
@@ -478,8 +479,7 @@ WriteContext Api::WriterFor(const Principal& who) {
 }
 
 HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject, const Principal& who) {
-  thread_local simdjson::dom::parser parser;
-  Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+  Result<simdjson::dom::element> doc = ParseBody(request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
   bool gpc = false;
   simdjson::dom::element v;
@@ -515,8 +515,7 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
   WriteContext context = WriterFor(who);
   context.gpc = request.gpc;
   if (!request.body.empty() || grant) {
-    thread_local simdjson::dom::parser parser;
-    Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+    Result<simdjson::dom::element> doc = ParseBody(request.body);
     if (!doc.ok()) return ErrorResponse(doc.status());
     Result<std::string> notice = StringField(*doc, "notice", grant);
     if (!notice.ok()) return ErrorResponse(notice.status());
@@ -555,8 +554,7 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
 HttpResponse Api::Link(const HttpRequest& request, const std::string& subject) {
   std::string ttl_text = "P7D";
   if (!request.body.empty()) {
-    thread_local simdjson::dom::parser parser;
-    Result<simdjson::dom::element> doc = ParseBody(parser, request.body);
+    Result<simdjson::dom::element> doc = ParseBody(request.body);
     if (!doc.ok()) return ErrorResponse(doc.status());
     Result<std::string> ttl = StringField(*doc, "ttl", false);
     if (!ttl.ok()) return ErrorResponse(ttl.status());
