@@ -48,6 +48,52 @@ struct Recipient {
   std::string role;  // e.g. `processor`, `controller`, `third_party`
 };
 
+// How a purpose shows in the signals the ad industry reads (README
+// "Signals"): each entry is granted in a subject's signals only while a
+// purpose that lists it is allowed for the subject. Not part of the notice:
+// the notice's text must already say what the mapping implies.
+struct PurposeSignals {
+  std::vector<int> tcf_purposes;          // TCF v2.2 purposes, 1-24
+  std::vector<int> tcf_special_features;  // 1-12
+  std::vector<int> tcf_vendors;           // IAB Global Vendor List ids, 1-65535
+  // `sale`, `sharing`, `targeted_advertising`, `personal_data`, or a
+  // sensitive data category of the GPP US sections (kUsSensitiveCategories).
+  std::vector<std::string> us;
+  std::vector<std::string> consent_mode;  // Google Consent Mode types, e.g. `ad_storage`
+  bool empty() const {
+    return tcf_purposes.empty() && tcf_special_features.empty() && tcf_vendors.empty() && us.empty() &&
+           consent_mode.empty();
+  }
+};
+
+// The US processing kinds a purpose may map to, then the sensitive data
+// categories in the order of the GPP usnat section (version 2).
+inline constexpr std::string_view kUsProcessing[] = {"sale", "sharing", "targeted_advertising", "personal_data"};
+inline constexpr std::string_view kUsSensitiveCategories[] = {
+    "racial_ethnic_origin", "religious_beliefs", "health",          "sex_life",
+    "citizenship_status",   "genetic",           "biometric",       "precise_geolocation",
+    "government_id",        "financial_account", "union_membership", "communications_content",
+    "consumer_health",      "crime_victim",      "national_origin",  "transgender_status"};
+inline constexpr std::string_view kConsentModeTypes[] = {
+    "ad_storage",            "ad_user_data",            "ad_personalization", "analytics_storage",
+    "functionality_storage", "personalization_storage", "security_storage"};
+// The Consent Mode types a necessary purpose may grant: the rest need consent.
+inline constexpr std::string_view kNecessaryConsentModeTypes[] = {"functionality_storage", "security_storage"};
+
+// The catalog's `signals` settings: what a generated TC or GPP string says
+// about the company rather than the customer.
+struct SignalSettings {
+  bool tcf = false;  // a `signals.tcf` block is present: TC strings are generated
+  int cmp_id = 0;
+  int cmp_version = 0;
+  int vendor_list_version = 0;
+  std::string publisher_cc = "AA";  // ISO 3166-1 alpha-2; `AA` = unknown
+  std::string consent_language;     // two letters; empty: the first locale's
+  std::vector<std::string> gpp_sections;  // names; empty: tcfeuv2 (with tcf) and usnat
+  bool mspa_covered_transaction = false;
+  bool lspa_covered = false;
+};
+
 enum class Basis { kConsent, kNecessary };
 std::string_view BasisName(Basis basis);  // "consent" / "necessary"
 
@@ -62,6 +108,7 @@ struct Purpose {
   std::string retention;  // canonical ISO 8601 duration; empty when not given
   std::string expires;    // canonical ISO 8601 duration; empty = never
   bool sale_or_share = false;
+  PurposeSignals signals;
   // Lowercase hex SHA-256 of the canonical notice (docs/notice_version.md).
   std::string notice_version;
 };
@@ -71,6 +118,7 @@ struct Catalog {
   std::vector<std::string> locales;  // the first is the default
   std::vector<DataCategory> data_categories;  // in file order
   std::vector<Purpose> purposes;              // in file order
+  SignalSettings signals;
   std::string source;  // the file's bytes exactly as parsed
 
   const Purpose* FindPurpose(std::string_view id) const;

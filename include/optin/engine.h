@@ -29,6 +29,7 @@
 #include "optin/catalog.h"
 #include "optin/decision.h"
 #include "optin/ledger.h"
+#include "optin/signals.h"
 #include "optin/status.h"
 #include "optin/store.h"
 
@@ -169,6 +170,10 @@ class Engine {
   std::vector<PurposeDecision> DecideAll(std::string_view subject) const;
   // Every event about `subject`, oldest first.
   Result<std::vector<HistoryEntry>> History(std::string_view subject);
+  // The subject's choices as TC, GPP and US Privacy strings and Consent Mode
+  // (signals.h, SignalsFor), under the catalog in force. kFailedPrecondition
+  // before the first publication; kInvalidArgument for a bad subject id.
+  Result<SubjectSignals> Signals(std::string_view subject, bool* gpc = nullptr);
 
   // Creates an API key and returns it: the only time the key exists in
   // clear (the store keeps its SHA-256). An empty `name` gets a generated

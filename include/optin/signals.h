@@ -1,9 +1,10 @@
 // File: optin/signals.h
 //
 // Consent signals that arrive from outside optin, decoded into plain models.
-// So far: IAB TCF v2.2 TC strings (reference/consent-standards.md §1), the
-// core segment plus the optional DisclosedVendors and PublisherTC segments,
-// and US Privacy (IAB CCPA) strings.
+// IAB TCF v2.2 TC strings (reference/consent-standards.md §1), the core
+// segment plus the optional DisclosedVendors and PublisherTC segments; US
+// Privacy (IAB CCPA) strings; IAB GPP strings with their tcfeuv2, uspv1,
+// usnat and usca sections.
 //
 // A TcString holds every field as the string carries it. Id lists (purposes
 // 1..24, special features 1..12, vendors 1..65535, custom purposes
@@ -26,8 +27,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "optin/catalog.h"
 #include "optin/status.h"
 
 namespace optin {
@@ -131,6 +134,161 @@ Result<UspString> DecodeUspString(std::string_view text);
 std::string EncodeUspString(const UspString& usp);
 // {"version":1,"notice","opt_out_sale","lspa_covered"}: true, false or null.
 std::string UspStringToJson(const UspString& usp);
+
+// ---- IAB Global Privacy Platform (GPP) strings: `Header~Section~…`
+// (reference/consent-standards.md §2). optin reads and writes the sections
+// tcfeuv2 (id 2, a TC string as is), uspv1 (6, a US Privacy string), usnat
+// (7) and usca (8); other sections are kept as text.
+//
+// The US sections' two-bit fields take the values the specifications define:
+// notices 0 not applicable, 1 given, 2 not given; opt-outs 0 not applicable,
+// 1 opted out, 2 did not opt out; consents 0 not applicable, 1 no consent,
+// 2 consent; mspa_covered_transaction 1 yes, 2 no (0 is invalid).
+
+// US National (section 7). Version 1 has 12 sensitive data categories and
+// 2 known-child fields; version 2 (2024) has 16 and 3. Sensitive categories,
+// in order: racial or ethnic origin, religious beliefs, health, sex life or
+// orientation, citizenship status, genetic, biometric, precise geolocation,
+// government id, financial account login, union membership, communications
+// content, then (version 2) consumer health, crime victim status, national
+// origin, transgender or nonbinary status. Known-child fields: ages 13-16,
+// under 13, then (version 2) 16-17.
+struct GppUsNat {
+  int version = 2;
+  int sharing_notice = 0;
+  int sale_opt_out_notice = 0;
+  int sharing_opt_out_notice = 0;
+  int targeted_advertising_opt_out_notice = 0;
+  int sensitive_data_processing_opt_out_notice = 0;
+  int sensitive_data_limit_use_notice = 0;
+  int sale_opt_out = 0;
+  int sharing_opt_out = 0;
+  int targeted_advertising_opt_out = 0;
+  std::vector<int> sensitive_data_processing = std::vector<int>(16, 0);
+  std::vector<int> known_child_sensitive_data_consents = std::vector<int>(3, 0);
+  int personal_data_consents = 0;
+  int mspa_covered_transaction = 2;
+  int mspa_opt_out_option_mode = 0;
+  int mspa_service_provider_mode = 0;
+  std::optional<bool> gpc;  // the GPC subsection; nullopt when absent
+  bool operator==(const GppUsNat&) const = default;
+};
+
+// California (section 8), version 1. Sensitive categories, in order:
+// government id, financial account login, precise geolocation, racial or
+// ethnic origin and beliefs, communications content, genetic, biometric,
+// health, sex life or orientation. Then the specification's two known-child
+// consent fields (sale and sharing of data of consumers under 16).
+struct GppUsCa {
+  int version = 1;
+  int sale_opt_out_notice = 0;
+  int sharing_opt_out_notice = 0;
+  int sensitive_data_limit_use_notice = 0;
+  int sale_opt_out = 0;
+  int sharing_opt_out = 0;
+  std::vector<int> sensitive_data_processing = std::vector<int>(9, 0);
+  std::vector<int> known_child_sensitive_data_consents = std::vector<int>(2, 0);
+  int personal_data_consents = 0;
+  int mspa_covered_transaction = 2;
+  int mspa_opt_out_option_mode = 0;
+  int mspa_service_provider_mode = 0;
+  std::optional<bool> gpc;
+  bool operator==(const GppUsCa&) const = default;
+};
+
+// A section optin does not read, carried unchanged.
+struct GppOtherSection {
+  int id = 0;
+  std::string text;
+  bool operator==(const GppOtherSection&) const = default;
+};
+
+struct GppString {
+  std::optional<TcString> tcfeuv2;
+  std::optional<UspString> uspv1;
+  std::optional<GppUsNat> usnat;
+  std::optional<GppUsCa> usca;
+  std::vector<GppOtherSection> other_sections;
+  bool operator==(const GppString&) const = default;
+};
+
+struct GppDecoded {
+  GppString gpp;
+  std::vector<int> section_ids;  // as the header lists them: ascending
+  // Policy problems and sections kept unread, one sentence each.
+  std::vector<std::string> warnings;
+};
+
+// The section ids `gpp` encodes to, ascending (the order the encoder uses).
+std::vector<int> GppSectionIds(const GppString& gpp);
+
+// The registered name of a GPP section id (`usnat`), or "" if unknown.
+std::string_view GppSectionName(int id);
+
+// Decodes a GPP string. kInvalidArgument when it cannot be read: a header
+// that is not type 3 version 1, a section count that differs from the
+// header's, an empty section, a section optin reads
+// that is malformed (the message names the section, the field and its bit
+// offset), a two-bit field of value 3, or an unknown subsection type.
+Result<GppDecoded> DecodeGppString(std::string_view text);
+
+// kInvalidArgument naming the first field no GPP string can hold.
+Status ValidateGppString(const GppString& gpp);
+
+// Encodes `gpp` with its sections in ascending id order; US sections are
+// padded to whole bytes, then to whole characters. kInvalidArgument as
+// ValidateGppString, or when there is no section at all.
+Result<std::string> EncodeGppString(const GppString& gpp);
+
+// {"section_ids", "tcfeuv2" (the TC string JSON without warnings), "uspv1",
+// "usnat", "usca" (each only when present; keys as the structs' fields,
+// `gpc` null when there is no GPC subsection), "other_sections":
+// [{"id","name","text"}], "warnings"}.
+std::string GppStringToJson(const GppDecoded& decoded);
+
+// Reads the JSON form back (`section_ids`, `warnings` and `name` are
+// ignored). kInvalidArgument for malformed JSON, an unknown key, a value of
+// the wrong type, or a model ValidateGppString rejects.
+Result<GppString> GppStringFromJson(std::string_view json);
+
+// ---- A customer's choices, as the signals the ad industry reads. The
+// catalog maps purposes to TCF purposes, special features and vendors, to US
+// opt-outs and consents, and to Consent Mode types (catalog.h,
+// PurposeSignals). Opt-in throughout: a signal grants something (a TCF
+// purpose or vendor consent, "did not opt out" of sale, a Consent Mode type)
+// only when a purpose that maps to it is allowed for the subject now, which
+// takes the subject's yes; everything else is denied, opted out or "no
+// consent". Global Privacy Control denies every sale_or_share purpose, and
+// the catalog requires the purposes that map to US sale, sharing and
+// targeted advertising to be sale_or_share.
+
+// What the generator needs to know about a subject.
+struct SubjectChoices {
+  // Purpose id -> allowed now (Engine::DecideAll). A purpose missing here is
+  // not allowed.
+  std::vector<std::pair<std::string, bool>> allowed;
+  bool gpc = false;          // a Global Privacy Control signal is on record
+  int64_t last_updated = 0;  // microseconds: the subject's latest event; 0 when none
+};
+
+struct SubjectSignals {
+  std::optional<TcString> tc;  // only when the catalog has `signals.tcf`
+  GppString gpp;
+  UspString usp;
+  // Consent Mode: type -> granted, the four v2 types first, then any other
+  // type the catalog maps.
+  std::vector<std::pair<std::string, bool>> consent_mode;
+};
+
+// The signals for `choices` under `catalog`. `now` (microseconds) dates the
+// TC string of a subject with no events. Times in a TC string are whole days,
+// as CMPs have written them since 2021.
+SubjectSignals SignalsFor(const Catalog& catalog, const SubjectChoices& choices, int64_t now);
+
+// {"subject", "tc_string" (null without `signals.tcf`), "gpp_string",
+// "gpp_sid", "us_privacy", "consent_mode": {"ad_storage": "denied", …},
+// "gpc"}. kInternal only if the generated models cannot be encoded (a bug).
+Result<std::string> SubjectSignalsToJson(std::string_view subject, const SubjectSignals& signals, bool gpc);
 
 }  // namespace optin
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <span>
 #include <sstream>
 #include <tuple>
 #include <sys/stat.h>
@@ -290,6 +291,142 @@ void ParseRecipients(Checker& c, const YAML::Node& node, const std::string& wher
   }
 }
 
+// A list of integers within [low, high], each once.
+void IntList(Checker& c, const YAML::Node& node, const std::string& what, int low, int high, std::vector<int>& out) {
+  if (!c.ExpectSequence(node, what)) return;
+  for (const auto& item : node) {
+    if (!c.Visit(item)) return;
+    int v = 0;
+    if (!item.IsScalar() || !YAML::convert<int>::decode(item, v) || v < low || v > high) {
+      c.Error(item.Mark(), what + " entries must be whole numbers from " + std::to_string(low) + " to " +
+                               std::to_string(high));
+    } else if (std::find(out.begin(), out.end(), v) != out.end()) {
+      c.Error(item.Mark(), what + " lists " + std::to_string(v) + " twice");
+    } else {
+      out.push_back(v);
+    }
+  }
+  std::sort(out.begin(), out.end());
+}
+
+// A list of words, each one of `allowed` and listed once.
+void WordList(Checker& c, const YAML::Node& node, const std::string& what,
+              std::initializer_list<std::span<const std::string_view>> allowed, std::vector<std::string>& out) {
+  if (!c.ExpectSequence(node, what)) return;
+  for (const auto& item : node) {
+    std::string word;
+    if (!c.String(item, what + " entry", word)) continue;
+    bool known = false;
+    std::string list;
+    for (auto words : allowed) {
+      for (std::string_view a : words) {
+        known = known || a == word;
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+    }
+    if (!known) {
+      c.Error(item.Mark(), what + ": unknown `" + word + "` (expected one of: " + list + ")");
+    } else if (std::find(out.begin(), out.end(), word) != out.end()) {
+      c.Error(item.Mark(), what + " lists `" + word + "` twice");
+    } else {
+      out.push_back(word);
+    }
+  }
+}
+
+constexpr int kMaxTcfPurpose = 24;
+constexpr int kMaxTcfSpecialFeature = 12;
+constexpr int kMaxTcfVendor = 65535;
+constexpr int kMaxTcfTwelveBits = 4095;  // cmp_id, cmp_version, vendor_list_version
+constexpr std::string_view kGppSectionNames[] = {"tcfeuv2", "uspv1", "usnat", "usca"};
+
+void ParsePurposeSignals(Checker& c, const YAML::Node& node, const std::string& where, Purpose& p) {
+  const std::string what = where + " `signals`";
+  if (!c.ExpectMap(node, what)) return;
+  auto f = c.Fields(node, what, {"tcf_purposes", "tcf_special_features", "tcf_vendors", "us", "consent_mode"});
+  PurposeSignals& s = p.signals;
+  if (f.count("tcf_purposes")) IntList(c, f["tcf_purposes"], what + " `tcf_purposes`", 1, kMaxTcfPurpose, s.tcf_purposes);
+  if (f.count("tcf_special_features")) {
+    IntList(c, f["tcf_special_features"], what + " `tcf_special_features`", 1, kMaxTcfSpecialFeature,
+            s.tcf_special_features);
+  }
+  if (f.count("tcf_vendors")) IntList(c, f["tcf_vendors"], what + " `tcf_vendors`", 1, kMaxTcfVendor, s.tcf_vendors);
+  if (f.count("us")) WordList(c, f["us"], what + " `us`", {kUsProcessing, kUsSensitiveCategories}, s.us);
+  if (f.count("consent_mode")) WordList(c, f["consent_mode"], what + " `consent_mode`", {kConsentModeTypes}, s.consent_mode);
+  if (!p.sale_or_share) {
+    // So that Global Privacy Control, which opts out of every sale_or_share
+    // purpose, reaches these opt-outs too.
+    for (std::string_view kind : {"sale", "sharing", "targeted_advertising"}) {
+      if (std::find(s.us.begin(), s.us.end(), kind) != s.us.end()) {
+        c.Error(f["us"].Mark(), where + " maps to US `" + std::string(kind) + "` and must be `sale_or_share: true`");
+      }
+    }
+  }
+  if (p.basis != Basis::kNecessary) return;
+  // A necessary purpose is allowed without consent: it must not stand in for
+  // a consent or an opt-out the customer never gave.
+  for (const char* key : {"tcf_purposes", "tcf_special_features", "tcf_vendors", "us"}) {
+    if (f.count(key)) {
+      c.Error(f[key].Mark(), where + " is necessary and cannot map to `" + key +
+                                 "`: those signals carry the customer's own choice");
+    }
+  }
+  for (const std::string& type : s.consent_mode) {
+    if (std::find(std::begin(kNecessaryConsentModeTypes), std::end(kNecessaryConsentModeTypes), type) ==
+        std::end(kNecessaryConsentModeTypes)) {
+      c.Error(f["consent_mode"].Mark(), where + " is necessary and cannot grant Consent Mode `" + type +
+                                            "` (only functionality_storage and security_storage)");
+    }
+  }
+}
+
+bool TwoLetters(const std::string& s) {
+  return s.size() == 2 && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+}
+
+void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) {
+  if (!c.ExpectMap(node, "`signals`")) return;
+  auto f = c.Fields(node, "`signals`", {"tcf", "gpp_sections", "mspa_covered_transaction", "lspa_covered"});
+  if (f.count("tcf") && c.ExpectMap(f["tcf"], "`signals.tcf`")) {
+    s.tcf = true;
+    const YAML::Node& tcf = f["tcf"];
+    auto t = c.Fields(tcf, "`signals.tcf`",
+                      {"cmp_id", "cmp_version", "vendor_list_version", "publisher_cc", "consent_language"});
+    auto number = [&](const char* key, int low, int& out) {
+      const std::string what = std::string("`signals.tcf.") + key + "`";
+      if (!t.count(key)) {
+        if (low > 0) c.Error(tcf.Mark(), "`signals.tcf` needs `" + std::string(key) + "`");
+        return;
+      }
+      c.Visit(t[key]);
+      if (!t[key].IsScalar() || !YAML::convert<int>::decode(t[key], out) || out < low || out > kMaxTcfTwelveBits) {
+        c.Error(t[key].Mark(), what + " must be a whole number from " + std::to_string(low) + " to " +
+                                   std::to_string(kMaxTcfTwelveBits));
+      }
+    };
+    number("cmp_id", 1, s.cmp_id);
+    number("cmp_version", 0, s.cmp_version);
+    number("vendor_list_version", 1, s.vendor_list_version);
+    for (auto [key, out] : {std::pair{"publisher_cc", &s.publisher_cc}, std::pair{"consent_language", &s.consent_language}}) {
+      if (!t.count(key)) continue;
+      const std::string what = std::string("`signals.tcf.") + key + "`";
+      if (c.String(t[key], what, *out) && !TwoLetters(*out)) {
+        c.Error(t[key].Mark(), what + " must be two capital letters, such as `DE` or `EN`");
+      }
+    }
+  }
+  if (f.count("gpp_sections")) {
+    WordList(c, f["gpp_sections"], "`signals.gpp_sections`", {kGppSectionNames}, s.gpp_sections);
+    if (!s.tcf && std::find(s.gpp_sections.begin(), s.gpp_sections.end(), "tcfeuv2") != s.gpp_sections.end()) {
+      c.Error(f["gpp_sections"].Mark(), "`signals.gpp_sections` lists `tcfeuv2`, which needs a `signals.tcf` block");
+    }
+  }
+  if (f.count("mspa_covered_transaction")) {
+    c.Bool(f["mspa_covered_transaction"], "`signals.mspa_covered_transaction`", s.mspa_covered_transaction);
+  }
+  if (f.count("lspa_covered")) c.Bool(f["lspa_covered"], "`signals.lspa_covered`", s.lspa_covered);
+}
+
 void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
   if (!c.ExpectMap(node, "`purposes`")) return;
   std::set<std::string> seen;
@@ -305,7 +442,7 @@ void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
     if (!c.ExpectMap(body, where)) continue;
     auto f = c.Fields(body, where,
                       {"basis", "title", "description", "benefit", "data", "recipients", "retention", "expires",
-                       "sale_or_share"});
+                       "sale_or_share", "signals"});
     std::string basis;
     if (!f.count("basis")) {
       c.Error(body.Mark(), where + " needs a `basis` (`consent` or `necessary`)");
@@ -352,6 +489,7 @@ void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
                         "to provide the service");
       }
     }
+    if (f.count("signals")) ParsePurposeSignals(c, f["signals"], where, p);
     if (p.basis == Basis::kNecessary && f.count("expires")) {
       c.Error(f["expires"].Mark(), where + " is necessary and has no consent to expire; remove `expires`");
     }
@@ -477,7 +615,7 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name) 
       return InvalidArgumentError(c.Joined());
     }
     if (!c.ExpectMap(root, "the catalog")) return InvalidArgumentError(c.Joined());
-    auto f = c.Fields(root, "the catalog", {"organization", "locales", "data_categories", "purposes"});
+    auto f = c.Fields(root, "the catalog", {"organization", "locales", "data_categories", "purposes", "signals"});
     for (std::string_view required : {"organization", "locales", "purposes"}) {
       if (!f.count(std::string(required))) c.Error(root.Mark(), "the catalog needs `" + std::string(required) + "`");
     }
@@ -485,6 +623,17 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name) 
     if (f.count("locales")) ParseLocales(c, f["locales"], catalog.locales);
     if (f.count("data_categories")) ParseCategories(c, f["data_categories"], catalog);
     if (f.count("purposes")) ParsePurposes(c, f["purposes"], catalog);
+    if (f.count("signals")) ParseSignalSettings(c, f["signals"], catalog.signals);
+    if (!catalog.signals.tcf) {
+      for (const Purpose& p : catalog.purposes) {
+        if (p.signals.tcf_purposes.empty() && p.signals.tcf_special_features.empty() && p.signals.tcf_vendors.empty()) {
+          continue;
+        }
+        c.Error(f["purposes"][p.id].Mark(), "purpose `" + p.id +
+                                                "` maps to TCF, which needs a `signals.tcf` block with `cmp_id` and "
+                                                "`vendor_list_version`");
+      }
+    }
   } catch (const std::exception& e) {
     c.ErrorAt(1, 1, std::string("could not read the catalog: ") + e.what());
   }

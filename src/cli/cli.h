@@ -43,6 +43,7 @@ int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<
 int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json);
 int RunStatus(const Globals& g, const std::string& subject, bool json);
 int RunHistory(const Globals& g, const std::string& subject, bool json);
+int RunSignals(const Globals& g, const std::string& subject, bool json);
 int RunVerify(const Globals& g, bool json);
 struct ServeFlags {
   std::string public_url;
@@ -61,6 +62,9 @@ int RunKeyRevoke(const Globals& g, const std::string& name);
 int RunTcfDecode(const std::string& text, bool json);
 // Reads the JSON model on stdin and prints its TC string (exit 2 if invalid).
 int RunTcfEncode();
+// gpp decode STRING [--json] | gpp encode (JSON on stdin).
+int RunGppDecode(const std::string& text, bool json);
+int RunGppEncode();
 
 }  // namespace optin::cli
 

@@ -105,4 +105,34 @@ int RunHistory(const Globals& g, const std::string& subject, bool json) {
   return kExitOk;
 }
 
+int RunSignals(const Globals& g, const std::string& subject, bool json) {
+  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  bool gpc = false;
+  Result<SubjectSignals> signals = (*engine)->Signals(subject, &gpc);
+  if (!signals.ok()) return Fail(signals.status());
+  if (json) {
+    Result<std::string> text = SubjectSignalsToJson(subject, *signals, gpc);
+    if (!text.ok()) return Fail(text.status());
+    std::cout << *text << "\n";
+    return kExitOk;
+  }
+  if (signals->tc) {
+    Result<std::string> tc = EncodeTcString(*signals->tc);
+    if (!tc.ok()) return Fail(tc.status());
+    std::cout << "TC string:    " << *tc << "\n";
+  } else {
+    std::cout << "TC string:    none (the catalog has no `signals.tcf`)\n";
+  }
+  Result<std::string> gpp = EncodeGppString(signals->gpp);
+  if (!gpp.ok()) return Fail(gpp.status());
+  std::cout << "GPP string:   " << *gpp << "\nGPP sections:";
+  for (int id : GppSectionIds(signals->gpp)) std::cout << " " << GppSectionName(id);
+  std::cout << "\nUS Privacy:   " << EncodeUspString(signals->usp) << "\nConsent Mode:";
+  for (const auto& [type, granted] : signals->consent_mode) std::cout << " " << type << "=" << (granted ? "granted" : "denied");
+  std::cout << "\nGPC:          " << (gpc ? "on record (opted out of sale and sharing)" : "none") << "\n";
+  return kExitOk;
+}
+
 }  // namespace optin::cli

@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
   history->add_option("SUBJECT", subject, "Subject id")->required();
   history->add_flag("--json", json, "One JSON document on stdout");
   history->callback([&] { code = RunHistory(g, subject, json); });
+  auto* signals = app.add_subcommand("signals", "The subject's TC, GPP and US Privacy strings and Consent Mode");
+  signals->add_option("SUBJECT", subject, "Subject id")->required();
+  signals->add_flag("--json", json, "One JSON document on stdout");
+  signals->callback([&] { code = RunSignals(g, subject, json); });
 
   auto* verify = app.add_subcommand("verify", "Re-check the ledger's hash links (exit 1 if tampered)");
   verify->add_flag("--json", json, "One JSON document on stdout");
@@ -120,6 +124,16 @@ int main(int argc, char** argv) {
   tcf_decode->callback([&] { code = RunTcfDecode(tc_string, json); });
   auto* tcf_encode = tcf->add_subcommand("encode", "Read the JSON model on stdin; print its TC string");
   tcf_encode->callback([&] { code = RunTcfEncode(); });
+
+  auto* gpp = app.add_subcommand("gpp", "Decode and encode IAB GPP strings (no store needed)");
+  gpp->require_subcommand(1);
+  std::string gpp_string;
+  auto* gpp_decode = gpp->add_subcommand("decode", "Print a GPP string's sections (exit 1 if it cannot be read)");
+  gpp_decode->add_option("STRING", gpp_string, "The GPP string")->required();
+  gpp_decode->add_flag("--json", json, "One JSON document on stdout");
+  gpp_decode->callback([&] { code = RunGppDecode(gpp_string, json); });
+  auto* gpp_encode = gpp->add_subcommand("encode", "Read the JSON model on stdin; print its GPP string");
+  gpp_encode->callback([&] { code = RunGppEncode(); });
 
   auto* usp = app.add_subcommand("usp", "Decode and encode US Privacy strings such as 1YNN (no store needed)");
   usp->require_subcommand(1);

@@ -1,4 +1,4 @@
-// tcf decode | encode and usp decode | encode: IAB signal strings, without a store.
+// tcf, gpp and usp decode | encode: IAB signal strings, without a store.
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -57,7 +57,97 @@ void PrintSummary(std::ostream& out, const TcDecoded& d) {
   for (const std::string& w : d.warnings) out << "warning: " << w << "\n";
 }
 
+// `1 (opted out)` for a US section's two-bit value.
+std::string UsValue(int v, const char* one, const char* two) {
+  const char* meaning = v == 1 ? one : v == 2 ? two : "not applicable";
+  return std::to_string(v) + " (" + meaning + ")";
+}
+
+template <typename Section>
+void PrintUsCommon(std::ostream& out, const Section& s) {
+  out << "  sale opt-out: " << UsValue(s.sale_opt_out, "opted out", "not opted out")
+      << ", notice: " << UsValue(s.sale_opt_out_notice, "given", "not given") << "\n";
+  out << "  sharing opt-out: " << UsValue(s.sharing_opt_out, "opted out", "not opted out")
+      << ", notice: " << UsValue(s.sharing_opt_out_notice, "given", "not given") << "\n";
+  auto values = [](const std::vector<int>& v) {
+    std::string text;
+    for (int x : v) text += (text.empty() ? "" : " ") + std::to_string(x);
+    return text;
+  };
+  out << "  sensitive data processing (0 n/a, 1 no consent or opted out, 2 consent): "
+      << values(s.sensitive_data_processing) << "\n";
+  out << "  known child sensitive data consents: " << values(s.known_child_sensitive_data_consents) << "\n";
+  out << "  personal data consents: " << UsValue(s.personal_data_consents, "no consent", "consent") << "\n";
+  out << "  MSPA covered transaction: " << UsValue(s.mspa_covered_transaction, "yes", "no")
+      << ", opt-out option mode: " << UsValue(s.mspa_opt_out_option_mode, "yes", "no")
+      << ", service provider mode: " << UsValue(s.mspa_service_provider_mode, "yes", "no") << "\n";
+  out << "  GPC: " << (!s.gpc ? "no subsection" : (*s.gpc ? "yes" : "no")) << "\n";
+}
+
+void PrintGpp(std::ostream& out, const GppDecoded& d) {
+  out << "GPP v1, sections:";
+  for (int id : d.section_ids) {
+    std::string_view name = GppSectionName(id);
+    out << " " << id << (name.empty() ? "" : " (" + std::string(name) + ")");
+  }
+  out << "\n";
+  if (d.gpp.tcfeuv2) {
+    out << "tcfeuv2:\n";
+    std::ostringstream tc;
+    PrintSummary(tc, TcDecoded{*d.gpp.tcfeuv2, {}});
+    std::istringstream lines(tc.str());
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  }
+  if (d.gpp.uspv1) out << "uspv1: " << EncodeUspString(*d.gpp.uspv1) << "\n";
+  if (d.gpp.usnat) {
+    const GppUsNat& n = *d.gpp.usnat;
+    out << "usnat (version " << n.version << "):\n";
+    out << "  sharing notice: " << UsValue(n.sharing_notice, "given", "not given") << "\n";
+    out << "  targeted advertising opt-out: " << UsValue(n.targeted_advertising_opt_out, "opted out", "not opted out")
+        << ", notice: " << UsValue(n.targeted_advertising_opt_out_notice, "given", "not given") << "\n";
+    out << "  sensitive data notices: opt-out " << UsValue(n.sensitive_data_processing_opt_out_notice, "given", "not given")
+        << ", limit use " << UsValue(n.sensitive_data_limit_use_notice, "given", "not given") << "\n";
+    PrintUsCommon(out, n);
+  }
+  if (d.gpp.usca) {
+    const GppUsCa& c = *d.gpp.usca;
+    out << "usca (version " << c.version << "):\n";
+    out << "  sensitive data limit use notice: " << UsValue(c.sensitive_data_limit_use_notice, "given", "not given")
+        << "\n";
+    PrintUsCommon(out, c);
+  }
+  for (const GppOtherSection& o : d.gpp.other_sections) out << "section " << o.id << ": " << o.text << "\n";
+  for (const std::string& w : d.warnings) out << "warning: " << w << "\n";
+}
+
+std::string ReadStdin() {
+  return std::string((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+int RunGppDecode(const std::string& text, bool json) {
+  Result<GppDecoded> decoded = DecodeGppString(text);
+  if (!decoded.ok()) {
+    std::cerr << "optin: " << decoded.status().message() << "\n";
+    return kExitNo;
+  }
+  if (json) {
+    std::cout << GppStringToJson(*decoded) << "\n";
+  } else {
+    PrintGpp(std::cout, *decoded);
+  }
+  return kExitOk;
+}
+
+int RunGppEncode() {
+  Result<GppString> gpp = GppStringFromJson(ReadStdin());
+  if (!gpp.ok()) return Fail(gpp.status());
+  Result<std::string> text = EncodeGppString(*gpp);
+  if (!text.ok()) return Fail(text.status());
+  std::cout << *text << "\n";
+  return kExitOk;
+}
 
 int RunTcfDecode(const std::string& text, bool json) {
   Result<TcDecoded> decoded = DecodeTcString(text);
@@ -75,8 +165,7 @@ int RunTcfDecode(const std::string& text, bool json) {
 }
 
 int RunTcfEncode() {
-  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  Result<TcString> tc = TcStringFromJson(input);
+  Result<TcString> tc = TcStringFromJson(ReadStdin());
   if (!tc.ok()) return Fail(tc.status());
   Result<std::string> text = EncodeTcString(*tc);
   if (!text.ok()) return Fail(text.status());

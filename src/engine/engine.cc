@@ -350,6 +350,21 @@ Result<std::vector<Change>> Engine::Changes(uint64_t after, size_t limit) {
   return out;
 }
 
+Result<SubjectSignals> Engine::Signals(std::string_view subject, bool* gpc) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  auto catalog = impl_->Current();
+  if (!catalog) return FailedPreconditionError("no catalog has been published yet");
+  SubjectChoices choices;
+  for (PurposeDecision& d : DecideAll(subject)) choices.allowed.emplace_back(std::move(d.purpose), d.decision.allowed);
+  OPTIN_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history, History(subject));
+  for (const HistoryEntry& h : history) {
+    choices.gpc = choices.gpc || h.action == Action::kSignal;
+    choices.last_updated = std::max(choices.last_updated, h.time);
+  }
+  if (gpc) *gpc = choices.gpc;
+  return SignalsFor(*catalog, choices, impl_->clock());
+}
+
 std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current(); }
 uint64_t Engine::last_seq() const { return impl_->writer->last_seq(); }
 size_t Engine::subject_count() const { return impl_->index.subject_count(); }

@@ -358,8 +358,14 @@ HttpResponse Api::Route(const HttpRequest& request) {
         if (auto bad = only("POST", route)) return *bad;
         r = Link(request, *subject);
       } else if (route == kRouteSignals) {
-        if (auto bad = only("POST", route)) return *bad;
-        r = Signals(request, *subject, *who);
+        if (m == "GET") {
+          r = SubjectSignalsResponse(*subject);
+        } else if (m == "POST") {
+          r = Signals(request, *subject, *who);
+        } else {
+          r = ErrorResponse(405, "method_not_allowed", "use GET to read the subject's signals, or POST to record one");
+          r.headers.emplace_back("Allow", "GET, POST");
+        }
       } else {
         std::optional<std::string> purpose = Decode(parts[4]);
         if (m != "PUT" && m != "DELETE") {
@@ -500,6 +506,15 @@ HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject
   else w.Null();
   w.EndObject();
   return Json(std::move(w).Take(), kRouteSignals);
+}
+
+HttpResponse Api::SubjectSignalsResponse(const std::string& subject) {
+  bool gpc = false;
+  Result<SubjectSignals> signals = engine_.Signals(subject, &gpc);
+  if (!signals.ok()) return ErrorResponse(signals.status());
+  Result<std::string> json = SubjectSignalsToJson(subject, *signals, gpc);
+  if (!json.ok()) return ErrorResponse(json.status());
+  return Json(std::move(*json), kRouteSignals);
 }
 
 HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) {

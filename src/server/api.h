@@ -47,6 +47,7 @@ class Api {
   // Withdraws every consent purpose in one atomic append.
   HttpResponse WithdrawAll(const std::string& subject, const Principal& who);
   HttpResponse Signals(const HttpRequest& request, const std::string& subject, const Principal& who);
+  HttpResponse SubjectSignalsResponse(const std::string& subject);
   static WriteContext WriterFor(const Principal& who);
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);

@@ -84,7 +84,7 @@ TEST(Catalog, NoticeVersionIgnoresLayoutAndEquivalentDurations) {
 
 TEST(Catalog, ReportsUnknownKeyWithLineAndColumn) {
   auto r = ParseCatalog(ShopWith("    sale_or_share: true", "    sale_or_share: true\n    benfit: {en: x, ja: y}"), "c.yaml");
-  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:29:5: unknown key `benfit` in purpose `ads`")));
+  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:33:5: unknown key `benfit` in purpose `ads`")));
 }
 
 TEST(Catalog, ReportsEveryErrorNotJustTheFirst) {
@@ -108,7 +108,7 @@ TEST(Catalog, RequiresBenefitDataAndRetentionForConsentPurposes) {
 
 TEST(Catalog, RequiresTextForEveryLocale) {
   EXPECT_THAT(ParseCatalog(ShopWith("title: {en: Orders, ja: 注文}", "title: {en: Orders}"), "c.yaml"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:6:12: data category `orders` `title` has no text for locale `ja`")));
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:9:12: data category `orders` `title` has no text for locale `ja`")));
   EXPECT_THAT(ParseCatalog(ShopWith("title: {en: Orders, ja: 注文}", "title: {en: Orders, ja: 注文, fr: Commandes}"), "c.yaml"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("has text for `fr`, which is not in `locales`")));
 }
@@ -133,6 +133,52 @@ TEST(Catalog, RejectsDuplicateIds) {
 TEST(Catalog, NecessaryPurposeCannotBeSaleOrShare) {
   EXPECT_THAT(ParseCatalog(ShopWith("    retention: P2Y", "    retention: P2Y\n    sale_or_share: true"), "c.yaml"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("purpose `delivery` is necessary and cannot be `sale_or_share`")));
+}
+
+TEST(Catalog, ReadsSignalMappingsAndSettings) {
+  Result<Catalog> c = ParseCatalogFile(kShopPath);
+  ASSERT_THAT(c, IsOk());
+  const PurposeSignals& ads = c->FindPurpose("ads")->signals;
+  EXPECT_EQ(ads.tcf_purposes, (std::vector<int>{1, 3, 4}));
+  EXPECT_EQ(ads.tcf_vendors, (std::vector<int>{10, 755}));
+  EXPECT_EQ(ads.us, (std::vector<std::string>{"sharing", "targeted_advertising"}));
+  EXPECT_EQ(ads.consent_mode.size(), 3u);
+  EXPECT_TRUE(c->signals.tcf);
+  EXPECT_EQ(c->signals.cmp_id, 300);
+  EXPECT_EQ(c->signals.publisher_cc, "JP");
+  EXPECT_EQ(c->signals.gpp_sections, (std::vector<std::string>{"tcfeuv2", "uspv1", "usnat", "usca"}));
+  // Mappings are not part of the notice: a new mapping is no new notice.
+  Result<Catalog> without = ParseCatalog(ShopWith("      tcf_vendors: [10, 755]\n", ""), "c.yaml");
+  ASSERT_THAT(without, IsOk());
+  EXPECT_EQ(without->FindPurpose("ads")->notice_version, c->FindPurpose("ads")->notice_version);
+}
+
+TEST(Catalog, RejectsBadSignalMappingsWithTheirPosition) {
+  auto fails = [](const std::string& from, const std::string& to, const std::string& message) {
+    EXPECT_THAT(ParseCatalog(ShopWith(from, to), "c.yaml"), StatusIs(StatusCode::kInvalidArgument, HasSubstr(message)));
+  };
+  fails("tcf_purposes: [1, 3, 4]", "tcf_purposes: [1, 30]",
+        "c.yaml:34:25: purpose `ads` `signals` `tcf_purposes` entries must be whole numbers from 1 to 24");
+  fails("tcf_vendors: [10, 755]", "tcf_vendors: [10, 10]", "`tcf_vendors` lists 10 twice");
+  fails("us: [sharing, targeted_advertising]", "us: [sharing, selling]",
+        "c.yaml:36:21: purpose `ads` `signals` `us`: unknown `selling` (expected one of: sale, sharing,");
+  fails("consent_mode: [ad_storage, ad_user_data", "consent_mode: [cookies, ad_user_data",
+        "`consent_mode`: unknown `cookies`");
+  // A necessary purpose stands in for no one's consent.
+  fails("signals: {consent_mode: [functionality_storage]}", "signals: {consent_mode: [ad_storage]}",
+        "purpose `delivery` is necessary and cannot grant Consent Mode `ad_storage`");
+  fails("signals: {consent_mode: [functionality_storage]}", "signals: {tcf_purposes: [1]}",
+        "purpose `delivery` is necessary and cannot map to `tcf_purposes`");
+  // GPC must reach whatever maps to US sale, sharing or targeted advertising.
+  fails("tcf_purposes: [1, 5, 6], tcf_vendors: [755], ", "us: [sale], ",
+        "purpose `recommendations` maps to US `sale` and must be `sale_or_share: true`");
+  fails("  tcf: {cmp_id: 300, cmp_version: 2, vendor_list_version: 150, publisher_cc: JP}\n", "",
+        "purpose `ads` maps to TCF, which needs a `signals.tcf` block");
+  fails("cmp_id: 300", "cmp_id: 0", "`signals.tcf.cmp_id` must be a whole number from 1 to 4095");
+  fails("publisher_cc: JP", "publisher_cc: Japan", "`signals.tcf.publisher_cc` must be two capital letters");
+  fails("gpp_sections: [tcfeuv2, uspv1, usnat, usca]", "gpp_sections: [usnat, usva]",
+        "`signals.gpp_sections`: unknown `usva` (expected one of: tcfeuv2, uspv1, usnat, usca)");
+  fails("signals:\n  tcf:", "signals:\n  tfc:", "unknown key `tfc` in `signals`");
 }
 
 TEST(Catalog, RejectsWrongTypes) {

@@ -113,6 +113,27 @@ TEST_F(CliTest, StatusAndHistoryJsonShapes) {
 )"));
 }
 
+TEST_F(CliTest, SignalsFollowTheSubjectsChoices) {
+  Init();
+  auto r = Run({"signals", "alice", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(R"("us_privacy":"1YYN")"));
+  EXPECT_THAT(r.out, HasSubstr(R"("consent_mode":{"ad_storage":"denied")"));
+  ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
+  r = Run({"signals", "alice"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("GPP sections: tcfeuv2 uspv1 usnat usca\n"));
+  EXPECT_THAT(r.out, HasSubstr("Consent Mode: ad_storage=granted ad_user_data=granted ad_personalization=granted "
+                               "analytics_storage=denied functionality_storage=granted personalization_storage=denied\n"));
+  // The TC string says what was granted: purposes 1, 3, 4 and vendors 10, 755.
+  const std::string tc = r.out.substr(14, r.out.find('\n') - 14);
+  auto decoded = RunOptin({"tcf", "decode", tc});
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err << tc;
+  EXPECT_THAT(decoded.out, HasSubstr("purpose consents: 1,3-4\n"));
+  EXPECT_THAT(decoded.out, HasSubstr("vendor consents: 10,755\n"));
+  EXPECT_EQ(Run({"signals", ""}).exit_code, 2);
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   Init();
   EXPECT_EQ(Run({}).exit_code, 2);

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "optin/signals.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
 
@@ -367,6 +368,36 @@ TEST_F(ApiTest, GlobalPrivacyControlFromACompanysSite) {
   HttpResult h = Http(port(), "GET", "/v1/subjects/alice/history", "", write_);
   EXPECT_THAT(h.body, HasSubstr(R"({"seq":3,)"));
   EXPECT_THAT(h.body, HasSubstr(R"("purpose":"","action":"signal","notice":"","channel":"gpc"})"));
+}
+
+TEST_F(ApiTest, SubjectSignalsFollowConsentAndGpc) {
+  HttpResult none = Http(port(), "GET", "/v1/subjects/alice/signals", "", write_);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_THAT(none.body, HasSubstr(R"("gpc":false,)"));
+  EXPECT_THAT(none.body, HasSubstr(R"("us_privacy":"1YYN","consent_mode":{"ad_storage":"denied")"));
+  ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
+  HttpResult granted = Http(port(), "GET", "/v1/subjects/alice/signals", "", write_);
+  EXPECT_THAT(granted.body, HasSubstr(R"("consent_mode":{"ad_storage":"granted")"));
+  const std::string gpp = JsonString(granted.body, "gpp_string");
+  Result<GppDecoded> d = DecodeGppString(gpp);
+  ASSERT_THAT(d, ::optin::testing::IsOk()) << gpp;
+  EXPECT_EQ(d->gpp.usnat->sharing_opt_out, 2);  // did not opt out
+  EXPECT_EQ(d->gpp.usnat->gpc, std::optional<bool>(false));
+  EXPECT_EQ(d->gpp.tcfeuv2->vendor_consents, (std::vector<int>{10, 755}));
+  // GPC from the customer's browser: sharing is opted out at once.
+  HttpResult after = Http(port(), "GET", "/v1/subjects/alice/signals", "", std::vector<std::string>{"Authorization: Bearer " + write_, "Sec-GPC: 1"});
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_THAT(after.body, HasSubstr(R"("gpc":true,)"));
+  EXPECT_THAT(after.body, HasSubstr(R"("consent_mode":{"ad_storage":"denied")"));
+  d = DecodeGppString(JsonString(after.body, "gpp_string"));
+  ASSERT_THAT(d, ::optin::testing::IsOk());
+  EXPECT_EQ(d->gpp.usnat->sharing_opt_out, 1);
+  EXPECT_EQ(d->gpp.usnat->gpc, std::optional<bool>(true));
+  EXPECT_TRUE(d->gpp.tcfeuv2->vendor_consents.empty());
+  // The subject's own link reads them; a check key may not; PUT is no method here.
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/signals", "", Token("alice", "P1D")).status, 200);
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/signals", "", check_).status, 403);
+  EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/signals", "{}", write_).status, 405);
 }
 
 TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {

@@ -1,5 +1,5 @@
-// IAB TCF v2.2 TC strings: the vectors under testdata/tcf/, round trips,
-// the encoder's choices, errors, warnings, a property test and the CLI.
+// IAB TCF v2.2 TC strings (the vectors under testdata/tcf/ run in
+// vectors_test.cc): decoding by field, the encoder's choices, errors, warnings, a property test and the CLI.
 #include <gmock/gmock.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -26,63 +26,16 @@ using ::testing::IsEmpty;
 
 const std::string kTcfData = std::string(OPTIN_TESTDATA) + "/tcf/";
 constexpr int64_t kJan15 = 1'768'435'200'000'000;  // 2026-01-15T00:00:00Z in microseconds
-// From vectors.txt.
+// From testdata/tcf/vectors.txt.
 constexpr std::string_view kCoreBitfield = "CQeEcwAQgdx2ZEsAFCENC0EoAPLAAEPgAAYgAFKrAAUkAAA";
 constexpr std::string_view kSegments = "CQeEcwAQeEcwAEsAFBDEC0EgAIAAAAAAAAYgABMAAAAA.IAeQAoAAgBkADwA.eAAABAAAAdQ";
 constexpr std::string_view kIabExample = "COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAAAAAAAA";
 // Bit offset of the vendor consents' IsRangeEncoding: after MaxVendorId at 213.
 constexpr size_t kVendorConsentsIsRangeBit = 213 + 16;
 
-struct Vector {
-  std::string name, text, expect;
-};
-
-std::vector<Vector> LoadVectors() {
-  std::ifstream in(kTcfData + "vectors.txt");
-  std::vector<Vector> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    Vector v;
-    std::getline(fields, v.name, '\t');
-    std::getline(fields, v.text, '\t');
-    std::getline(fields, v.expect);
-    out.push_back(v);
-  }
-  return out;
-}
-
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
-}
-
-TEST(TcString, DecodesEveryVector) {
-  const std::vector<Vector> vectors = LoadVectors();
-  ASSERT_GE(vectors.size(), 15u);
-  constexpr std::string_view kErrorPrefix = "error: ";
-  for (const Vector& v : vectors) {
-    SCOPED_TRACE(v.name);
-    Result<TcDecoded> d = DecodeTcString(v.text);
-    if (v.expect.starts_with(kErrorPrefix)) {
-      EXPECT_THAT(d, StatusIs(StatusCode::kInvalidArgument, HasSubstr(v.expect.substr(kErrorPrefix.size()))));
-      continue;
-    }
-    ASSERT_THAT(d, IsOk());
-    EXPECT_EQ(TcStringToJson(*d), Trimmed(ReadFile(kTcfData + v.expect)));
-    // Decode, encode, decode: the same model and warnings.
-    Result<std::string> again = EncodeTcString(d->tc);
-    ASSERT_THAT(again, IsOk());
-    Result<TcDecoded> d2 = DecodeTcString(*again);
-    ASSERT_THAT(d2, IsOk());
-    EXPECT_EQ(d2->tc, d->tc);
-    EXPECT_EQ(d2->warnings, d->warnings);
-    // And through JSON.
-    Result<TcString> from_json = TcStringFromJson(TcStringToJson(*d));
-    ASSERT_THAT(from_json, IsOk());
-    EXPECT_EQ(*from_json, d->tc);
-  }
 }
 
 TEST(TcString, DecodesEveryCoreFieldAtItsOffset) {

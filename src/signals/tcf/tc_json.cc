@@ -10,6 +10,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/signals/tcf/bits.h"
+#include "src/signals/tcf/tc_json.h"
 
 namespace optin {
 namespace {
@@ -187,10 +188,9 @@ Status SetField(TcString& tc, std::string_view key, element v) {
 
 }  // namespace
 
-std::string TcStringToJson(const TcDecoded& decoded) {
-  const TcString& tc = decoded.tc;
-  JsonWriter w;
-  w.BeginObject();
+namespace tcf {
+
+void WriteTcStringFields(JsonWriter& w, const TcString& tc) {
   w.Key("version").Int(tc.version);
   w.Key("created").String(FormatRfc3339(ToDeciseconds(tc.created)));
   w.Key("last_updated").String(FormatRfc3339(ToDeciseconds(tc.last_updated)));
@@ -227,6 +227,14 @@ std::string TcStringToJson(const TcDecoded& decoded) {
     WriteIds(w, "custom_purpose_legitimate_interests", p.custom_purpose_legitimate_interests);
     w.EndObject();
   }
+}
+
+}  // namespace tcf
+
+std::string TcStringToJson(const TcDecoded& decoded) {
+  JsonWriter w;
+  w.BeginObject();
+  tcf::WriteTcStringFields(w, decoded.tc);
   w.Key("warnings").BeginArray();
   for (const std::string& s : decoded.warnings) w.String(s);
   w.EndArray();
