@@ -41,6 +41,12 @@ std::string ReadFile(const std::string& path) {
 }
 
 CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv = {OPTIN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, options);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& command, const RunOptions& options) {
   TempDir io;
   std::string out_path = io.File("stdout"), err_path = io.File("stderr");
   posix_spawn_file_actions_t actions;
@@ -52,8 +58,7 @@ CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& o
   posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_s = {OPTIN_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> argv_s = command;
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -78,7 +83,7 @@ CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& o
     limited.rlim_cur = static_cast<rlim_t>(options.max_file_bytes);
     setrlimit(RLIMIT_FSIZE, &limited);
   }
-  int spawned = posix_spawn(&pid, OPTIN_BINARY, &actions, nullptr, argv.data(), envp.data());
+  int spawned = posix_spawnp(&pid, argv_s[0].c_str(), &actions, nullptr, argv.data(), envp.data());
   if (options.max_file_bytes > 0) setrlimit(RLIMIT_FSIZE, &saved);
   if (spawned != 0) return r;
   posix_spawn_file_actions_destroy(&actions);

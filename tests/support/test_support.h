@@ -72,6 +72,8 @@ struct RunOptions {
 // Runs the optin binary with `args` (no shell), stdin from /dev/null unless
 // `options.stdin_data` says otherwise.
 CommandResult RunOptin(const std::vector<std::string>& args, const RunOptions& options = {});
+// Runs `command` (argv; the program is looked up in PATH) the same way.
+CommandResult RunCommand(const std::vector<std::string>& command, const RunOptions& options = {});
 
 std::string ReadFile(const std::string& path);
 
