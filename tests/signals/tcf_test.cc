@@ -252,6 +252,34 @@ TEST(TcBits, ReaderNeverReadsPastTheEnd) {
   EXPECT_THAT(r.Read(1, "next"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("only 0 remain")));
 }
 
+TEST(TcBits, BitfieldsAtAnyOffsetReadBackAsIds) {
+  // Every start offset within a byte, lengths across the reader's 56-bit
+  // chunks, and a pattern with runs and gaps.
+  for (int offset = 0; offset < 8; ++offset) {
+    for (int count : {0, 1, 7, 55, 56, 57, 113, 300}) {
+      std::vector<size_t> set;
+      for (int i = 0; i < count; ++i) {
+        if (i % 3 == 0 || i % 7 == 5 || (i > 100 && i < 120)) set.push_back(static_cast<size_t>(i));
+      }
+      tcf::BitWriter w;
+      w.Write(0x5a, offset);  // some leading bits, not part of the field
+      w.AppendBitfield(static_cast<size_t>(count), set);
+      w.Write(1, 1);          // a trailing bit that must not be read
+      tcf::BitReader r(w.bits());
+      (void)r.Read(offset, "lead");
+      ASSERT_EQ(r.CountSetBits(static_cast<size_t>(count)), set.size()) << offset << " " << count;
+      std::vector<int> ids(set.size());
+      int* end = r.WriteSetBitIds(static_cast<size_t>(count), 1, ids.data());
+      EXPECT_EQ(end, ids.data() + ids.size());
+      std::vector<int> want;
+      for (size_t i : set) want.push_back(static_cast<int>(i) + 1);
+      EXPECT_EQ(ids, want) << offset << " " << count;
+      EXPECT_EQ(r.position(), static_cast<size_t>(offset + count));
+      EXPECT_EQ(*r.Read(1, "trailing"), 1u);
+    }
+  }
+}
+
 TEST(TcBits, Base64UrlRoundTripsAndToleratesPaddingAndTheStandardAlphabet) {
   tcf::BitWriter w;
   w.Write(0xfbff, 16);  // encodes to `-_8`: both URL-safe characters

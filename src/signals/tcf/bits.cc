@@ -1,5 +1,6 @@
 #include "src/signals/tcf/bits.h"
 
+#include <algorithm>
 #include <array>
 
 namespace optin::tcf {
@@ -48,30 +49,46 @@ bool BitReader::RestIsZero() const {
 }
 
 void BitWriter::Write(uint64_t value, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    const size_t at = bits_.bit_length;
-    if (at % kBitsPerByte == 0) bits_.bytes.push_back(0);
-    if ((value >> i) & 1) bits_.bytes.back() |= static_cast<uint8_t>(0x80 >> (at % kBitsPerByte));
-    ++bits_.bit_length;
+  // Fill the last byte's free bits, then whole bytes.
+  while (width > 0) {
+    const int used = static_cast<int>(bits_.bit_length % kBitsPerByte);
+    if (used == 0) bits_.bytes.push_back(0);
+    const int n = std::min(kBitsPerByte - used, width);
+    const unsigned part = static_cast<unsigned>(value >> (width - n)) & ((1u << n) - 1);
+    bits_.bytes.back() |= static_cast<uint8_t>(part << (kBitsPerByte - used - n));
+    bits_.bit_length += static_cast<size_t>(n);
+    width -= n;
   }
 }
 
 void BitWriter::Append(const Bits& bits) {
-  for (size_t i = 0; i < bits.bit_length; ++i) WriteBool((bits.bytes[i / kBitsPerByte] >> (7 - i % kBitsPerByte)) & 1);
+  size_t i = 0;
+  for (; i + kBitsPerByte <= bits.bit_length; i += kBitsPerByte) Write(bits.bytes[i / kBitsPerByte], kBitsPerByte);
+  const int rest = static_cast<int>(bits.bit_length - i);
+  if (rest > 0) Write(static_cast<uint64_t>(bits.bytes[i / kBitsPerByte] >> (kBitsPerByte - rest)), rest);
 }
 
 std::string EncodeBase64UrlBits(const Bits& bits) {
   const size_t total = bits.bytes.size() * kBitsPerByte;  // whole bytes; the pad bits are zero
-  std::string out;
-  out.reserve((total + kBitsPerChar - 1) / kBitsPerChar);
-  for (size_t at = 0; at < total; at += kBitsPerChar) {
-    int v = 0;
-    for (int i = 0; i < kBitsPerChar; ++i) {
-      const size_t b = at + static_cast<size_t>(i);
-      const int bit = b < total ? (bits.bytes[b / kBitsPerByte] >> (7 - b % kBitsPerByte)) & 1 : 0;
-      v = v << 1 | bit;
-    }
-    out.push_back(kAlphabet[static_cast<size_t>(v)]);
+  const size_t chars = (total + kBitsPerChar - 1) / kBitsPerChar;
+  std::string out(chars, 'A');
+  const uint8_t* in = bits.bytes.data();
+  const size_t n = bits.bytes.size();
+  size_t o = 0, i = 0;
+  // Three bytes make four characters.
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t v = uint32_t{in[i]} << 16 | uint32_t{in[i + 1]} << 8 | in[i + 2];
+    out[o++] = kAlphabet[v >> 18];
+    out[o++] = kAlphabet[(v >> 12) & 63];
+    out[o++] = kAlphabet[(v >> 6) & 63];
+    out[o++] = kAlphabet[v & 63];
+  }
+  if (i < n) {
+    // One or two bytes left, zero-padded to whole characters.
+    const uint32_t v = uint32_t{in[i]} << 16 | (i + 1 < n ? uint32_t{in[i + 1]} << 8 : 0);
+    out[o++] = kAlphabet[v >> 18];
+    out[o++] = kAlphabet[(v >> 12) & 63];
+    if (i + 1 < n) out[o++] = kAlphabet[(v >> 6) & 63];
   }
   return out;
 }
@@ -82,15 +99,28 @@ Result<Bits> DecodeBase64UrlBits(std::string_view text) {
   if (end == 0) return InvalidArgumentError("empty base64url segment");
   Bits bits;
   bits.bit_length = end * kBitsPerChar;
-  bits.bytes.assign((bits.bit_length + kBitsPerByte - 1) / kBitsPerByte, 0);
+  bits.bytes.resize((bits.bit_length + kBitsPerByte - 1) / kBitsPerByte);
+  uint8_t* out = bits.bytes.data();
+  const auto* in = reinterpret_cast<const uint8_t*>(text.data());
+  size_t i = 0, o = 0;
+  // Four characters make three bytes; a bad character is found (and named)
+  // by the slow path below.
+  for (; i + 4 <= end; i += 4) {
+    const int8_t a = kDecodeTable[in[i]], b = kDecodeTable[in[i + 1]], c = kDecodeTable[in[i + 2]],
+                 d = kDecodeTable[in[i + 3]];
+    if ((a | b | c | d) < 0) break;
+    const uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    out[o++] = static_cast<uint8_t>(v >> 16);
+    out[o++] = static_cast<uint8_t>(v >> 8);
+    out[o++] = static_cast<uint8_t>(v);
+  }
   uint32_t buffer = 0;
   int buffered = 0;  // bits in `buffer` not yet written out
-  size_t out = 0;
-  for (size_t i = 0; i < end; ++i) {
-    const int8_t v = kDecodeTable[static_cast<uint8_t>(text[i])];
+  for (; i < end; ++i) {
+    const int8_t v = kDecodeTable[in[i]];
     if (v == kNotBase64) {
-      const unsigned char c = static_cast<unsigned char>(text[i]);
-      std::string shown(1, text[i]);
+      const unsigned char c = in[i];
+      std::string shown(1, static_cast<char>(c));
       if (c < 0x20 || c >= 0x7f) {
         constexpr std::string_view kHex = "0123456789abcdef";
         shown = std::string("\\x") + kHex[c >> 4] + kHex[c & 0xf];
@@ -102,10 +132,10 @@ Result<Bits> DecodeBase64UrlBits(std::string_view text) {
     buffered += kBitsPerChar;
     if (buffered >= kBitsPerByte) {
       buffered -= kBitsPerByte;
-      bits.bytes[out++] = static_cast<uint8_t>(buffer >> buffered);
+      out[o++] = static_cast<uint8_t>(buffer >> buffered);
     }
   }
-  if (buffered > 0) bits.bytes[out] = static_cast<uint8_t>(buffer << (kBitsPerByte - buffered));
+  if (buffered > 0) out[o] = static_cast<uint8_t>(buffer << (kBitsPerByte - buffered));
   return bits;
 }
 

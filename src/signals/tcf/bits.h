@@ -65,15 +65,37 @@ class BitReader {
     return value;
   }
 
-  // Calls f(i) for each set bit i among the next `count` (0-based), then
-  // moves past them; the caller has made sure that Has(count) holds.
-  template <typename F>
-  void ForEachSetBit(size_t count, F&& f) {
-    for (size_t i = 0; i < count; ++i) {
-      const size_t b = pos_ + i;
-      if ((bits_.bytes[b >> 3] >> (7 - (b & 7))) & 1) f(i);
+  // The number of set bits among the next `count`, without moving; the
+  // caller has made sure that Has(count) holds.
+  size_t CountSetBits(size_t count) const {
+    size_t n = 0;
+    for (size_t done = 0; done < count; done += kChunkBits) {
+      const int width = static_cast<int>(std::min<size_t>(kChunkBits, count - done));
+      n += static_cast<size_t>(PopCount(PeekChunk(pos_ + done) >> (kChunkBits - width)));
     }
-    pos_ += count;
+    return n;
+  }
+
+  // Writes `first + i` for each set bit i among the next `count` (0-based),
+  // ascending, at `out`, then moves past them; returns the end of what was
+  // written. The caller has made sure that Has(count) holds and that `out`
+  // has room for CountSetBits(count) values.
+  int* WriteSetBitIds(size_t count, int first, int* out) {
+    for (size_t done = 0; done < count;) {
+      const int n = static_cast<int>(std::min<size_t>(kChunkBits, count - done));
+      uint64_t chunk = PeekChunk(pos_) >> (kChunkBits - n);  // the next n bits, low-aligned: bit n-1 comes first
+      pos_ += static_cast<size_t>(n);
+      // Lowest set bit first (a short dependency chain), so fill from the back.
+      const int base = first + static_cast<int>(done) + n - 1;
+      int* p = out + PopCount(chunk);
+      out = p;
+      while (chunk) {
+        *--p = base - __builtin_ctzll(chunk);
+        chunk &= chunk - 1;
+      }
+      done += static_cast<size_t>(n);
+    }
+    return out;
   }
 
   size_t position() const { return pos_; }
@@ -83,6 +105,26 @@ class BitReader {
 
  private:
   bool BitAt(size_t i) const { return (bits_.bytes[i / 8] >> (7 - i % 8)) & 1; }
+
+  static constexpr int kChunkBits = 56;
+
+  // The kChunkBits bits from bit `at`, the first in the highest of the low
+  // kChunkBits bits of the result; bits past the end read as 0.
+  uint64_t PeekChunk(size_t at) const {
+    const size_t byte = at / 8;
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = v << 8 | (byte + i < bits_.bytes.size() ? bits_.bytes[byte + i] : 0);
+    return (v << (at % 8)) >> 8;
+  }
+
+  // Portable: the baseline x86-64 target has no popcnt instruction, and
+  // __builtin_popcountll would call into libgcc.
+  static int PopCount(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555);
+    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f;
+    return static_cast<int>((x * 0x0101010101010101) >> 56);
+  }
 
   const Bits& bits_;
   size_t pos_ = 0;
@@ -96,6 +138,18 @@ class BitWriter {
   void WriteBool(bool value) { Write(value ? 1 : 0, 1); }
   // Appends all of `bits`.
   void Append(const Bits& bits);
+  // Appends `count` zero bits, then sets bit `offset` (0-based, from where
+  // the zeros start) for each offset in `set`, which must be below `count`.
+  template <typename Offsets>
+  void AppendBitfield(size_t count, const Offsets& set) {
+    const size_t start = bits_.bit_length;
+    bits_.bit_length += count;
+    bits_.bytes.resize((bits_.bit_length + 7) / 8, 0);
+    for (size_t offset : set) {
+      const size_t b = start + offset;
+      bits_.bytes[b / 8] |= static_cast<uint8_t>(0x80 >> (b % 8));
+    }
+  }
 
   size_t size() const { return bits_.bit_length; }
   const Bits& bits() const { return bits_; }

@@ -68,33 +68,46 @@ Result<std::vector<int>> ReadIdBitfield(BitReader& r, int width, std::string_vie
 }
 
 // `count` range entries over ids 1..max_id, as ascending distinct ids.
+// Messages are built only on failure: this is the hot path.
 Result<std::vector<int>> ReadRangeEntries(BitReader& r, int max_id, std::string_view field) {
-  const std::string name(field);
-  OPTIN_ASSIGN_OR_RETURN(uint64_t count, r.Read(kNumEntriesBits, name + ".num_entries"));
+  auto name = [field](std::string_view part) { return std::string(field) + std::string(part); };
+  if (!r.Has(kNumEntriesBits)) return r.Read(kNumEntriesBits, name(".num_entries")).status();
+  const uint64_t count = r.Take(kNumEntriesBits);
   std::vector<std::pair<int, int>> ranges;
+  ranges.reserve(count);
+  bool ascending = true;  // each entry after the previous one: no sorting or merging needed
+  size_t total = 0;
   for (uint64_t e = 0; e < count; ++e) {
-    // Messages are built only on failure: this loop is the hot path.
-    if (!r.Has(1)) OPTIN_RETURN_IF_ERROR(r.Read(1, name + ".is_a_range").status());
+    if (!r.Has(1)) return r.Read(1, name(".is_a_range")).status();
     const bool is_range = r.Take(1) != 0;
     const size_t need = (is_range ? 2 : 1) * static_cast<size_t>(kVendorIdBits);
     if (!r.Has(need)) {
-      OPTIN_RETURN_IF_ERROR(r.Read(static_cast<int>(need), name + (is_range ? ".start_and_end_id" : ".start_or_only_id")).status());
+      return r.Read(static_cast<int>(need), name(is_range ? ".start_and_end_id" : ".start_or_only_id")).status();
     }
     const size_t at = r.position();
     const uint64_t first = r.Take(kVendorIdBits);
     const uint64_t last = is_range ? r.Take(kVendorIdBits) : first;
     if (first == 0 || first > last || last > static_cast<uint64_t>(max_id)) {
-      const std::string where = " at bit " + std::to_string(at);
-      return InvalidArgumentError("`" + name + "` entry " + std::to_string(e + 1) + where + ": range " +
-                                  std::to_string(first) + "-" + std::to_string(last) + " is not within 1-" +
-                                  std::to_string(max_id) + " in ascending order");
+      return InvalidArgumentError("`" + std::string(field) + "` entry " + std::to_string(e + 1) + " at bit " +
+                                  std::to_string(at) + ": range " + std::to_string(first) + "-" +
+                                  std::to_string(last) + " is not within 1-" + std::to_string(max_id) +
+                                  " in ascending order");
     }
+    if (!ranges.empty() && static_cast<int>(first) <= ranges.back().second) ascending = false;
     ranges.emplace_back(static_cast<int>(first), static_cast<int>(last));
+    total += last - first + 1;
+  }
+  std::vector<int> ids;
+  if (ascending) {
+    ids.reserve(total);
+    for (auto [first, last] : ranges) {
+      for (int id = first; id <= last; ++id) ids.push_back(id);
+    }
+    return ids;
   }
   // Entries may overlap or come in any order: merge them before expanding so
   // that the work stays proportional to the ids, not to the entries' sizes.
   std::sort(ranges.begin(), ranges.end());
-  std::vector<int> ids;
   int next = 1;  // the smallest id not yet emitted
   for (auto [first, last] : ranges) {
     for (int id = std::max(first, next); id <= last; ++id) ids.push_back(id);
@@ -105,18 +118,19 @@ Result<std::vector<int>> ReadRangeEntries(BitReader& r, int max_id, std::string_
 
 // MaxVendorId, IsRangeEncoding, then a bitfield or range entries.
 Result<std::vector<int>> ReadVendorSection(BitReader& r, std::string_view field) {
-  const std::string name(field);
-  OPTIN_ASSIGN_OR_RETURN(uint64_t max_id, r.Read(kMaxVendorIdBits, name + ".max_vendor_id"));
-  OPTIN_ASSIGN_OR_RETURN(bool is_range, r.ReadBool(name + ".is_range_encoding"));
-  if (is_range) return ReadRangeEntries(r, static_cast<int>(max_id), field);
+  if (!r.Has(kMaxVendorIdBits + 1)) {
+    OPTIN_RETURN_IF_ERROR(r.Read(kMaxVendorIdBits, std::string(field) + ".max_vendor_id").status());
+    return r.Read(1, std::string(field) + ".is_range_encoding").status();
+  }
+  const uint64_t max_id = r.Take(kMaxVendorIdBits);
+  if (r.Take(1) != 0) return ReadRangeEntries(r, static_cast<int>(max_id), field);
   if (r.remaining() < max_id) {
-    return InvalidArgumentError("`" + name + "` bitfield" + At(r) + " needs max_vendor_id = " +
+    return InvalidArgumentError("`" + std::string(field) + "` bitfield" + At(r) + " needs max_vendor_id = " +
                                 std::to_string(max_id) + " bits but only " + std::to_string(r.remaining()) +
                                 " remain");
   }
-  std::vector<int> ids;
-  ids.reserve(max_id);
-  r.ForEachSetBit(max_id, [&ids](size_t i) { ids.push_back(static_cast<int>(i + 1)); });  // checked above
+  std::vector<int> ids(r.CountSetBits(max_id));  // checked above
+  r.WriteSetBitIds(max_id, 1, ids.data());
   return ids;
 }
 
@@ -279,6 +293,23 @@ Status CheckTime(int64_t micros, std::string_view field) {
   return OkStatus();
 }
 
+// The bits a range encoding of `ids` (ascending) takes, and its entries.
+struct RangeSize {
+  size_t bits = kNumEntriesBits;
+  size_t entries = 0;
+};
+RangeSize RangeEncodingSize(const std::vector<int>& ids) {
+  RangeSize size;
+  for (size_t i = 0; i < ids.size();) {
+    size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    size.bits += kRangeEntryHeaderBits + (j > i ? kVendorIdBits : 0);
+    ++size.entries;
+    i = j + 1;
+  }
+  return size;
+}
+
 // Consecutive runs of ascending ids: [first, last] pairs.
 std::vector<std::pair<int, int>> Runs(const std::vector<int>& ids) {
   std::vector<std::pair<int, int>> runs;
@@ -290,10 +321,6 @@ std::vector<std::pair<int, int>> Runs(const std::vector<int>& ids) {
     }
   }
   return runs;
-}
-
-size_t RangeEntryBits(std::pair<int, int> run) {
-  return kRangeEntryHeaderBits + (run.first == run.second ? 0 : kVendorIdBits);
 }
 
 void WriteRangeEntries(BitWriter& w, const std::pair<int, int>* runs, size_t count) {
@@ -316,21 +343,27 @@ void WriteIdBitfield(BitWriter& w, const std::vector<int>& ids, int width) {
 void WriteVendorSection(BitWriter& w, const std::vector<int>& ids) {
   const int max_id = ids.empty() ? 0 : ids.back();
   w.Write(static_cast<uint64_t>(max_id), kMaxVendorIdBits);
-  const auto runs = Runs(ids);
-  size_t range_bits = kNumEntriesBits;
-  for (const auto& run : runs) range_bits += RangeEntryBits(run);
-  const bool use_range = runs.size() <= static_cast<size_t>(kMaxEntries) && range_bits < static_cast<size_t>(max_id);
+  const RangeSize range = RangeEncodingSize(ids);
+  const bool use_range = range.entries <= static_cast<size_t>(kMaxEntries) && range.bits < static_cast<size_t>(max_id);
   w.WriteBool(use_range);
   if (use_range) {
+    const auto runs = Runs(ids);
     WriteRangeEntries(w, runs.data(), runs.size());
     return;
   }
-  size_t next = 0;
-  for (int id = 1; id <= max_id; ++id) {
-    const bool set = next < ids.size() && ids[next] == id;
-    if (set) ++next;
-    w.WriteBool(set);
-  }
+  // Bit id-1 stands for vendor id.
+  struct Offsets {
+    const std::vector<int>& ids;
+    struct It {
+      std::vector<int>::const_iterator i;
+      size_t operator*() const { return static_cast<size_t>(*i - 1); }
+      It& operator++() { return ++i, *this; }
+      bool operator!=(const It& o) const { return i != o.i; }
+    };
+    It begin() const { return {ids.begin()}; }
+    It end() const { return {ids.end()}; }
+  };
+  w.AppendBitfield(static_cast<size_t>(max_id), Offsets{ids});
 }
 
 Status ValidatePublisher(const TcPublisherSegment& pub) {
