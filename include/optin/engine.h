@@ -29,11 +29,15 @@
 #include "optin/catalog.h"
 #include "optin/decision.h"
 #include "optin/ledger.h"
+#include "optin/proof.h"
 #include "optin/signals.h"
 #include "optin/status.h"
 #include "optin/store.h"
 
 namespace optin {
+namespace internal {
+struct LogKey;
+}  // namespace internal
 
 // Subject ids are opaque UTF-8 strings of 1 to 256 bytes without control
 // characters. Longer ids are refused rather than truncated.
@@ -125,6 +129,17 @@ struct VerifyResult {
   uint64_t first_bad_seq = 0;  // when !intact
   std::string problem;         // when !intact
   std::string head_hash;       // hex hash of the last good event
+  // The latest signed tree head kept in the store, checked against the
+  // events (its root and its signature); 0 when none was ever signed.
+  uint64_t signed_tree_size = 0;
+};
+
+// A public log key, for verifiers.
+struct LogPublicKey {
+  std::string key_id;
+  std::string public_key;  // 32 bytes, Ed25519
+  int64_t created = 0;     // microseconds since the Unix epoch
+  int64_t retired = 0;     // 0 while it signs
 };
 
 class Engine {
@@ -170,6 +185,23 @@ class Engine {
   std::vector<PurposeDecision> DecideAll(std::string_view subject) const;
   // Every event about `subject`, oldest first.
   Result<std::vector<HistoryEntry>> History(std::string_view subject);
+  // The verifiable log (optin/proof.h, docs/log_format.md). LogHead signs
+  // the root at the current size with the log key (creating the key when
+  // the store has none) and keeps that head; asked again at the same size it
+  // returns the kept head.
+  Result<SignedTreeHead> LogHead();
+  // The audit path of event `seq` in the tree of `tree_size` events (0: the
+  // current size). kInvalidArgument when seq is 0 or past tree_size, or
+  // tree_size is past the log.
+  Result<InclusionProof> ProveInclusion(uint64_t seq, uint64_t tree_size);
+  // kInvalidArgument unless 0 < first ≤ second ≤ the log's size.
+  Result<ConsistencyProof> ProveConsistency(uint64_t first, uint64_t second);
+  // Every log key, oldest first; the last one not retired signs.
+  Result<std::vector<LogPublicKey>> LogKeys();
+  // Retires the signing key and makes a new one (docs/log_format.md, "Keys").
+  Result<LogPublicKey> RotateLogKey();
+  uint64_t log_size() const;
+
   // The subject's choices as TC, GPP and US Privacy strings and Consent Mode
   // (signals.h, SignalsFor), under the catalog in force. kFailedPrecondition
   // before the first publication; kInvalidArgument for a bad subject id.
@@ -207,6 +239,8 @@ class Engine {
 
  private:
   struct Impl;
+  // The log key that signs, made (and kept in the store) when there is none.
+  Result<internal::LogKey> SigningKey();
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -53,6 +53,25 @@ struct ApiKeyRow {
   int64_t created = 0; // microseconds since the Unix epoch
 };
 
+// A signing key of the verifiable log (docs/log_format.md, "Keys"). The
+// newest key not retired signs; retired keys stay to check old heads.
+struct LogKeyRow {
+  std::string key_id;       // lowercase hex, LogKeyId(public_key)
+  std::string public_key;   // 32 bytes, Ed25519
+  std::string private_key;  // 64 bytes
+  int64_t created = 0;      // microseconds since the Unix epoch
+  int64_t retired = 0;      // microseconds since the Unix epoch; 0 while in use
+};
+
+// A signed tree head as kept: the first one signed for each tree size.
+struct TreeHeadRow {
+  uint64_t tree_size = 0;
+  std::string root_hash;  // 32 bytes
+  int64_t timestamp = 0;  // milliseconds since the Unix epoch
+  std::string key_id;
+  std::string signature;  // 64 bytes
+};
+
 enum class StoreOpenMode {
   kCreate,    // create a new store; kAlreadyExists if there is one
   kExisting,  // open an existing store; kNotFound if there is none
@@ -92,6 +111,19 @@ class Store {
   virtual Status PutApiKey(const ApiKeyRow& key) = 0;
   virtual Result<std::vector<ApiKeyRow>> ListApiKeys() = 0;
   virtual Status RevokeApiKey(std::string_view name) = 0;
+
+  // Log keys. PutLogKey: kAlreadyExists for a key id that exists.
+  // RetireLogKey: kNotFound when there is no such key. ListLogKeys: oldest
+  // first.
+  virtual Status PutLogKey(const LogKeyRow& key) = 0;
+  virtual Status RetireLogKey(std::string_view key_id, int64_t when) = 0;
+  virtual Result<std::vector<LogKeyRow>> ListLogKeys() = 0;
+
+  // Keeps `head` unless a head of the same tree size is kept already, and
+  // returns the one kept for that size.
+  virtual Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) = 0;
+  // The kept head of the largest tree size, or nullopt when there is none.
+  virtual Result<std::optional<TreeHeadRow>> LatestTreeHead() = 0;
 };
 
 // A store held in memory: for tests and benchmarks.

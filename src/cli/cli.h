@@ -29,6 +29,8 @@ struct Globals {
 int Fail(const Status& status);
 // Opens the engine on the existing store named by `g`.
 Result<std::unique_ptr<Engine>> OpenEngine(const Globals& g);
+// Reads a whole (small) file: kNotFound when it cannot be read.
+Status ReadTextFile(const std::string& path, std::string& out);
 // `cli:USER`: who is recording, for the ledger's actor field.
 std::string CliActor();
 
@@ -44,6 +46,13 @@ int RunCheck(const Globals& g, const std::string& subject, const std::string& pu
 int RunStatus(const Globals& g, const std::string& subject, bool json);
 int RunHistory(const Globals& g, const std::string& subject, bool json);
 int RunSignals(const Globals& g, const std::string& subject, bool json);
+// log head | log prove (SEQ [--tree-size N] | --from A --to B) | log key [--pem] [--rotate].
+int RunLogHead(const Globals& g);
+int RunLogProve(const Globals& g, uint64_t seq, uint64_t tree_size, uint64_t from, uint64_t to);
+int RunLogKey(const Globals& g, bool pem, bool rotate);
+// audit HEAD_A.json HEAD_B.json: both heads signed by this log, and the log
+// only grew between them (a consistency proof).
+int RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file);
 int RunVerify(const Globals& g, bool json);
 struct ServeFlags {
   std::string public_url;

@@ -1,6 +1,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 
 #include "src/cli/cli.h"
@@ -17,6 +19,17 @@ Result<std::unique_ptr<Engine>> OpenEngine(const Globals& g) {
   options.store = g.db;
   options.mode = StoreOpenMode::kExisting;
   return Engine::Open(std::move(options));
+}
+
+Status ReadTextFile(const std::string& path, std::string& out) {
+  constexpr std::streamsize kMaxBytes = 16 * 1024 * 1024;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read `" + path + "`");
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (static_cast<std::streamsize>(out.size()) > kMaxBytes) {
+    return ResourceExhaustedError("`" + path + "` is larger than 16 MiB");
+  }
+  return OkStatus();
 }
 
 std::string CliActor() {

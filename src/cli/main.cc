@@ -115,6 +115,30 @@ int main(int argc, char** argv) {
   key_revoke->add_option("NAME", name, "The key's name")->required();
   key_revoke->callback([&] { code = RunKeyRevoke(g, name); });
 
+  auto* log = app.add_subcommand("log", "The verifiable log: signed tree heads, proofs, the log key");
+  log->require_subcommand(1);
+  uint64_t log_seq = 0, log_tree_size = 0, log_from = 0, log_to = 0;
+  bool log_pem = false, log_rotate = false;
+  log->add_subcommand("head", "Sign (or show the kept) tree head of the log as it is now")->callback([&] {
+    code = RunLogHead(g);
+  });
+  auto* log_prove = log->add_subcommand("prove", "An inclusion proof of event SEQ, or a consistency proof --from A --to B");
+  log_prove->add_option("SEQ", log_seq, "The event's sequence number");
+  log_prove->add_option("--tree-size", log_tree_size, "The tree the event is proven in (default: the whole log)");
+  log_prove->add_option("--from", log_from, "The older tree size");
+  log_prove->add_option("--to", log_to, "The newer tree size (default: the whole log)");
+  log_prove->callback([&] { code = RunLogProve(g, log_seq, log_tree_size, log_from, log_to); });
+  auto* log_key = log->add_subcommand("key", "The log's public keys (JSON), or with --pem the signing key as PEM");
+  log_key->add_flag("--pem", log_pem, "Only the signing key, as a PEM public key (for openssl)");
+  log_key->add_flag("--rotate", log_rotate, "Retire the signing key and make a new one first");
+  log_key->callback([&] { code = RunLogKey(g, log_pem, log_rotate); });
+
+  std::string audit_a, audit_b;
+  auto* audit = app.add_subcommand("audit", "Check that the log only grew between two signed tree heads (JSON files)");
+  audit->add_option("HEAD_A", audit_a, "A tree head from `log head` or GET /v1/log/head")->required();
+  audit->add_option("HEAD_B", audit_b, "A later (or earlier) tree head")->required();
+  audit->callback([&] { code = RunAudit(g, audit_a, audit_b); });
+
   auto* tcf = app.add_subcommand("tcf", "Decode and encode IAB TCF v2.2 TC strings (no store needed)");
   tcf->require_subcommand(1);
   std::string tc_string;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <shared_mutex>
 
 #include "src/common/bytes.h"
 #include "src/common/crypto.h"
@@ -9,6 +10,8 @@
 #include "src/common/utf8.h"
 #include "src/index/index.h"
 #include "src/ledger/writer.h"
+#include "src/proof/log_key.h"
+#include "src/proof/merkle.h"
 
 namespace optin {
 namespace {
@@ -90,8 +93,21 @@ struct Engine::Impl {
   std::unique_ptr<internal::LedgerWriter> writer;
   mutable std::mutex catalog_mu;
   std::shared_ptr<const Catalog> catalog;
+  // The verifiable log over the same events, in step with the index.
+  mutable std::shared_mutex tree_mu;
+  internal::MerkleTree tree;
+  std::mutex log_key_mu;  // creating, rotating and caching the signing key
+  std::optional<internal::LogKey> log_key;
 
-  Status Apply(const Event& e, std::string_view subject) {
+  Status Apply(const Event& e, std::string_view subject, std::string_view body) {
+    {
+      std::unique_lock lock(tree_mu);
+      if (tree.size() + 1 != e.seq) {
+        return InternalError("the log tree has " + std::to_string(tree.size()) + " leaves at event " +
+                             std::to_string(e.seq));
+      }
+      tree.Append(LeafHash(body));
+    }
     if (e.action == Action::kPublish) {
       OPTIN_ASSIGN_OR_RETURN(Publication pub, DecodePublication(e));
       Result<Catalog> parsed = ParseCatalog(pub.source, "catalog published in event " + std::to_string(e.seq));
@@ -144,9 +160,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   impl->link_key = HmacSha256(secret, "optin link token v1");
   Impl* raw = impl.get();
   impl->writer = std::make_unique<internal::LedgerWriter>(
-      *impl->store, secret, impl->clock, [raw](const Event& e, std::string_view subject) { return raw->Apply(e, subject); });
+      *impl->store, secret, impl->clock,
+      [raw](const Event& e, std::string_view subject, std::string_view body) { return raw->Apply(e, subject, body); });
   OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
-  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  // A new store gets its log key at once (older stores when first needed).
+  if (options.mode == StoreOpenMode::kCreate) OPTIN_RETURN_IF_ERROR(engine->SigningKey().status());
+  return engine;
 }
 
 Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<std::string>& editorial,
@@ -365,6 +385,95 @@ Result<SubjectSignals> Engine::Signals(std::string_view subject, bool* gpc) {
   return SignalsFor(*catalog, choices, impl_->clock());
 }
 
+Result<internal::LogKey> Engine::SigningKey() {
+  std::lock_guard lock(impl_->log_key_mu);
+  if (impl_->log_key) return *impl_->log_key;
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> rows, impl_->store->ListLogKeys());
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (it->retired == 0) {
+      impl_->log_key = internal::LogKey{it->key_id, it->public_key, it->private_key};
+      return *impl_->log_key;
+    }
+  }
+  internal::LogKey key = internal::NewLogKey();
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutLogKey({key.key_id, key.public_key, key.private_key, impl_->clock(), 0}));
+  impl_->log_key = key;
+  return key;
+}
+
+Result<SignedTreeHead> Engine::LogHead() {
+  OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
+  uint64_t size = 0;
+  MerkleHash root;
+  {
+    std::shared_lock lock(impl_->tree_mu);
+    size = impl_->tree.size();
+    root = impl_->tree.Root(size);
+  }
+  const SignedTreeHead fresh = internal::SignTreeHead(size, root, impl_->clock() / 1000, key);
+  TreeHeadRow row{fresh.tree_size, std::string(reinterpret_cast<const char*>(root.data()), root.size()),
+                  fresh.timestamp, fresh.key_id, fresh.signature};
+  OPTIN_ASSIGN_OR_RETURN(TreeHeadRow kept, impl_->store->PutTreeHead(row));
+  SignedTreeHead head;
+  head.tree_size = kept.tree_size;
+  if (kept.root_hash.size() != root.size()) return DataLossError("a kept tree head has a damaged root hash");
+  std::copy(kept.root_hash.begin(), kept.root_hash.end(), head.root_hash.begin());
+  head.timestamp = kept.timestamp;
+  head.key_id = kept.key_id;
+  head.signature = kept.signature;
+  if (head.root_hash != root) {
+    return DataLossError("the kept tree head for size " + std::to_string(size) + " has root " +
+                         ToHex(kept.root_hash) + " but the events give " + ToHex(AsBytes(root)));
+  }
+  return head;
+}
+
+Result<InclusionProof> Engine::ProveInclusion(uint64_t seq, uint64_t tree_size) {
+  std::shared_lock lock(impl_->tree_mu);
+  if (tree_size == 0) tree_size = impl_->tree.size();
+  if (seq == 0) return InvalidArgumentError("event sequence numbers start at 1");
+  InclusionProof proof;
+  proof.leaf_index = seq - 1;
+  proof.tree_size = tree_size;
+  OPTIN_ASSIGN_OR_RETURN(proof.audit_path, impl_->tree.InclusionPath(seq - 1, tree_size));
+  proof.leaf_hash = impl_->tree.leaf(seq - 1);
+  return proof;
+}
+
+Result<ConsistencyProof> Engine::ProveConsistency(uint64_t first, uint64_t second) {
+  std::shared_lock lock(impl_->tree_mu);
+  ConsistencyProof proof;
+  proof.first = first;
+  proof.second = second;
+  OPTIN_ASSIGN_OR_RETURN(proof.path, impl_->tree.ConsistencyPath(first, second));
+  return proof;
+}
+
+uint64_t Engine::log_size() const {
+  std::shared_lock lock(impl_->tree_mu);
+  return impl_->tree.size();
+}
+
+Result<std::vector<LogPublicKey>> Engine::LogKeys() {
+  OPTIN_RETURN_IF_ERROR(SigningKey().status());
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> rows, impl_->store->ListLogKeys());
+  std::vector<LogPublicKey> out;
+  for (const LogKeyRow& r : rows) out.push_back({r.key_id, r.public_key, r.created, r.retired});
+  return out;
+}
+
+Result<LogPublicKey> Engine::RotateLogKey() {
+  OPTIN_ASSIGN_OR_RETURN(internal::LogKey old, SigningKey());
+  std::lock_guard lock(impl_->log_key_mu);
+  internal::LogKey key = internal::NewLogKey();
+  const int64_t now = impl_->clock();
+  // The new key first: a crash in between leaves two usable keys, never none.
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutLogKey({key.key_id, key.public_key, key.private_key, now, 0}));
+  OPTIN_RETURN_IF_ERROR(impl_->store->RetireLogKey(old.key_id, now));
+  impl_->log_key = key;
+  return LogPublicKey{key.key_id, key.public_key, now, 0};
+}
+
 std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current(); }
 uint64_t Engine::last_seq() const { return impl_->writer->last_seq(); }
 size_t Engine::subject_count() const { return impl_->index.subject_count(); }
@@ -451,13 +560,47 @@ Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
 }
 
 Result<VerifyResult> VerifyStore(Store& store) {
-  OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r, internal::VerifyLedger(store));
+  internal::MerkleTree tree;
+  OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r,
+                         internal::VerifyLedger(store, [&tree](std::string_view body) { tree.Append(LeafHash(body)); }));
   VerifyResult out;
   out.intact = r.intact;
   out.events = r.events;
   out.first_bad_seq = r.first_bad_seq;
   out.problem = r.problem;
   out.head_hash = ToHex(AsBytes(r.head));
+  if (!out.intact) return out;
+  // The latest signed head must be of these events: a head of a larger tree
+  // means events were cut from the end.
+  OPTIN_ASSIGN_OR_RETURN(std::optional<TreeHeadRow> kept, store.LatestTreeHead());
+  if (!kept) return out;
+  out.signed_tree_size = kept->tree_size;
+  auto fail = [&out](std::string problem) {
+    out.intact = false;
+    out.first_bad_seq = out.events + 1;
+    out.problem = std::move(problem);
+    return out;
+  };
+  if (kept->tree_size > tree.size()) {
+    return fail("the log was signed at " + std::to_string(kept->tree_size) + " events but holds " +
+                std::to_string(tree.size()) + ": events were removed from the end");
+  }
+  SignedTreeHead head;
+  head.tree_size = kept->tree_size;
+  if (kept->root_hash.size() == head.root_hash.size()) {
+    std::copy(kept->root_hash.begin(), kept->root_hash.end(), head.root_hash.begin());
+  }
+  head.timestamp = kept->timestamp;
+  head.key_id = kept->key_id;
+  head.signature = kept->signature;
+  if (head.root_hash != tree.Root(head.tree_size)) {
+    return fail("the signed tree head of size " + std::to_string(head.tree_size) +
+                " does not match the events' root: events before it were changed");
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> keys, store.ListLogKeys());
+  auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
+  if (key == keys.end()) return fail("the latest signed tree head names log key `" + head.key_id + "`, which the store lacks");
+  if (Status s = VerifyTreeHead(head, key->public_key); !s.ok()) return fail(s.message());
   return out;
 }
 

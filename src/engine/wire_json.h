@@ -21,6 +21,13 @@ std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDec
 // {"subject","events":[{"seq","time","purpose","action","notice","channel"}]}
 std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history);
 
+// {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
+// "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.
+std::string LogKeysJson(const std::vector<LogPublicKey>& keys);
+// The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
+// `openssl pkeyutl -verify -pubin` reads it.
+std::string Ed25519PublicKeyPem(std::string_view public_key);
+
 }  // namespace optin
 
 #endif  // OPTIN_ENGINE_WIRE_JSON_H_

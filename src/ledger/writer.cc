@@ -65,7 +65,7 @@ Status LedgerWriter::ApplyStored(const StoredEvent& stored,
       if (plain) subject = std::move(*plain);
     }
   }
-  OPTIN_RETURN_IF_ERROR(apply_(event, subject));
+  OPTIN_RETURN_IF_ERROR(apply_(event, subject, stored.body));
   std::lock_guard lock(tail_mu_);
   tail_seq_ = event.seq;
   tail_hash_ = stored.hash;
@@ -219,7 +219,7 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
     for (Writer* member : group) {
       for (EventDraft& d : *member->drafts) {
         const StoredEvent& stored = batch.events[i];
-        OPTIN_RETURN_IF_ERROR(apply_(events[i], d.subject));
+        OPTIN_RETURN_IF_ERROR(apply_(events[i], d.subject, stored.body));
         std::lock_guard lock(tail_mu_);
         tail_seq_ = stored.seq;
         tail_hash_ = stored.hash;
@@ -232,7 +232,7 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
   return UnavailableError("the ledger is too busy: other writers kept appending first");
 }
 
-Result<VerifyReport> VerifyLedger(Store& store) {
+Result<VerifyReport> VerifyLedger(Store& store, const std::function<void(std::string_view body)>& on_good_event) {
   VerifyReport report;
   uint64_t expected = 1;
   EventHash prev{};
@@ -244,6 +244,7 @@ Result<VerifyReport> VerifyLedger(Store& store) {
       report.problem = e.status().message();
       return DataLossError("stop");
     }
+    if (on_good_event) on_good_event(stored.body);
     prev = stored.hash;
     report.head = prev;
     report.events = expected;

@@ -37,8 +37,9 @@ struct EventDraft {
 };
 
 // Called for every event in sequence order, with the subject in clear (empty
-// for publications, or when the subject's key is gone).
-using Applier = std::function<Status(const Event& event, std::string_view subject)>;
+// for publications, or when the subject's key is gone) and the event's
+// canonical bytes (what its hash covers).
+using Applier = std::function<Status(const Event& event, std::string_view subject, std::string_view body)>;
 
 class LedgerWriter {
  public:
@@ -101,7 +102,9 @@ struct VerifyReport {
   std::string problem;         // when !intact
   EventHash head{};            // hash of the last good event
 };
-Result<VerifyReport> VerifyLedger(Store& store);
+// `on_good_event`, when set, sees each good event's canonical bytes in order.
+Result<VerifyReport> VerifyLedger(Store& store,
+                                  const std::function<void(std::string_view body)>& on_good_event = nullptr);
 
 }  // namespace optin::internal
 

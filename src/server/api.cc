@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+
 #include "src/catalog/notices_json.h"
 #include "src/server/web_assets.h"
 #include "src/common/json_writer.h"
@@ -25,6 +27,10 @@ constexpr std::string_view kRouteSession = "/v1/session";
 constexpr std::string_view kRouteChanges = "/v1/changes";
 constexpr std::string_view kRouteSignals = "/v1/subjects/{id}/signals";
 constexpr std::string_view kRouteGpcJson = "/.well-known/gpc.json";
+constexpr std::string_view kRouteLogHead = "/v1/log/head";
+constexpr std::string_view kRouteLogKey = "/v1/log/key";
+constexpr std::string_view kRouteInclusion = "/v1/log/proof/inclusion";
+constexpr std::string_view kRouteConsistency = "/v1/log/proof/consistency";
 constexpr std::string_view kRoutePage = "/p/{token}";
 constexpr std::string_view kRouteStatic = "/static/{file}";
 
@@ -228,6 +234,17 @@ HttpResponse Api::Route(const HttpRequest& request) {
     // The site honours Global Privacy Control (W3C GPC §3.3).
     return Json(R"({"gpc":true,"lastUpdate":"2026-11-29"})", kRouteGpcJson);
   }
+  if (request.path.starts_with("/v1/log/")) {
+    // The log is public: it holds hashes and signatures, nothing personal,
+    // so that anyone can monitor it (RFC 9162 §8).
+    for (std::string_view route : {kRouteLogHead, kRouteLogKey, kRouteInclusion, kRouteConsistency}) {
+      if (request.path != route) continue;
+      if (auto r = only("GET", route)) return *r;
+      HttpResponse r = Log(request, route);
+      r.route = route;
+      return r;
+    }
+  }
   if (request.path == "/" || request.path.starts_with("/p/") || request.path.starts_with("/static/")) {
     // `/` is the page without a token: it explains that a link is needed.
     const bool page = !request.path.starts_with("/static/");
@@ -403,6 +420,45 @@ Result<std::string> Api::ChangeEvents(uint64_t after, size_t limit, uint64_t* la
     *last = c.seq;
   }
   return out;
+}
+
+HttpResponse Api::Log(const HttpRequest& request, std::string_view route) {
+  auto number = [&](std::string_view name, bool required) -> Result<uint64_t> {
+    const std::string text = QueryParam(request.query, name);
+    if (text.empty() && !required) return uint64_t{0};
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      return InvalidArgumentError("the query needs `" + std::string(name) + "`, a whole number");
+    }
+    return v;
+  };
+  if (route == kRouteLogHead) {
+    Result<SignedTreeHead> head = engine_.LogHead();
+    if (!head.ok()) return ErrorResponse(head.status());
+    return Json(TreeHeadToJson(*head), route);
+  }
+  if (route == kRouteLogKey) {
+    Result<std::vector<LogPublicKey>> keys = engine_.LogKeys();
+    if (!keys.ok()) return ErrorResponse(keys.status());
+    return Json(LogKeysJson(*keys), route);
+  }
+  if (route == kRouteInclusion) {
+    Result<uint64_t> seq = number("seq", true);
+    if (!seq.ok()) return ErrorResponse(seq.status());
+    Result<uint64_t> size = number("tree_size", false);
+    if (!size.ok()) return ErrorResponse(size.status());
+    Result<InclusionProof> proof = engine_.ProveInclusion(*seq, *size);
+    if (!proof.ok()) return ErrorResponse(proof.status());
+    return Json(InclusionProofToJson(*proof), route);
+  }
+  Result<uint64_t> from = number("from", true);
+  if (!from.ok()) return ErrorResponse(from.status());
+  Result<uint64_t> to = number("to", true);
+  if (!to.ok()) return ErrorResponse(to.status());
+  Result<ConsistencyProof> proof = engine_.ProveConsistency(*from, *to);
+  if (!proof.ok()) return ErrorResponse(proof.status());
+  return Json(ConsistencyProofToJson(*proof), route);
 }
 
 HttpResponse Api::Health() {

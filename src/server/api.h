@@ -48,6 +48,7 @@ class Api {
   HttpResponse WithdrawAll(const std::string& subject, const Principal& who);
   HttpResponse Signals(const HttpRequest& request, const std::string& subject, const Principal& who);
   HttpResponse SubjectSignalsResponse(const std::string& subject);
+  HttpResponse Log(const HttpRequest& request, std::string_view route);
   static WriteContext WriterFor(const Principal& who);
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);

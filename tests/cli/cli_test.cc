@@ -134,6 +134,42 @@ TEST_F(CliTest, SignalsFollowTheSubjectsChoices) {
   EXPECT_EQ(Run({"signals", ""}).exit_code, 2);
 }
 
+TEST_F(CliTest, LogHeadsProofsKeysAndAudit) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
+  auto a = Run({"log", "head"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_THAT(a.out, HasSubstr(R"({"tree_size":2,"root_hash":")"));
+  ASSERT_EQ(Run({"withdraw", "alice", "ads"}).exit_code, 0);
+  auto b = Run({"log", "head"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto p = Run({"log", "prove", "2", "--tree-size", "3"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_THAT(p.out, HasSubstr(R"({"leaf_index":1,"tree_size":3,)"));
+  p = Run({"log", "prove", "--from", "2", "--to", "3"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_THAT(p.out, HasSubstr(R"({"first":2,"second":3,"path":[)"));
+  EXPECT_EQ(Run({"log", "prove"}).exit_code, 2);
+  EXPECT_EQ(Run({"log", "prove", "7"}).exit_code, 2);
+  auto pem = Run({"log", "key", "--pem"});
+  EXPECT_THAT(pem.out, HasSubstr("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"));
+  const std::string head_a = dir_.Write("a.json", a.out), head_b = dir_.Write("b.json", b.out);
+  auto audit = Run({"audit", head_a, head_b});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("consistent: the log only grew, from 2 to 3 events"));
+  std::string forged = b.out;
+  forged.replace(forged.find("\"root_hash\":\"") + 13, 2, forged.substr(forged.find("\"root_hash\":\"") + 13, 2) == "00" ? "11" : "00");
+  audit = Run({"audit", head_a, dir_.Write("forged.json", forged)});
+  EXPECT_EQ(audit.exit_code, 1);
+  EXPECT_THAT(audit.out, HasSubstr("signature does not verify"));
+  EXPECT_THAT(Run({"verify"}).out, HasSubstr("log root matches the latest signed tree head (3 events)"));
+  // A rotated key signs from then on; the old heads still audit.
+  auto rotated = Run({"log", "key", "--rotate"});
+  EXPECT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr(R"("retired_keys":[{"key_id":")"));
+  EXPECT_EQ(Run({"audit", head_a, head_b}).exit_code, 0);
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   Init();
   EXPECT_EQ(Run({}).exit_code, 2);

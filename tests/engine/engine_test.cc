@@ -48,6 +48,11 @@ class FlakyStore : public Store {
   Status PutApiKey(const ApiKeyRow& k) override { return inner_->PutApiKey(k); }
   Result<std::vector<ApiKeyRow>> ListApiKeys() override { return inner_->ListApiKeys(); }
   Status RevokeApiKey(std::string_view n) override { return inner_->RevokeApiKey(n); }
+  Status PutLogKey(const LogKeyRow& k) override { return inner_->PutLogKey(k); }
+  Status RetireLogKey(std::string_view id, int64_t when) override { return inner_->RetireLogKey(id, when); }
+  Result<std::vector<LogKeyRow>> ListLogKeys() override { return inner_->ListLogKeys(); }
+  Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& h) override { return inner_->PutTreeHead(h); }
+  Result<std::optional<TreeHeadRow>> LatestTreeHead() override { return inner_->LatestTreeHead(); }
 
  private:
   std::unique_ptr<Store> inner_;
@@ -351,6 +356,86 @@ TEST_F(EngineTest, TwoEnginesOnOneFileKeepOneChain) {
   EXPECT_TRUE(engine_->Decide("bob", "ads").allowed);
   auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
   EXPECT_TRUE(VerifyStore(**store)->intact);
+}
+
+TEST_F(EngineTest, TheLogProvesEveryEventUnderASignedHead) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  Grant("bob", {"recommendations"});
+  auto keys = engine_->LogKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 1u);  // made by `init` (kCreate)
+  auto first = engine_->LogHead();
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->tree_size, 3u);
+  EXPECT_EQ(first->timestamp, now_.load() / 1000);
+  EXPECT_THAT(VerifyTreeHead(*first, keys->back().public_key), IsOk());
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    auto proof = engine_->ProveInclusion(seq, 0);
+    ASSERT_THAT(proof, IsOk());
+    EXPECT_THAT(VerifyInclusion(*proof, first->root_hash), IsOk()) << seq;
+  }
+  // Asked again at the same size: the kept head, even later and after a reopen.
+  now_ += 5'000'000;
+  Reopen(StoreOpenMode::kExisting);
+  auto again = engine_->LogHead();
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, *first);
+  Withdraw("alice", {"ads"});
+  auto second = engine_->LogHead();
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->tree_size, 4u);
+  auto consistency = engine_->ProveConsistency(3, 4);
+  ASSERT_THAT(consistency, IsOk());
+  EXPECT_THAT(VerifyConsistency(*consistency, first->root_hash, second->root_hash), IsOk());
+  EXPECT_THAT(VerifyInclusion(*engine_->ProveInclusion(2, 3), first->root_hash), IsOk());
+  EXPECT_THAT(engine_->ProveInclusion(5, 0), StatusIs(StatusCode::kInvalidArgument, HasSubstr("not in a tree of size 4")));
+  EXPECT_THAT(engine_->ProveInclusion(0, 0), StatusIs(StatusCode::kInvalidArgument, HasSubstr("start at 1")));
+  EXPECT_THAT(engine_->ProveConsistency(2, 9), StatusIs(StatusCode::kInvalidArgument, HasSubstr("larger than the log")));
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->intact) << v->problem;
+  EXPECT_EQ(v->signed_tree_size, 4u);
+}
+
+TEST_F(EngineTest, RotatingTheLogKeyKeepsOldHeadsVerifiable) {
+  Publish(kShop);
+  auto old_head = engine_->LogHead();
+  ASSERT_THAT(old_head, IsOk());
+  auto old_key = engine_->LogKeys()->back();
+  auto rotated = engine_->RotateLogKey();
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_NE(rotated->key_id, old_key.key_id);
+  Grant("alice", {"ads"});
+  auto new_head = engine_->LogHead();
+  ASSERT_THAT(new_head, IsOk());
+  EXPECT_EQ(new_head->key_id, rotated->key_id);
+  auto keys = engine_->LogKeys();
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].key_id, old_key.key_id);
+  EXPECT_NE((*keys)[0].retired, 0);
+  EXPECT_THAT(VerifyTreeHead(*old_head, (*keys)[0].public_key), IsOk());
+  EXPECT_THAT(VerifyTreeHead(*new_head, (*keys)[1].public_key), IsOk());
+  // Reopened, the new key signs.
+  Reopen(StoreOpenMode::kExisting);
+  Grant("bob", {"ads"});
+  EXPECT_EQ(engine_->LogHead()->key_id, rotated->key_id);
+}
+
+TEST_F(EngineTest, VerifyCatchesEventsCutFromTheEndOnceAHeadWasSigned) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  Withdraw("alice", {"ads"});
+  ASSERT_THAT(engine_->LogHead(), IsOk());
+  engine_.reset();
+  // Someone removes the withdrawal: the hash chain alone cannot tell.
+  ASSERT_EQ(std::system(("sqlite3 " + dir_.File("optin.db") + " 'DELETE FROM events WHERE seq = 3' >/dev/null").c_str()), 0);
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_FALSE(v->intact);
+  EXPECT_THAT(v->problem, HasSubstr("signed at 3 events but holds 2: events were removed from the end"));
 }
 
 TEST(EngineFailure, AFailedAppendLosesNothingAndIsNotApplied) {

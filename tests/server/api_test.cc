@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "optin/proof.h"
 #include "optin/signals.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
@@ -398,6 +399,33 @@ TEST_F(ApiTest, SubjectSignalsFollowConsentAndGpc) {
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/signals", "", Token("alice", "P1D")).status, 200);
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/signals", "", check_).status, 403);
   EXPECT_EQ(Http(port(), "PUT", "/v1/subjects/alice/signals", "{}", write_).status, 405);
+}
+
+TEST_F(ApiTest, TheLogIsPublicAndProvesEveryEvent) {
+  ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
+  HttpResult head = Http(port(), "GET", "/v1/log/head");  // no key needed
+  ASSERT_EQ(head.status, 200) << head.body;
+  Result<SignedTreeHead> h = TreeHeadFromJson(head.body);
+  ASSERT_THAT(h, ::optin::testing::IsOk()) << head.body;
+  EXPECT_EQ(h->tree_size, 2u);
+  HttpResult key = Http(port(), "GET", "/v1/log/key");
+  ASSERT_EQ(key.status, 200);
+  EXPECT_EQ(JsonString(key.body, "key_id"), h->key_id);
+  EXPECT_THAT(key.body, HasSubstr(R"("algorithm":"Ed25519")"));
+  EXPECT_THAT(key.body, HasSubstr("-----BEGIN PUBLIC KEY-----"));
+  HttpResult inclusion = Http(port(), "GET", "/v1/log/proof/inclusion?seq=2&tree_size=2");
+  ASSERT_EQ(inclusion.status, 200) << inclusion.body;
+  EXPECT_THAT(inclusion.body, HasSubstr(R"({"leaf_index":1,"tree_size":2,"leaf_hash":")"));
+  EXPECT_THAT(inclusion.body, HasSubstr(R"(","audit_path":[")"));
+  HttpResult consistency = Http(port(), "GET", "/v1/log/proof/consistency?from=1&to=2");
+  ASSERT_EQ(consistency.status, 200) << consistency.body;
+  EXPECT_THAT(consistency.body, HasSubstr(R"({"first":1,"second":2,"path":[")"));
+  HttpResult bad = Http(port(), "GET", "/v1/log/proof/inclusion?seq=9");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(JsonString(bad.body, "code"), "invalid_argument");
+  EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/inclusion?seq=x").status, 400);
+  EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/consistency?from=2").status, 400);
+  EXPECT_EQ(Http(port(), "POST", "/v1/log/head", "{}").status, 405);
 }
 
 TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {

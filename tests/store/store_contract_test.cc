@@ -124,6 +124,42 @@ TEST_P(StoreContractTest, KeepsApiKeys) {
   EXPECT_EQ(store_->ListApiKeys()->size(), 1u);
 }
 
+TEST_P(StoreContractTest, KeepsLogKeysOldestFirst) {
+  ASSERT_THAT(store_->PutLogKey({"bbbb", std::string(32, 'p'), std::string(64, 's'), 20, 0}), IsOk());
+  ASSERT_THAT(store_->PutLogKey({"aaaa", std::string(32, 'q'), std::string(64, 't'), 10, 0}), IsOk());
+  EXPECT_THAT(store_->PutLogKey({"aaaa", std::string(32, 'x'), std::string(64, 'x'), 30, 0}),
+              StatusIs(StatusCode::kAlreadyExists, HasSubstr("`aaaa`")));
+  ASSERT_THAT(store_->RetireLogKey("aaaa", 25), IsOk());
+  EXPECT_THAT(store_->RetireLogKey("cccc", 25), StatusIs(StatusCode::kNotFound, HasSubstr("`cccc`")));
+  auto keys = store_->ListLogKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].key_id, "aaaa");
+  EXPECT_EQ((*keys)[0].retired, 25);
+  EXPECT_EQ((*keys)[0].private_key, std::string(64, 't'));
+  EXPECT_EQ((*keys)[1].key_id, "bbbb");
+  EXPECT_EQ((*keys)[1].retired, 0);
+}
+
+TEST_P(StoreContractTest, KeepsTheFirstTreeHeadOfEachSize) {
+  EXPECT_FALSE(store_->LatestTreeHead()->has_value());
+  auto kept = store_->PutTreeHead({5, std::string(32, 'r'), 1000, "k1", std::string(64, 's')});
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->timestamp, 1000);
+  // The same size again: the first head stays.
+  kept = store_->PutTreeHead({5, std::string(32, 'r'), 2000, "k1", std::string(64, 'z')});
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_EQ(kept->timestamp, 1000);
+  EXPECT_EQ(kept->signature, std::string(64, 's'));
+  ASSERT_THAT(store_->PutTreeHead({3, std::string(32, 'o'), 3000, "k1", std::string(64, 'o')}), IsOk());
+  auto latest = store_->LatestTreeHead();
+  ASSERT_THAT(latest, IsOk());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->tree_size, 5u);
+  EXPECT_EQ((*latest)->root_hash, std::string(32, 'r'));
+  EXPECT_EQ((*latest)->key_id, "k1");
+}
+
 TEST_P(StoreContractTest, ScanStopsAtTheCallersError) {
   ASSERT_THAT(store_->Append({{Ev(1), Ev(2), Ev(3)}, {}}), IsOk());
   int seen = 0;
@@ -208,10 +244,26 @@ TEST(SqliteStore, MigratesAVersionOneStore) {
   std::string path = dir.File("optin.db");
   ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
   // Make it look like a store written by the first schema.
-  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE api_keys; PRAGMA user_version=1;' >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(("sqlite3 " + path +
+                         " 'DROP TABLE api_keys; DROP TABLE log_keys; DROP TABLE tree_heads; PRAGMA user_version=1;'"
+                         " >/dev/null").c_str()),
+            0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
   EXPECT_THAT((*s)->PutApiKey({"k", "admin", std::string(32, 'k'), 1}), IsOk());
+  EXPECT_THAT((*s)->PutLogKey({"k", std::string(32, 'p'), std::string(64, 's'), 1, 0}), IsOk());
+}
+
+TEST(SqliteStore, MigratesAVersionTwoStore) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE log_keys; DROP TABLE tree_heads; PRAGMA user_version=2;' >/dev/null").c_str()), 0);
+  auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_THAT((*s)->PutLogKey({"k", std::string(32, 'p'), std::string(64, 's'), 1, 0}), IsOk());
+  EXPECT_THAT((*s)->PutTreeHead({1, std::string(32, 'r'), 1, "k", std::string(64, 's')}), IsOk());
 }
 
 TEST(SqliteStore, RefusesANewerSchemaVersion) {

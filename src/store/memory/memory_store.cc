@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
@@ -95,12 +97,53 @@ class MemoryStore final : public Store {
     return NotFoundError("no API key named `" + std::string(name) + "`");
   }
 
+  Status PutLogKey(const LogKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    for (const auto& k : log_keys_) {
+      if (k.key_id == key.key_id) return AlreadyExistsError("log key `" + key.key_id + "` exists already");
+    }
+    log_keys_.push_back(key);
+    std::stable_sort(log_keys_.begin(), log_keys_.end(), [](const LogKeyRow& a, const LogKeyRow& b) {
+      return std::tie(a.created, a.key_id) < std::tie(b.created, b.key_id);
+    });
+    return OkStatus();
+  }
+
+  Status RetireLogKey(std::string_view key_id, int64_t when) override {
+    std::lock_guard lock(mu_);
+    for (auto& k : log_keys_) {
+      if (k.key_id == key_id) {
+        k.retired = when;
+        return OkStatus();
+      }
+    }
+    return NotFoundError("no log key `" + std::string(key_id) + "`");
+  }
+
+  Result<std::vector<LogKeyRow>> ListLogKeys() override {
+    std::lock_guard lock(mu_);
+    return log_keys_;
+  }
+
+  Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
+    std::lock_guard lock(mu_);
+    return tree_heads_.emplace(head.tree_size, head).first->second;
+  }
+
+  Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
+    std::lock_guard lock(mu_);
+    if (tree_heads_.empty()) return std::optional<TreeHeadRow>();
+    return std::optional<TreeHeadRow>(tree_heads_.rbegin()->second);
+  }
+
  private:
   std::mutex mu_;
   std::vector<StoredEvent> events_;
   std::map<std::string, std::string> keys_;
   std::string secret_;
   std::vector<ApiKeyRow> api_keys_;
+  std::vector<LogKeyRow> log_keys_;
+  std::map<uint64_t, TreeHeadRow> tree_heads_;
 };
 
 }  // namespace

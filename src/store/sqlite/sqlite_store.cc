@@ -1,10 +1,14 @@
 // The SQLite store: one file in WAL mode with synchronous=FULL, so a commit
-// is on disk before Append returns. Schema version 2:
+// is on disk before Append returns. Schema version 3:
 //
 //   optin_meta(name TEXT PRIMARY KEY, value BLOB)   -- the store secret
 //   events(seq INTEGER PRIMARY KEY, subject_ref BLOB, body BLOB, hash BLOB)
 //   subject_keys(subject_ref BLOB PRIMARY KEY, key BLOB)
 //   api_keys(name TEXT PRIMARY KEY, scope TEXT, hash BLOB UNIQUE, created INTEGER)  -- since 2
+//   log_keys(key_id TEXT PRIMARY KEY, public_key BLOB, private_key BLOB,
+//            created INTEGER, retired INTEGER)                              -- since 3
+//   tree_heads(tree_size INTEGER PRIMARY KEY, root_hash BLOB, timestamp INTEGER,
+//              key_id TEXT, signature BLOB)                                 -- since 3
 //
 // A store of an older version is migrated when opened; one of a newer
 // version is refused untouched.
@@ -28,7 +32,7 @@
 namespace optin {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
 constexpr int kBusyTimeoutMs = 10'000;
 constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
@@ -50,6 +54,11 @@ const char* const kMigrations[] = {
     // 1 -> 2: API keys.
     "CREATE TABLE api_keys (name TEXT PRIMARY KEY, scope TEXT NOT NULL, hash BLOB NOT NULL UNIQUE, "
     "created INTEGER NOT NULL)",
+    // 2 -> 3: the verifiable log's keys and signed tree heads.
+    "CREATE TABLE log_keys (key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL, "
+    "created INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE tree_heads (tree_size INTEGER PRIMARY KEY, root_hash BLOB NOT NULL, timestamp INTEGER NOT NULL, "
+    "key_id TEXT NOT NULL, signature BLOB NOT NULL)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
@@ -382,7 +391,87 @@ class SqliteStore final : public Store {
     return OkStatus();
   }
 
+  Status PutLogKey(const LogKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(
+        "INSERT INTO log_keys(key_id, public_key, private_key, created, retired) VALUES (?1, ?2, ?3, ?4, ?5)", s));
+    sqlite3_bind_text(s.get(), 1, key.key_id.data(), static_cast<int>(key.key_id.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 2, key.public_key.data(), static_cast<int>(key.public_key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 3, key.private_key.data(), static_cast<int>(key.private_key.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 4, key.created);
+    sqlite3_bind_int64(s.get(), 5, key.retired);
+    int rc = sqlite3_step(s.get());
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return AlreadyExistsError("log key `" + key.key_id + "` exists already");
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing a log key");
+  }
+
+  Status RetireLogKey(std::string_view key_id, int64_t when) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("UPDATE log_keys SET retired = ?2 WHERE key_id = ?1", s));
+    sqlite3_bind_text(s.get(), 1, key_id.data(), static_cast<int>(key_id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 2, when);
+    int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_DONE) return Error(rc, "retiring a log key");
+    if (sqlite3_changes(db_) == 0) return NotFoundError("no log key `" + std::string(key_id) + "`");
+    return OkStatus();
+  }
+
+  Result<std::vector<LogKeyRow>> ListLogKeys() override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(
+        "SELECT key_id, public_key, private_key, created, retired FROM log_keys ORDER BY created, key_id", s));
+    std::vector<LogKeyRow> out;
+    while (true) {
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) return out;
+      if (rc != SQLITE_ROW) return Error(rc, "reading log keys");
+      out.push_back({std::string(Blob(s.get(), 0)), std::string(Blob(s.get(), 1)), std::string(Blob(s.get(), 2)),
+                     sqlite3_column_int64(s.get(), 3), sqlite3_column_int64(s.get(), 4)});
+    }
+  }
+
+  Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(
+        "INSERT OR IGNORE INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        s));
+    sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(head.tree_size));
+    sqlite3_bind_blob(s.get(), 2, head.root_hash.data(), static_cast<int>(head.root_hash.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 3, head.timestamp);
+    sqlite3_bind_text(s.get(), 4, head.key_id.data(), static_cast<int>(head.key_id.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 5, head.signature.data(), static_cast<int>(head.signature.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_DONE) return Error(rc, "writing a tree head");
+    return ReadTreeHead("WHERE tree_size = " + std::to_string(head.tree_size));
+  }
+
+  Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
+    std::lock_guard lock(mu_);
+    Result<TreeHeadRow> head = ReadTreeHead("ORDER BY tree_size DESC LIMIT 1");
+    if (head.status().code() == StatusCode::kNotFound) return std::optional<TreeHeadRow>();
+    if (!head.ok()) return head.status();
+    return std::optional<TreeHeadRow>(std::move(*head));
+  }
+
  private:
+  // The first tree head row matching `where` (a fixed SQL tail); kNotFound
+  // when there is none.
+  Result<TreeHeadRow> ReadTreeHead(const std::string& where) {
+    Stmt s;
+    const std::string sql = "SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads " + where;
+    OPTIN_RETURN_IF_ERROR(Prepare(sql.c_str(), s));
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return NotFoundError("no tree head");
+    if (rc != SQLITE_ROW) return Error(rc, "reading a tree head");
+    return TreeHeadRow{static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0)), std::string(Blob(s.get(), 1)),
+                       sqlite3_column_int64(s.get(), 2), std::string(Blob(s.get(), 3)), std::string(Blob(s.get(), 4))};
+  }
+
   std::string path_;
   sqlite3* db_;
   // One connection serves every thread; calls made from a Scan callback on

@@ -1,0 +1,89 @@
+// File: optin/proof.h
+//
+// The verifiable log over the ledger, as Certificate Transparency does it
+// (RFC 9162 §2.1): a Merkle tree whose leaves are the ledger's events in
+// sequence order (event N is leaf N-1), signed tree heads, and the inclusion
+// and consistency proofs that let anyone check, without trusting optin, that
+// an event is in the log and that the log only grew. The byte formats are in
+// docs/log_format.md.
+//
+//   leaf hash = SHA-256(0x00 || canonical event bytes)   (EncodeEvent)
+//   node hash = SHA-256(0x01 || left || right)
+//   the empty tree's root = SHA-256("")
+//
+// Thread-safety: pure functions over values; safe from any thread.
+//
+// Example (a verifier):
+//   OPTIN_RETURN_IF_ERROR(VerifyTreeHead(head, public_key));
+//   OPTIN_RETURN_IF_ERROR(VerifyInclusion(proof, head.root_hash));
+#ifndef OPTIN_PROOF_H_
+#define OPTIN_PROOF_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optin/status.h"
+
+namespace optin {
+
+using MerkleHash = std::array<uint8_t, 32>;
+
+MerkleHash LeafHash(std::string_view event_bytes);
+MerkleHash NodeHash(const MerkleHash& left, const MerkleHash& right);
+MerkleHash EmptyTreeHash();
+
+struct InclusionProof {
+  uint64_t leaf_index = 0;  // the event's sequence number minus one
+  uint64_t tree_size = 0;
+  MerkleHash leaf_hash{};
+  std::vector<MerkleHash> audit_path;  // RFC 9162 §2.1.3.1, leaf to root
+};
+
+struct ConsistencyProof {
+  uint64_t first = 0;   // the older tree size
+  uint64_t second = 0;  // the newer tree size
+  std::vector<MerkleHash> path;  // RFC 9162 §2.1.4.1
+};
+
+// OK when `proof` shows its leaf under `root` (RFC 9162 §2.1.3.2); otherwise
+// kInvalidArgument saying what does not hold.
+Status VerifyInclusion(const InclusionProof& proof, const MerkleHash& root);
+// OK when `proof` shows that the tree of `first_root` is a prefix of the
+// tree of `second_root` (RFC 9162 §2.1.4.2); otherwise kInvalidArgument.
+Status VerifyConsistency(const ConsistencyProof& proof, const MerkleHash& first_root, const MerkleHash& second_root);
+
+// A signed tree head: the log's root at `tree_size`, signed with the log key
+// (Ed25519) over TreeHeadSignedBytes().
+struct SignedTreeHead {
+  uint64_t tree_size = 0;
+  MerkleHash root_hash{};
+  int64_t timestamp = 0;  // milliseconds since the Unix epoch
+  std::string key_id;     // lowercase hex: the first 8 bytes of SHA-256(public key)
+  std::string signature;  // 64 bytes
+  bool operator==(const SignedTreeHead&) const = default;
+};
+
+// DO NOT CHANGE: the bytes a tree head signature covers (docs/log_format.md).
+std::string TreeHeadSignedBytes(const SignedTreeHead& head);
+// The key id of a raw 32-byte Ed25519 public key.
+std::string LogKeyId(std::string_view public_key);
+// OK when `head` is signed by `public_key` (32 raw bytes) and names its id;
+// otherwise kInvalidArgument saying which check failed.
+Status VerifyTreeHead(const SignedTreeHead& head, std::string_view public_key);
+
+// {"tree_size","root_hash" (hex),"timestamp","signature" (base64),"key_id"}.
+std::string TreeHeadToJson(const SignedTreeHead& head);
+// kInvalidArgument for malformed JSON, a missing or unknown key, or a value
+// of the wrong form.
+Result<SignedTreeHead> TreeHeadFromJson(std::string_view json);
+// {"leaf_index","tree_size","leaf_hash","audit_path":[hex…]}.
+std::string InclusionProofToJson(const InclusionProof& proof);
+// {"first","second","path":[hex…]}.
+std::string ConsistencyProofToJson(const ConsistencyProof& proof);
+
+}  // namespace optin
+
+#endif  // OPTIN_PROOF_H_

@@ -1,0 +1,46 @@
+// File: src/proof/merkle.h
+//
+// The log's Merkle tree in memory: every perfect subtree's hash, level by
+// level (about 64 bytes per leaf), so that any root, inclusion path or
+// consistency path up to the current size takes O(log n) hashes.
+//
+// Thread-safety: not synchronised; the engine guards it with a shared mutex
+// (Append under the exclusive lock, the rest under the shared lock).
+#ifndef OPTIN_PROOF_MERKLE_H_
+#define OPTIN_PROOF_MERKLE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "optin/proof.h"
+
+namespace optin::internal {
+
+class MerkleTree {
+ public:
+  void Append(const MerkleHash& leaf);
+  uint64_t size() const { return levels_.empty() ? 0 : levels_[0].size(); }
+  const MerkleHash& leaf(uint64_t index) const { return levels_[0][index]; }
+
+  // The root of the first `size` leaves; `size` ≤ size().
+  MerkleHash Root(uint64_t size) const;
+  // RFC 9162 §2.1.3.1 PATH(index, D[size]); kInvalidArgument unless
+  // index < size ≤ size().
+  Result<std::vector<MerkleHash>> InclusionPath(uint64_t index, uint64_t size) const;
+  // RFC 9162 §2.1.4.1 PROOF(first, D[second]); kInvalidArgument unless
+  // 0 < first ≤ second ≤ size().
+  Result<std::vector<MerkleHash>> ConsistencyPath(uint64_t first, uint64_t second) const;
+
+ private:
+  // MTH of leaves [begin, end), end ≤ size().
+  MerkleHash Hash(uint64_t begin, uint64_t end) const;
+  void Path(uint64_t index, uint64_t begin, uint64_t end, std::vector<MerkleHash>& out) const;
+  void SubProof(uint64_t m, uint64_t begin, uint64_t end, bool whole, std::vector<MerkleHash>& out) const;
+
+  // levels_[k][i]: the hash of the perfect subtree of leaves [i·2^k, (i+1)·2^k).
+  std::vector<std::vector<MerkleHash>> levels_;
+};
+
+}  // namespace optin::internal
+
+#endif  // OPTIN_PROOF_MERKLE_H_
