@@ -202,6 +202,13 @@ class Engine {
   Result<LogPublicKey> RotateLogKey();
   uint64_t log_size() const;
 
+  // Signed receipts (docs/log_format.md, "Receipts") of the subject's
+  // events, oldest first: all of them, or those numbered in `seqs`. Texts in
+  // `locale` when the notice has it, else the catalog's first locale. Each is
+  // a receipt file as VerifyReceipt reads it.
+  Result<std::vector<std::string>> Receipts(std::string_view subject, std::span<const uint64_t> seqs = {},
+                                            std::string_view locale = "");
+
   // The subject's choices as TC, GPP and US Privacy strings and Consent Mode
   // (signals.h, SignalsFor), under the catalog in force. kFailedPrecondition
   // before the first publication; kInvalidArgument for a bad subject id.
@@ -241,6 +248,11 @@ class Engine {
   struct Impl;
   // The log key that signs, made (and kept in the store) when there is none.
   Result<internal::LogKey> SigningKey();
+  // The head receipts carry: the log as it is now, signed once per size
+  // (in memory: /v1/log/head is what keeps heads).
+  Result<SignedTreeHead> ReceiptHead();
+  Result<std::string> MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
+                                  std::string_view locale, const SignedTreeHead& head);
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

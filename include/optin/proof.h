@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,55 @@ Result<SignedTreeHead> TreeHeadFromJson(std::string_view json);
 std::string InclusionProofToJson(const InclusionProof& proof);
 // {"first","second","path":[hex…]}.
 std::string ConsistencyProofToJson(const ConsistencyProof& proof);
+
+// ---- Receipts (docs/log_format.md, "Receipts"): what a customer keeps to
+// prove what they said and when. A receipt file is
+//   {"key_id", "public_key" (base64), "receipt": {…}, "signature" (base64)}
+// where the signature (Ed25519, the log key) covers ReceiptSignedBytes() of
+// the receipt object's canonical JSON.
+
+// The canonical form of a JSON text: RFC 8785 (JCS) for the values receipts
+// hold (objects with keys sorted, arrays, strings, integers, true, false,
+// null; no whitespace). kInvalidArgument for malformed JSON, a repeated key
+// or a number that is not an integer.
+Result<std::string> CanonicalJson(std::string_view json);
+// DO NOT CHANGE: "optin receipt v1\n" ‖ the canonical receipt object.
+std::string ReceiptSignedBytes(std::string_view canonical_receipt);
+
+struct ReceiptCheck {
+  std::string name;    // e.g. `signature`, `inclusion`
+  bool ok = false;
+  std::string detail;  // what was checked, or why it failed
+};
+
+struct ReceiptVerification {
+  bool ok = false;  // every check passed
+  std::vector<ReceiptCheck> checks;
+  bool key_from_receipt = false;  // no key was given: checked against the receipt's own
+  // What the receipt says, for a summary.
+  std::string subject, action, purpose, time;
+  uint64_t sequence = 0;
+};
+
+// Checks a receipt file: the receipt's signature, its tree head's signature,
+// that its event bytes hash to its leaf, that those bytes say what the
+// receipt says (sequence, time, action, purpose, notice, channel), that the
+// inclusion proof leads from the leaf to the head's root, and that the
+// notice text hashes to the notice version. `public_key` (32 raw bytes) is
+// the company's log key; without it the receipt's own key is used (which
+// proves integrity, not origin). kInvalidArgument only when the file is not
+// a receipt at all; failed checks are in the result.
+Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file,
+                                          std::optional<std::string> public_key = std::nullopt);
+
+// The receipts in a file: the file itself when it is one receipt object,
+// each element when it is a JSON array of them. kInvalidArgument otherwise.
+Result<std::vector<std::string>> ReceiptsInFile(std::string_view text);
+
+// A 32-byte Ed25519 public key from a PEM SubjectPublicKeyInfo (as `optin log
+// key --pem` prints) or from the base64 of the raw key (GET /v1/log/key's
+// `public_key`). kInvalidArgument for anything else.
+Result<std::string> ParseEd25519PublicKey(std::string_view text);
 
 }  // namespace optin
 

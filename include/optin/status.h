@@ -115,6 +115,11 @@ class [[nodiscard]] Result {
   T&& operator*() && { return std::move(*value_); }
   T* operator->() { return &*value_; }
   const T* operator->() const { return &*value_; }
+  // The value, or `fallback` when there is none.
+  template <typename U>
+  T value_or(U&& fallback) const& {
+    return value_.value_or(std::forward<U>(fallback));
+  }
 
  private:
   std::optional<T> value_;

@@ -114,7 +114,7 @@ class Store {
 
   // Log keys. PutLogKey: kAlreadyExists for a key id that exists.
   // RetireLogKey: kNotFound when there is no such key. ListLogKeys: oldest
-  // first.
+  // first (made at the same time: retired ones first).
   virtual Status PutLogKey(const LogKeyRow& key) = 0;
   virtual Status RetireLogKey(std::string_view key_id, int64_t when) = 0;
   virtual Result<std::vector<LogKeyRow>> ListLogKeys() = 0;

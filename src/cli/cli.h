@@ -39,9 +39,9 @@ int RunCatalogLint(const std::string& file);
 int RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial);
 int RunCatalogShow(const Globals& g, bool json, const std::string& locale);
 int RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
-             const std::string& channel);
+             const std::string& channel, const std::string& receipt_file);
 int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
-                const std::string& channel);
+                const std::string& channel, const std::string& receipt_file);
 int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json);
 int RunStatus(const Globals& g, const std::string& subject, bool json);
 int RunHistory(const Globals& g, const std::string& subject, bool json);
@@ -52,6 +52,9 @@ int RunLogProve(const Globals& g, uint64_t seq, uint64_t tree_size, uint64_t fro
 int RunLogKey(const Globals& g, bool pem, bool rotate);
 // audit HEAD_A.json HEAD_B.json: both heads signed by this log, and the log
 // only grew between them (a consistency proof).
+// receipt list SUBJECT | receipt verify FILE [--key PEM_FILE].
+int RunReceiptList(const Globals& g, const std::string& subject);
+int RunReceiptVerify(const std::string& file, const std::string& key_file);
 int RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file);
 int RunVerify(const Globals& g, bool json);
 struct ServeFlags {

@@ -1,4 +1,5 @@
-// grant, withdraw, check, status, history.
+// grant, withdraw, check, status, history, signals.
+#include <fstream>
 #include <iostream>
 
 #include "src/cli/cli.h"
@@ -10,31 +11,55 @@
 namespace optin::cli {
 namespace {
 
+// Writes the receipts of `events` to `file`: one receipt as it is, several
+// as a JSON array. The events are recorded whatever happens here.
+int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<Event>& events,
+                  const std::string& file) {
+  std::vector<uint64_t> seqs;
+  for (const Event& e : events) seqs.push_back(e.seq);
+  Result<std::vector<std::string>> receipts = engine.Receipts(subject, seqs);
+  if (!receipts.ok()) return Fail(receipts.status());
+  std::string text;
+  if (receipts->size() == 1) {
+    text = receipts->front();
+  } else {
+    text = "[";
+    for (const std::string& r : *receipts) text += (text.size() > 1 ? "," : "") + r;
+    text += "]";
+  }
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text << "\n";
+  out.close();
+  if (!out) return Fail(UnavailableError("recorded, but could not write the receipt to `" + file + "`"));
+  return kExitOk;
+}
 
-int PrintRecorded(std::string_view verb, const std::string& subject, const Result<std::vector<Event>>& events) {
+int PrintRecorded(Engine& engine, std::string_view verb, const std::string& subject,
+                  const Result<std::vector<Event>>& events, const std::string& receipt_file) {
   if (!events.ok()) return Fail(events.status());
   for (const Event& e : *events) {
     std::cout << verb << " " << e.purpose << " for " << subject << " (event " << e.seq;
     if (!e.notice.empty()) std::cout << ", notice " << e.notice.substr(0, 12);
     std::cout << ")\n";
   }
+  if (!receipt_file.empty()) return WriteReceipts(engine, subject, *events, receipt_file);
   return kExitOk;
 }
 
 }  // namespace
 
 int RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
-             const std::string& channel) {
+             const std::string& channel, const std::string& receipt_file) {
   if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
   if (Status s = ValidateChannel(channel); !s.ok()) return Fail(s);
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  return PrintRecorded("granted", subject, (*engine)->Grant(subject, purposes, context));
+  return PrintRecorded(**engine, "granted", subject, (*engine)->Grant(subject, purposes, context), receipt_file);
 }
 
 int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
-                const std::string& channel) {
+                const std::string& channel, const std::string& receipt_file) {
   if (all == !purposes.empty()) {
     std::cerr << "optin: withdraw needs either PURPOSE... or --all\n";
     return kExitUsage;
@@ -45,7 +70,7 @@ int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<
   if (!engine.ok()) return Fail(engine.status());
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
   auto events = all ? (*engine)->WithdrawAll(subject, context) : (*engine)->Withdraw(subject, purposes, context);
-  return PrintRecorded("withdrew", subject, events);
+  return PrintRecorded(**engine, "withdrew", subject, events, receipt_file);
 }
 
 int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {
@@ -133,6 +158,51 @@ int RunSignals(const Globals& g, const std::string& subject, bool json) {
   for (const auto& [type, granted] : signals->consent_mode) std::cout << " " << type << "=" << (granted ? "granted" : "denied");
   std::cout << "\nGPC:          " << (gpc ? "on record (opted out of sale and sharing)" : "none") << "\n";
   return kExitOk;
+}
+
+int RunReceiptList(const Globals& g, const std::string& subject) {
+  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  Result<std::vector<std::string>> receipts = (*engine)->Receipts(subject);
+  if (!receipts.ok()) return Fail(receipts.status());
+  std::string text = "[";
+  for (const std::string& r : *receipts) text += (text.size() > 1 ? "," : "") + r;
+  std::cout << text << "]\n";
+  return kExitOk;
+}
+
+int RunReceiptVerify(const std::string& file, const std::string& key_file) {
+  std::string text;
+  if (Status s = ReadTextFile(file, text); !s.ok()) return Fail(s);
+  std::optional<std::string> key;
+  if (!key_file.empty()) {
+    std::string pem;
+    if (Status s = ReadTextFile(key_file, pem); !s.ok()) return Fail(s);
+    Result<std::string> raw = ParseEd25519PublicKey(pem);
+    if (!raw.ok()) return Fail(InvalidArgumentError(key_file + ": " + raw.status().message()));
+    key = *raw;
+  }
+  // A file from `receipt list` or a multi-purpose `--receipt` holds an array.
+  std::vector<std::string> receipts;
+  Result<std::vector<std::string>> items = ReceiptsInFile(text);
+  if (!items.ok()) return Fail(InvalidArgumentError(file + ": " + items.status().message()));
+  receipts = std::move(*items);
+  bool all_ok = true;
+  for (const std::string& receipt : receipts) {
+    Result<ReceiptVerification> v = VerifyReceipt(receipt, key);
+    if (!v.ok()) return Fail(InvalidArgumentError(file + ": " + v.status().message()));
+    std::cout << "receipt " << v->sequence << ": " << v->action << " " << (v->purpose.empty() ? "(signal)" : v->purpose)
+              << " for " << v->subject << " at " << v->time << "\n";
+    for (const ReceiptCheck& c : v->checks) std::cout << "  " << (c.ok ? "ok    " : "FAILED") << " " << c.name << ": " << c.detail << "\n";
+    if (v->key_from_receipt) {
+      std::cout << "  note: checked against the key inside the receipt; pass --key with the company's key "
+                   "(`optin log key --pem`, GET /v1/log/key) to check who signed it\n";
+    }
+    std::cout << (v->ok ? "VALID" : "INVALID") << "\n";
+    all_ok = all_ok && v->ok;
+  }
+  return all_ok ? kExitOk : kExitNo;
 }
 
 }  // namespace optin::cli

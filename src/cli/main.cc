@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
   grant->add_option("SUBJECT", subject, "Subject id")->required();
   grant->add_option("PURPOSE", purposes, "Purpose ids")->required();
   grant->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
-  grant->callback([&] { code = RunGrant(g, subject, purposes, channel); });
+  std::string receipt_file, receipt_key;
+  grant->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
+  grant->callback([&] { code = RunGrant(g, subject, purposes, channel, receipt_file); });
 
   auto* withdraw = app.add_subcommand("withdraw", "Record opt-out");
   bool all = false;
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
   withdraw->add_option("PURPOSE", purposes, "Purpose ids");
   withdraw->add_flag("--all", all, "Every consent purpose");
   withdraw->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
-  withdraw->callback([&] { code = RunWithdraw(g, subject, purposes, all, channel); });
+  withdraw->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
+  withdraw->callback([&] { code = RunWithdraw(g, subject, purposes, all, channel, receipt_file); });
 
   auto* check = app.add_subcommand("check", "Decide: prints `allow REASON` (exit 0) or `deny REASON` (exit 1)");
   check->add_option("SUBJECT", subject, "Subject id")->required();
@@ -132,6 +135,16 @@ int main(int argc, char** argv) {
   log_key->add_flag("--pem", log_pem, "Only the signing key, as a PEM public key (for openssl)");
   log_key->add_flag("--rotate", log_rotate, "Retire the signing key and make a new one first");
   log_key->callback([&] { code = RunLogKey(g, log_pem, log_rotate); });
+
+  auto* receipt = app.add_subcommand("receipt", "Signed receipts of grants, withdrawals and signals");
+  receipt->require_subcommand(1);
+  auto* receipt_list = receipt->add_subcommand("list", "Every receipt of the subject's events, as a JSON list");
+  receipt_list->add_option("SUBJECT", subject, "Subject id")->required();
+  receipt_list->callback([&] { code = RunReceiptList(g, subject); });
+  auto* receipt_verify = receipt->add_subcommand("verify", "Check a receipt file offline and explain any failure (no store needed)");
+  receipt_verify->add_option("FILE", receipt_file, "A receipt, or a JSON list of receipts")->required();
+  receipt_verify->add_option("--key", receipt_key, "The company's log key: PEM (`optin log key --pem`) or base64");
+  receipt_verify->callback([&] { code = RunReceiptVerify(receipt_file, receipt_key); });
 
   std::string audit_a, audit_b;
   auto* audit = app.add_subcommand("audit", "Check that the log only grew between two signed tree heads (JSON files)");

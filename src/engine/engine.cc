@@ -1,11 +1,13 @@
 #include "optin/engine.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 
 #include "src/common/bytes.h"
 #include "src/common/crypto.h"
+#include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/common/utf8.h"
 #include "src/index/index.h"
@@ -98,6 +100,16 @@ struct Engine::Impl {
   internal::MerkleTree tree;
   std::mutex log_key_mu;  // creating, rotating and caching the signing key
   std::optional<internal::LogKey> log_key;
+  // Every notice ever published, by version, for receipts of old events.
+  struct Notice {
+    std::shared_ptr<const Catalog> catalog;
+    const Purpose* purpose;
+    std::string canonical;  // the bytes whose SHA-256 is the version
+  };
+  mutable std::mutex notices_mu;
+  std::map<std::string, Notice, std::less<>> notices;
+  std::mutex receipt_head_mu;  // the head receipts carry, signed once per log size
+  std::optional<SignedTreeHead> receipt_head;
 
   Status Apply(const Event& e, std::string_view subject, std::string_view body) {
     {
@@ -114,6 +126,12 @@ struct Engine::Impl {
       if (!parsed.ok()) return DataLossError(parsed.status().message());
       auto catalog_ptr = std::make_shared<const Catalog>(std::move(parsed).value());
       index.ApplyPublish(*catalog_ptr, pub.editorial, e.seq);
+      {
+        std::lock_guard lock(notices_mu);
+        for (const Purpose& p : catalog_ptr->purposes) {
+          notices.try_emplace(p.notice_version, Notice{catalog_ptr, &p, CanonicalNotice(*catalog_ptr, p)});
+        }
+      }
       std::lock_guard lock(catalog_mu);
       catalog = std::move(catalog_ptr);
       return OkStatus();
@@ -472,6 +490,126 @@ Result<LogPublicKey> Engine::RotateLogKey() {
   OPTIN_RETURN_IF_ERROR(impl_->store->RetireLogKey(old.key_id, now));
   impl_->log_key = key;
   return LogPublicKey{key.key_id, key.public_key, now, 0};
+}
+
+Result<SignedTreeHead> Engine::ReceiptHead() {
+  OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
+  std::lock_guard lock(impl_->receipt_head_mu);
+  uint64_t size = 0;
+  MerkleHash root;
+  {
+    std::shared_lock tree_lock(impl_->tree_mu);
+    size = impl_->tree.size();
+    if (impl_->receipt_head && impl_->receipt_head->tree_size == size && impl_->receipt_head->key_id == key.key_id) {
+      return *impl_->receipt_head;
+    }
+    root = impl_->tree.Root(size);
+  }
+  impl_->receipt_head = internal::SignTreeHead(size, root, impl_->clock() / 1000, key);
+  return *impl_->receipt_head;
+}
+
+Result<std::string> Engine::MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
+                                        std::string_view locale, const SignedTreeHead& head) {
+  OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
+  OPTIN_ASSIGN_OR_RETURN(InclusionProof proof, ProveInclusion(e.seq, head.tree_size));
+  std::optional<Impl::Notice> notice;
+  if (!e.notice.empty()) {
+    std::lock_guard lock(impl_->notices_mu);
+    auto it = impl_->notices.find(e.notice);
+    if (it == impl_->notices.end()) return DataLossError("event " + std::to_string(e.seq) + " names an unknown notice");
+    notice = it->second;
+  }
+  const Catalog* catalog = notice ? notice->catalog.get() : impl_->Current().get();
+  std::string lang(locale);
+  if (catalog && std::find(catalog->locales.begin(), catalog->locales.end(), lang) == catalog->locales.end()) {
+    lang = catalog->locales.front();
+  }
+  auto text = [&](const LocalizedText& t) -> std::string {
+    if (auto it = t.find(lang); it != t.end()) return it->second;
+    return t.empty() ? "" : t.begin()->second;
+  };
+  auto optional_string = [](JsonWriter& w, const std::string& v) {
+    if (v.empty()) w.Null();
+    else w.String(v);
+  };
+  // ISO/IEC TS 27560 event states (docs/log_format.md, "Receipts").
+  const std::string_view state = e.action == Action::kGrant      ? "given"
+                                 : e.action == Action::kWithdraw ? "withdrawn"
+                                                                 : "opted_out";
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("schema").String("optin-receipt-v1");
+  w.Key("receipt_id").String(ToHex(std::string_view(reinterpret_cast<const char*>(proof.leaf_hash.data()), 32)));
+  w.Key("subject").String(subject);
+  w.Key("controller").BeginObject();
+  w.Key("name").String(catalog ? catalog->organization.name : "");
+  w.Key("contact").String(catalog ? catalog->organization.contact : "");
+  w.EndObject();
+  w.Key("locale").String(lang);
+  w.Key("action").String(ActionName(e.action)).Key("state").String(state);
+  w.Key("time").String(FormatRfc3339(e.time)).Key("channel").String(e.channel);
+  w.Key("sequence").Uint(e.seq);
+  w.Key("purpose");
+  if (notice) {
+    const Purpose& p = *notice->purpose;
+    w.BeginObject().Key("id").String(p.id).Key("basis").String(BasisName(p.basis));
+    w.Key("title").String(text(p.title)).Key("description").String(text(p.description));
+    w.Key("benefit").String(text(p.benefit)).Key("sale_or_share").Bool(p.sale_or_share);
+    w.Key("retention");
+    optional_string(w, p.retention);
+    w.Key("expires");
+    optional_string(w, p.expires);
+    w.Key("data_categories").BeginArray();
+    for (const std::string& id : p.data) {
+      const DataCategory* c = notice->catalog->FindCategory(id);
+      w.BeginObject().Key("id").String(id).Key("title").String(c ? text(c->title) : "");
+      w.Key("sensitive").Bool(c && c->sensitive).EndObject();
+    }
+    w.EndArray();
+    w.Key("recipients").BeginArray();
+    for (const Recipient& r : p.recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
+    w.EndArray();
+    w.EndObject();
+    w.Key("notice").BeginObject().Key("version").String(e.notice).Key("text").String(notice->canonical).EndObject();
+  } else if (!e.purpose.empty()) {
+    w.BeginObject().Key("id").String(e.purpose).EndObject();
+    w.Key("notice").Null();
+  } else {
+    w.Null();
+    w.Key("notice").Null();
+  }
+  w.Key("event").String(internal::Base64(stored.body));
+  w.Key("leaf_hash").String(ToHex(std::string_view(reinterpret_cast<const char*>(proof.leaf_hash.data()), 32)));
+  w.Key("tree_head").Raw(TreeHeadToJson(head));
+  w.Key("inclusion_proof").Raw(InclusionProofToJson(proof));
+  w.EndObject();
+  OPTIN_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(std::move(w).Take()));
+  JsonWriter file;
+  file.BeginObject().Key("key_id").String(key.key_id).Key("public_key").String(internal::Base64(key.public_key));
+  file.Key("receipt").Raw(canonical);
+  file.Key("signature").String(internal::Base64(internal::SignBytes(ReceiptSignedBytes(canonical), key)));
+  file.EndObject();
+  return std::move(file).Take();
+}
+
+Result<std::vector<std::string>> Engine::Receipts(std::string_view subject, std::span<const uint64_t> seqs,
+                                                  std::string_view locale) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(SignedTreeHead head, ReceiptHead());
+  std::vector<std::string> out;
+  const std::string ref = impl_->writer->SubjectRef(subject);
+  OPTIN_RETURN_IF_ERROR(impl_->store->ScanSubject(ref, [&](const StoredEvent& stored) {
+    if (stored.seq > head.tree_size) return OkStatus();
+    if (!seqs.empty() && std::find(seqs.begin(), seqs.end(), stored.seq) == seqs.end()) return OkStatus();
+    OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
+    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, impl_->writer->OpenSubject(e));
+    if (!owner || *owner != subject) return OkStatus();
+    OPTIN_ASSIGN_OR_RETURN(std::string receipt, MakeReceipt(stored, e, subject, locale, head));
+    out.push_back(std::move(receipt));
+    return OkStatus();
+  }));
+  return out;
 }
 
 std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current(); }

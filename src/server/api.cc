@@ -23,6 +23,7 @@ constexpr std::string_view kRouteConsents = "/v1/subjects/{id}/consents";
 constexpr std::string_view kRouteConsent = "/v1/subjects/{id}/consents/{purpose}";
 constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
 constexpr std::string_view kRouteLink = "/v1/subjects/{id}/link";
+constexpr std::string_view kRouteReceipts = "/v1/subjects/{id}/receipts";
 constexpr std::string_view kRouteSession = "/v1/session";
 constexpr std::string_view kRouteChanges = "/v1/changes";
 constexpr std::string_view kRouteSignals = "/v1/subjects/{id}/signals";
@@ -337,6 +338,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
                              : parts.size() == 4 && parts[3] == "history"  ? kRouteHistory
                              : parts.size() == 4 && parts[3] == "link"     ? kRouteLink
                              : parts.size() == 4 && parts[3] == "signals"  ? kRouteSignals
+                             : parts.size() == 4 && parts[3] == "receipts" ? kRouteReceipts
                                                                            : std::string_view();
     if (!route.empty()) {
       if (!who.ok() || !who->authenticated) return deny(route);
@@ -361,7 +363,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
         r = ErrorResponse(s);
       } else if (route == kRouteConsents) {
         if (m == "DELETE") {
-          r = WithdrawAll(*subject, *who);
+          r = WithdrawAll(request, *subject, *who);
         } else if (m != "GET") {
           r = ErrorResponse(405, "method_not_allowed", "use GET to read, or DELETE to withdraw everything");
           r.headers.emplace_back("Allow", "GET, DELETE");
@@ -371,6 +373,16 @@ HttpResponse Api::Route(const HttpRequest& request) {
       } else if (route == kRouteHistory) {
         if (auto bad = only("GET", route)) return *bad;
         r = History(*subject, *who);
+      } else if (route == kRouteReceipts) {
+        if (auto bad = only("GET", route)) return *bad;
+        Result<std::string> receipts = ReceiptsArray(request, *subject, {});
+        if (!receipts.ok()) {
+          r = ErrorResponse(receipts.status());
+        } else {
+          JsonWriter w;
+          w.BeginObject().Key("subject").String(*subject).Key("receipts").Raw(*receipts).EndObject();
+          r = Json(std::move(w).Take(), kRouteReceipts);
+        }
       } else if (route == kRouteLink) {
         if (auto bad = only("POST", route)) return *bad;
         r = Link(request, *subject);
@@ -540,6 +552,18 @@ WriteContext Api::WriterFor(const Principal& who) {
   return context;
 }
 
+Result<std::string> Api::ReceiptsArray(const HttpRequest& request, const std::string& subject,
+                                       const std::vector<uint64_t>& seqs) {
+  std::string locale;
+  if (auto catalog = engine_.catalog()) {
+    locale = PickLocale(*catalog, QueryParam(request.query, "locale"), request.accept_language);
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::vector<std::string> receipts, engine_.Receipts(subject, seqs, locale));
+  std::string out = "[";
+  for (const std::string& r : receipts) out += (out.size() > 1 ? "," : "") + r;
+  return out + "]";
+}
+
 HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject, const Principal& who) {
   Result<simdjson::dom::element> doc = ParseBody(request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
@@ -560,6 +584,12 @@ HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject
   w.Key("recorded").Bool(recorded.has_value()).Key("event");
   if (recorded) w.Uint(recorded->seq);
   else w.Null();
+  if (recorded) {
+    Result<std::string> receipts = ReceiptsArray(request, subject, {recorded->seq});
+    if (!receipts.ok()) return ErrorResponse(receipts.status());
+    // One event, one receipt: the array's only element.
+    w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
+  }
   w.EndObject();
   return Json(std::move(w).Take(), kRouteSignals);
 }
@@ -573,11 +603,17 @@ HttpResponse Api::SubjectSignalsResponse(const std::string& subject) {
   return Json(std::move(*json), kRouteSignals);
 }
 
-HttpResponse Api::WithdrawAll(const std::string& subject, const Principal& who) {
+HttpResponse Api::WithdrawAll(const HttpRequest& request, const std::string& subject, const Principal& who) {
   WriteContext context = WriterFor(who);
   Result<std::vector<Event>> events = engine_.WithdrawAll(subject, context);
   if (!events.ok()) return ErrorResponse(events.status());
-  return Json(DecisionsJson(subject, engine_.DecideAll(subject)), kRouteConsents);
+  std::vector<uint64_t> seqs;
+  for (const Event& e : *events) seqs.push_back(e.seq);
+  Result<std::string> receipts = ReceiptsArray(request, subject, seqs);
+  if (!receipts.ok()) return ErrorResponse(receipts.status());
+  std::string body = DecisionsJson(subject, engine_.DecideAll(subject));
+  body.pop_back();  // the closing brace: the receipts join the same object
+  return Json(body + ",\"receipts\":" + *receipts + "}", kRouteConsents);
 }
 
 HttpResponse Api::Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
@@ -618,7 +654,11 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
   const Event& e = events->front();
   w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
-  w.EndObject().EndObject();
+  w.EndObject();
+  Result<std::string> receipts = ReceiptsArray(request, subject, {e.seq});
+  if (!receipts.ok()) return ErrorResponse(receipts.status());
+  w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
+  w.EndObject();
   return Json(std::move(w).Take(), kRouteConsent);
 }
 

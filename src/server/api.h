@@ -45,10 +45,14 @@ class Api {
   HttpResponse CheckBatch(const HttpRequest& request, const Principal& who);
   HttpResponse Consents(const std::string& subject, const Principal& who);
   // Withdraws every consent purpose in one atomic append.
-  HttpResponse WithdrawAll(const std::string& subject, const Principal& who);
+  HttpResponse WithdrawAll(const HttpRequest& request, const std::string& subject, const Principal& who);
   HttpResponse Signals(const HttpRequest& request, const std::string& subject, const Principal& who);
   HttpResponse SubjectSignalsResponse(const std::string& subject);
   HttpResponse Log(const HttpRequest& request, std::string_view route);
+  // The receipts of the subject's events `seqs` (all when empty), as a JSON
+  // array, in the request's locale.
+  Result<std::string> ReceiptsArray(const HttpRequest& request, const std::string& subject,
+                                    const std::vector<uint64_t>& seqs);
   static WriteContext WriterFor(const Principal& who);
   HttpResponse Record(const HttpRequest& request, const std::string& subject, const std::string& purpose,
                       const Principal& who);

@@ -170,6 +170,36 @@ TEST_F(CliTest, LogHeadsProofsKeysAndAudit) {
   EXPECT_EQ(Run({"audit", head_a, head_b}).exit_code, 0);
 }
 
+TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
+  Init();
+  const std::string grant = dir_.File("grant.json"), both = dir_.File("both.json");
+  auto r = Run({"grant", "alice", "ads", "--receipt", grant});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(Run({"grant", "alice", "recommendations", "--receipt", both}).exit_code, 0);
+  const std::string key = dir_.Write("key.pem", Run({"log", "key", "--pem"}).out);
+  // No store needed to verify.
+  auto v = RunOptin({"receipt", "verify", grant, "--key", key});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("receipt 2: grant ads for alice at "));
+  EXPECT_THAT(v.out, HasSubstr("  ok     inclusion: event 2 is in the log of 2 events under the signed root\n"));
+  EXPECT_THAT(v.out, HasSubstr("VALID\n"));
+  v = RunOptin({"receipt", "verify", grant});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_THAT(v.out, HasSubstr("note: checked against the key inside the receipt"));
+  std::string text = ReadFile(grant);
+  text.replace(text.find("\"subject\":\"alice\""), 17, "\"subject\":\"alize\"");
+  v = RunOptin({"receipt", "verify", dir_.Write("forged.json", text), "--key", key});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_THAT(v.out, HasSubstr("FAILED signature: the Ed25519 signature is not valid for this key"));
+  EXPECT_THAT(v.out, HasSubstr("INVALID\n"));
+  auto list = Run({"receipt", "list", "alice"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  v = RunOptin({"receipt", "verify", dir_.Write("all.json", list.out), "--key", key});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  EXPECT_EQ(std::count(v.out.begin(), v.out.end(), 'V'), 2);  // two VALID lines
+  EXPECT_EQ(RunOptin({"receipt", "verify", dir_.Write("bad.json", "{}")}).exit_code, 2);
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   Init();
   EXPECT_EQ(Run({}).exit_code, 2);

@@ -118,9 +118,11 @@ TEST_F(ApiTest, WithdrawEverythingInOneRequest) {
   }
   HttpResult all = Http(port(), "DELETE", "/v1/subjects/alice/consents", "", Token("alice", "P1D"));
   ASSERT_EQ(all.status, 200) << all.body;
-  EXPECT_EQ(all.body, R"({"subject":"alice","purposes":[{"purpose":"delivery","allowed":true,"reason":"necessary","event":1},)"
-                      R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":4},)"
-                      R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":5}]})");
+  EXPECT_THAT(all.body,
+              ::testing::StartsWith(
+                  R"({"subject":"alice","purposes":[{"purpose":"delivery","allowed":true,"reason":"necessary","event":1},)"
+                  R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":4},)"
+                  R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":5}],"receipts":[{)"));
   HttpResult h = Http(port(), "GET", "/v1/subjects/alice/history", "", write_);
   EXPECT_THAT(h.body, HasSubstr(R"("action":"withdraw","notice")"));
   EXPECT_THAT(h.body, HasSubstr(R"("channel":"web")"));
@@ -356,7 +358,7 @@ TEST_F(ApiTest, GlobalPrivacyControlFromACompanysSite) {
   ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
   HttpResult s = Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_);
   ASSERT_EQ(s.status, 200) << s.body;
-  EXPECT_EQ(s.body, R"({"subject":"alice","gpc":true,"recorded":true,"event":3})");
+  EXPECT_THAT(s.body, ::testing::StartsWith(R"({"subject":"alice","gpc":true,"recorded":true,"event":3,"receipt":{)"));
   EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"gpc_opt_out","event":3})");
   // Repeating it records nothing; `false` is no signal and grants nothing.
   EXPECT_EQ(Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_).body,
@@ -426,6 +428,42 @@ TEST_F(ApiTest, TheLogIsPublicAndProvesEveryEvent) {
   EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/inclusion?seq=x").status, 400);
   EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/consistency?from=2").status, 400);
   EXPECT_EQ(Http(port(), "POST", "/v1/log/head", "{}").status, 405);
+}
+
+TEST_F(ApiTest, EveryRecordedChangeReturnsAReceipt) {
+  HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_);
+  ASSERT_EQ(g.status, 200) << g.body;
+  const std::string key = *ParseEd25519PublicKey(JsonString(Http(port(), "GET", "/v1/log/key").body, "public_key"));
+  auto receipt_of = [](const std::string& body) {
+    const size_t at = body.find(R"("receipt":)") + 10;
+    return body.substr(at, body.size() - at - 1);
+  };
+  auto v = VerifyReceipt(receipt_of(g.body), key);
+  ASSERT_THAT(v, ::optin::testing::IsOk()) << g.body;
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->action, "grant");
+  HttpResult w = Http(port(), "DELETE", "/v1/subjects/alice/consents/ads", "", write_);
+  v = VerifyReceipt(receipt_of(w.body), key);
+  ASSERT_THAT(v, ::optin::testing::IsOk()) << w.body;
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->action, "withdraw");
+  HttpResult s = Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_);
+  v = VerifyReceipt(receipt_of(s.body), key);
+  ASSERT_THAT(v, ::optin::testing::IsOk()) << s.body;
+  EXPECT_TRUE(v->ok);
+  EXPECT_EQ(v->action, "signal");
+  HttpResult all = Http(port(), "DELETE", "/v1/subjects/alice/consents", "", write_);
+  EXPECT_THAT(all.body, HasSubstr(R"(,"receipts":[{"key_id":")"));
+  // The list, for the customer's own link too, in their language.
+  HttpResult list = Http(port(), "GET", "/v1/subjects/alice/receipts?locale=ja", "", Token("alice", "P1D"));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_THAT(list.body, HasSubstr(R"("title":"パーソナライズ広告")"));
+  auto receipts = ReceiptsInFile(list.body.substr(list.body.find(R"("receipts":)") + 11, list.body.size() - list.body.find(R"("receipts":)") - 12));
+  ASSERT_THAT(receipts, ::optin::testing::IsOk());
+  EXPECT_EQ(receipts->size(), 5u);  // grant, withdraw, signal, then withdraw all: ads and recommendations
+  for (const std::string& r : *receipts) EXPECT_TRUE(VerifyReceipt(r, key)->ok);
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/receipts", "", Token("bob", "P1D")).status, 403);
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/receipts", "", check_).status, 403);
 }
 
 TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {

@@ -104,7 +104,8 @@ class MemoryStore final : public Store {
     }
     log_keys_.push_back(key);
     std::stable_sort(log_keys_.begin(), log_keys_.end(), [](const LogKeyRow& a, const LogKeyRow& b) {
-      return std::tie(a.created, a.key_id) < std::tie(b.created, b.key_id);
+      // Oldest first; at the same time, retired keys before the one in use.
+      return std::make_tuple(a.created, a.retired == 0, a.key_id) < std::make_tuple(b.created, b.retired == 0, b.key_id);
     });
     return OkStatus();
   }
@@ -114,6 +115,10 @@ class MemoryStore final : public Store {
     for (auto& k : log_keys_) {
       if (k.key_id == key_id) {
         k.retired = when;
+        std::stable_sort(log_keys_.begin(), log_keys_.end(), [](const LogKeyRow& a, const LogKeyRow& b) {
+          return std::make_tuple(a.created, a.retired == 0, a.key_id) <
+                 std::make_tuple(b.created, b.retired == 0, b.key_id);
+        });
         return OkStatus();
       }
     }

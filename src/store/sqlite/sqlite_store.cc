@@ -422,7 +422,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt s;
     OPTIN_RETURN_IF_ERROR(Prepare(
-        "SELECT key_id, public_key, private_key, created, retired FROM log_keys ORDER BY created, key_id", s));
+        "SELECT key_id, public_key, private_key, created, retired FROM log_keys ORDER BY created, retired = 0, key_id", s));
     std::vector<LogKeyRow> out;
     while (true) {
       int rc = sqlite3_step(s.get());

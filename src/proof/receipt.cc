@@ -1,0 +1,371 @@
+// Receipts: canonical JSON (RFC 8785 for the values receipts hold) and the
+// offline verifier (docs/log_format.md, "Receipts"). simdjson stays inside
+// this file and proof_json.cc.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "optin/ledger.h"
+#include "optin/proof.h"
+#include "src/common/crypto.h"
+#include "src/common/time.h"
+#include "src/proof/log_key.h"
+
+namespace optin {
+namespace {
+
+using simdjson::dom::element;
+
+// DO NOT CHANGE: the receipt signature's domain separation.
+constexpr std::string_view kReceiptLabel = "optin receipt v1\n";
+constexpr std::string_view kReceiptSchema = "optin-receipt-v1";
+constexpr int kMaxDepth = 32;
+
+void AppendCanonicalString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+Status Canonical(element v, std::string& out, int depth) {
+  if (depth > kMaxDepth) return InvalidArgumentError("JSON nested more than 32 levels deep");
+  switch (v.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      std::vector<std::pair<std::string_view, element>> fields;
+      for (auto [key, value] : simdjson::dom::object(v)) fields.emplace_back(key, value);
+      std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += '{';
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0 && fields[i].first == fields[i - 1].first) {
+          return InvalidArgumentError("the key `" + std::string(fields[i].first) + "` repeats");
+        }
+        if (i > 0) out += ',';
+        AppendCanonicalString(out, fields[i].first);
+        out += ':';
+        OPTIN_RETURN_IF_ERROR(Canonical(fields[i].second, out, depth + 1));
+      }
+      out += '}';
+      return OkStatus();
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      for (element e : simdjson::dom::array(v)) {
+        if (!first) out += ',';
+        first = false;
+        OPTIN_RETURN_IF_ERROR(Canonical(e, out, depth + 1));
+      }
+      out += ']';
+      return OkStatus();
+    }
+    case simdjson::dom::element_type::STRING:
+      AppendCanonicalString(out, std::string_view(v));
+      return OkStatus();
+    case simdjson::dom::element_type::INT64:
+      out += std::to_string(int64_t(v));
+      return OkStatus();
+    case simdjson::dom::element_type::UINT64:
+      out += std::to_string(uint64_t(v));
+      return OkStatus();
+    case simdjson::dom::element_type::BOOL:
+      out += bool(v) ? "true" : "false";
+      return OkStatus();
+    case simdjson::dom::element_type::NULL_VALUE:
+      out += "null";
+      return OkStatus();
+    default:
+      return InvalidArgumentError("a number that is not an integer has no canonical form here");
+  }
+}
+
+std::string_view View(const MerkleHash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+
+// Field access that says what is missing.
+struct Reader {
+  element root;
+  std::string prefix;
+  Result<element> Get(std::string_view key) const {
+    element v;
+    if (root[key].get(v)) return InvalidArgumentError("`" + prefix + std::string(key) + "` is missing");
+    return v;
+  }
+  Result<std::string> String(std::string_view key) const {
+    OPTIN_ASSIGN_OR_RETURN(element v, Get(key));
+    std::string_view s;
+    if (v.get(s)) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a string");
+    return std::string(s);
+  }
+  Result<uint64_t> Uint(std::string_view key) const {
+    OPTIN_ASSIGN_OR_RETURN(element v, Get(key));
+    uint64_t u = 0;
+    if (v.get(u)) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a whole number");
+    return u;
+  }
+  Result<MerkleHash> Hash(std::string_view key) const {
+    OPTIN_ASSIGN_OR_RETURN(std::string hex, String(key));
+    std::optional<std::string> bytes = FromHex(hex);
+    if (!bytes || bytes->size() != 32) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a hex SHA-256");
+    MerkleHash h;
+    std::copy(bytes->begin(), bytes->end(), h.begin());
+    return h;
+  }
+  Result<std::string> Base64Bytes(std::string_view key) const {
+    OPTIN_ASSIGN_OR_RETURN(std::string text, String(key));
+    std::optional<std::string> bytes = internal::FromBase64(text);
+    if (!bytes) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be base64");
+    return *bytes;
+  }
+  Reader In(element child, std::string_view key) const { return {child, prefix + std::string(key) + "."}; }
+};
+
+}  // namespace
+
+Result<std::string> CanonicalJson(std::string_view json) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
+    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  std::string out;
+  OPTIN_RETURN_IF_ERROR(Canonical(doc, out, 0));
+  return out;
+}
+
+std::string ReceiptSignedBytes(std::string_view canonical_receipt) {
+  return std::string(kReceiptLabel) + std::string(canonical_receipt);
+}
+
+Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::optional<std::string> public_key) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto error = parser.parse(receipt_file.data(), receipt_file.size()).get(doc); error) {
+    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  if (!doc.is_object()) return InvalidArgumentError("a receipt file is a JSON object");
+  const Reader file{doc, ""};
+  OPTIN_ASSIGN_OR_RETURN(element receipt_element, file.Get("receipt"));
+  if (!receipt_element.is_object()) return InvalidArgumentError("`receipt` must be an object");
+  const Reader r = file.In(receipt_element, "receipt");
+  OPTIN_ASSIGN_OR_RETURN(std::string schema, r.String("schema"));
+  if (schema != kReceiptSchema) return InvalidArgumentError("unknown receipt schema `" + schema + "`");
+
+  ReceiptVerification out;
+  auto check = [&out](std::string name, const Status& s, std::string detail) {
+    out.checks.push_back({std::move(name), s.ok(), s.ok() ? std::move(detail) : s.message()});
+  };
+  // Fields whose absence makes a check fail rather than the whole file unreadable.
+  auto field_status = [](const auto& result) { return result.ok() ? OkStatus() : result.status(); };
+
+  Result<std::string> subject = r.String("subject");
+  Result<std::string> action = r.String("action");
+  Result<uint64_t> sequence = r.Uint("sequence");
+  Result<std::string> time = r.String("time");
+  out.subject = subject.value_or("");
+  out.action = action.value_or("");
+  out.sequence = sequence.value_or(0);
+  out.time = time.value_or("");
+
+  // 1. The receipt's signature.
+  Result<std::string> signature = file.Base64Bytes("signature");
+  Result<std::string> key_id = file.String("key_id");
+  if (!public_key) {
+    Result<std::string> embedded = file.Base64Bytes("public_key");
+    if (embedded.ok()) public_key = *embedded;
+    out.key_from_receipt = true;
+  }
+  std::string canonical;
+  Status s = Canonical(receipt_element, canonical, 0);
+  if (s.ok()) s = field_status(signature);
+  if (s.ok()) s = field_status(key_id);
+  if (s.ok() && !public_key) s = InvalidArgumentError("no public key: pass one, or keep `public_key` in the file");
+  if (s.ok() && *key_id != LogKeyId(*public_key)) {
+    s = InvalidArgumentError("the receipt names key `" + *key_id + "` but the key given is `" + LogKeyId(*public_key) + "`");
+  }
+  if (s.ok()) s = internal::VerifyBytes(ReceiptSignedBytes(canonical), *signature, *public_key);
+  check("signature", s, "the receipt is signed by log key " + key_id.value_or("?") +
+                            (out.key_from_receipt ? " (the key in the receipt itself)" : ""));
+
+  // 2. The tree head's signature.
+  SignedTreeHead head;
+  element head_element;
+  s = field_status(r.Get("tree_head"));
+  if (s.ok()) {
+    head_element = *r.Get("tree_head");
+    const Reader h = r.In(head_element, "tree_head");
+    Result<uint64_t> size = h.Uint("tree_size");
+    Result<MerkleHash> root = h.Hash("root_hash");
+    Result<uint64_t> ts = h.Uint("timestamp");
+    Result<std::string> sig = h.Base64Bytes("signature");
+    Result<std::string> kid = h.String("key_id");
+    for (const Status& f : {field_status(size), field_status(root), field_status(ts), field_status(sig), field_status(kid)}) {
+      if (s.ok()) s = f;
+    }
+    if (s.ok()) {
+      head = SignedTreeHead{*size, *root, static_cast<int64_t>(*ts), *kid, *sig};
+      s = public_key ? VerifyTreeHead(head, *public_key) : InvalidArgumentError("no public key");
+    }
+  }
+  check("tree_head", s, "the tree head of " + std::to_string(head.tree_size) + " events is signed by the same key");
+
+  // 3. The event's bytes are the leaf.
+  Result<std::string> event_bytes = r.Base64Bytes("event");
+  Result<MerkleHash> leaf_hash = r.Hash("leaf_hash");
+  s = field_status(event_bytes);
+  if (s.ok()) s = field_status(leaf_hash);
+  if (s.ok() && LeafHash(*event_bytes) != *leaf_hash) {
+    s = InvalidArgumentError("SHA-256(0x00 ‖ event) is " + ToHex(View(LeafHash(*event_bytes))) + ", not the leaf hash");
+  }
+  check("leaf", s, "the event bytes hash to the leaf hash");
+
+  // 4. The event says what the receipt says.
+  s = field_status(event_bytes);
+  Result<Event> event = InvalidArgumentError("no event");
+  if (s.ok()) {
+    event = DecodeEvent(*event_bytes);
+    s = field_status(event);
+  }
+  if (s.ok()) {
+    auto differs = [](std::string_view what, const std::string& a, const std::string& b) {
+      return InvalidArgumentError("the receipt says " + std::string(what) + " `" + a + "` but the event says `" + b + "`");
+    };
+    Result<std::string> channel = r.String("channel");
+    element purpose_element, notice_element;
+    std::string purpose_id, notice_version;
+    if (!r.Get("purpose").ok() || !r.Get("notice").ok()) {
+      s = InvalidArgumentError("`receipt.purpose` and `receipt.notice` must be present (null for a signal)");
+    } else {
+      purpose_element = *r.Get("purpose");
+      notice_element = *r.Get("notice");
+      if (!purpose_element.is_null()) purpose_id = r.In(purpose_element, "purpose").String("id").value_or("?");
+      if (!notice_element.is_null()) notice_version = r.In(notice_element, "notice").String("version").value_or("?");
+      out.purpose = purpose_id;
+    }
+    if (s.ok() && (!sequence.ok() || *sequence != event->seq)) s = differs("sequence", std::to_string(out.sequence), std::to_string(event->seq));
+    if (s.ok() && (!action.ok() || *action != ActionName(event->action))) s = differs("action", out.action, std::string(ActionName(event->action)));
+    if (s.ok() && (!time.ok() || *time != FormatRfc3339(event->time))) s = differs("time", out.time, FormatRfc3339(event->time));
+    if (s.ok() && (!channel.ok() || *channel != event->channel)) s = differs("channel", channel.value_or(""), event->channel);
+    if (s.ok() && purpose_id != event->purpose) s = differs("purpose", purpose_id, event->purpose);
+    if (s.ok() && notice_version != event->notice) s = differs("notice version", notice_version, event->notice);
+  }
+  check("event", s, "the event is " + out.action + " of `" + out.purpose + "`, number " + std::to_string(out.sequence));
+
+  // 5. The inclusion proof.
+  s = field_status(r.Get("inclusion_proof"));
+  InclusionProof proof;
+  if (s.ok()) {
+    const Reader p = r.In(*r.Get("inclusion_proof"), "inclusion_proof");
+    Result<uint64_t> index = p.Uint("leaf_index");
+    Result<uint64_t> size = p.Uint("tree_size");
+    Result<MerkleHash> leaf = p.Hash("leaf_hash");
+    Result<element> path = p.Get("audit_path");
+    for (const Status& f : {field_status(index), field_status(size), field_status(leaf), field_status(path)}) {
+      if (s.ok()) s = f;
+    }
+    if (s.ok()) {
+      proof.leaf_index = *index;
+      proof.tree_size = *size;
+      proof.leaf_hash = *leaf;
+      simdjson::dom::array a;
+      if (path->get(a)) s = InvalidArgumentError("`receipt.inclusion_proof.audit_path` must be a list");
+      for (element e : a) {
+        std::string_view hex;
+        std::optional<std::string> bytes;
+        if (!e.get(hex)) bytes = FromHex(hex);
+        if (!bytes || bytes->size() != 32) {
+          s = InvalidArgumentError("an audit path entry is not a hex SHA-256");
+          break;
+        }
+        MerkleHash h;
+        std::copy(bytes->begin(), bytes->end(), h.begin());
+        proof.audit_path.push_back(h);
+      }
+    }
+    if (s.ok() && proof.leaf_index + 1 != out.sequence) s = InvalidArgumentError("the proof is for another event");
+    if (s.ok() && leaf_hash.ok() && proof.leaf_hash != *leaf_hash) s = InvalidArgumentError("the proof is for another leaf");
+    if (s.ok() && proof.tree_size != head.tree_size) s = InvalidArgumentError("the proof is for another tree than the head's");
+    if (s.ok()) s = VerifyInclusion(proof, head.root_hash);
+  }
+  check("inclusion", s, "event " + std::to_string(out.sequence) + " is in the log of " +
+                            std::to_string(proof.tree_size) + " events under the signed root");
+
+  // 6. The notice text is the notice version.
+  element notice_element;
+  if (r.root["notice"].get(notice_element) || notice_element.is_null()) {
+    check("notice", OkStatus(), "no notice (a signal)");
+  } else {
+    const Reader n = r.In(notice_element, "notice");
+    Result<std::string> text = n.String("text");
+    Result<std::string> version = n.String("version");
+    s = field_status(text);
+    if (s.ok()) s = field_status(version);
+    if (s.ok() && ToHex(AsBytes(Sha256(*text))) != *version) {
+      s = InvalidArgumentError("SHA-256 of the notice text is " + ToHex(AsBytes(Sha256(*text))) + ", not the notice version");
+    }
+    check("notice", s, "the notice text hashes to notice version " + version.value_or("?").substr(0, 12));
+  }
+
+  out.ok = std::all_of(out.checks.begin(), out.checks.end(), [](const ReceiptCheck& c) { return c.ok; });
+  return out;
+}
+
+Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (auto error = parser.parse(text.data(), text.size()).get(doc); error) {
+    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  std::vector<std::string> out;
+  if (doc.is_object()) {
+    out.push_back(simdjson::minify(doc));
+  } else if (doc.is_array()) {
+    for (element e : simdjson::dom::array(doc)) {
+      if (!e.is_object()) return InvalidArgumentError("a list of receipts holds only objects");
+      out.push_back(simdjson::minify(e));
+    }
+  } else {
+    return InvalidArgumentError("a receipt file holds a receipt object or a list of them");
+  }
+  return out;
+}
+
+Result<std::string> ParseEd25519PublicKey(std::string_view text) {
+  // DO NOT CHANGE: the DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410).
+  static constexpr std::string_view kSpkiPrefix("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12);
+  constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----", kEnd = "-----END PUBLIC KEY-----";
+  std::string body(text);
+  const size_t begin = body.find(kBegin);
+  if (begin != std::string::npos) {
+    const size_t end = body.find(kEnd, begin);
+    if (end == std::string::npos) return InvalidArgumentError("a PEM key without its END line");
+    body = body.substr(begin + kBegin.size(), end - begin - kBegin.size());
+  }
+  std::erase_if(body, [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; });
+  std::optional<std::string> bytes = internal::FromBase64(body);
+  if (!bytes) return InvalidArgumentError("not a PEM public key nor base64");
+  if (bytes->size() == 32) return *bytes;
+  if (bytes->size() == kSpkiPrefix.size() + 32 && bytes->starts_with(kSpkiPrefix)) return bytes->substr(kSpkiPrefix.size());
+  return InvalidArgumentError("not an Ed25519 public key");
+}
+
+}  // namespace optin
