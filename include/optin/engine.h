@@ -134,6 +134,24 @@ struct VerifyResult {
   uint64_t signed_tree_size = 0;
 };
 
+// What Engine::Export gathers (rendered by ExportJson / ExportHtml in
+// src/engine/wire_json.h).
+struct SubjectExport {
+  std::string subject;
+  int64_t exported = 0;  // microseconds since the Unix epoch
+  std::string locale;
+  std::vector<PurposeDecision> decisions;
+  std::vector<HistoryEntry> events;
+  struct Notice {
+    std::string version;
+    std::string purpose;
+    std::string title;  // in `locale`
+    std::string text;   // the canonical notice, every locale (docs/notice_version.md)
+  };
+  std::vector<Notice> notices;
+  std::vector<std::string> receipts;  // receipt files
+};
+
 // A public log key, for verifiers.
 struct LogPublicKey {
   std::string key_id;
@@ -201,6 +219,18 @@ class Engine {
   // Retires the signing key and makes a new one (docs/log_format.md, "Keys").
   Result<LogPublicKey> RotateLogKey();
   uint64_t log_size() const;
+
+  // Erases the subject (docs/ledger_format.md, "Subjects and erasure"):
+  // records an `erase` event and destroys the subject's key in the same
+  // transaction, so their id and evidence in every event can no longer be
+  // read, while every hash, proof and head still verifies. Afterwards the
+  // subject is unknown (no_consent everywhere) and may come back as new.
+  // kNotFound when optin holds nothing about the subject.
+  Result<Event> Erase(std::string_view subject, const WriteContext& context);
+
+  // Everything optin holds about the subject: decisions, events, the full
+  // text of every notice their events name, and a receipt per event.
+  Result<SubjectExport> Export(std::string_view subject, std::string_view locale = "");
 
   // Signed receipts (docs/log_format.md, "Receipts") of the subject's
   // events, oldest first: all of them, or those numbered in `seqs`. Texts in

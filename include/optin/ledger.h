@@ -32,6 +32,7 @@ enum class Action : uint8_t {
   kGrant = 2,     // the subject opted in to `purpose` under notice `notice`
   kWithdraw = 3,  // the subject opted out of `purpose`
   kSignal = 4,    // an opt-out signal such as Global Privacy Control
+  kErase = 5,     // the subject was erased: their key is destroyed (docs/ledger_format.md)
 };
 std::string_view ActionName(Action action);  // "publish", "grant", ...
 

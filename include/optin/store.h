@@ -43,6 +43,10 @@ struct SubjectKeyRow {
 struct AppendBatch {
   std::vector<StoredEvent> events;      // consecutive sequence numbers
   std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
+  // Subjects erased by these events: their keys are destroyed (before any
+  // new key of the same subject in `new_keys` is written), so that nothing
+  // sealed under them can be opened again.
+  std::vector<std::string> erased_keys;
 };
 
 // An API key as stored: never the key itself, only its SHA-256.

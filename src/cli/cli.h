@@ -54,6 +54,9 @@ int RunLogKey(const Globals& g, bool pem, bool rotate);
 // only grew between them (a consistency proof).
 // receipt list SUBJECT | receipt verify FILE [--key PEM_FILE].
 int RunReceiptList(const Globals& g, const std::string& subject);
+// erase SUBJECT | export SUBJECT [--html] [--locale L].
+int RunErase(const Globals& g, const std::string& subject);
+int RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale);
 int RunReceiptVerify(const std::string& file, const std::string& key_file);
 int RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file);
 int RunVerify(const Globals& g, bool json);

@@ -172,6 +172,28 @@ int RunReceiptList(const Globals& g, const std::string& subject) {
   return kExitOk;
 }
 
+int RunErase(const Globals& g, const std::string& subject) {
+  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
+  Result<Event> e = (*engine)->Erase(subject, context);
+  if (!e.ok()) return Fail(e.status());
+  std::cout << "erased " << subject << " (event " << e->seq
+            << "): their key is destroyed; the ledger and its proofs still verify\n";
+  return kExitOk;
+}
+
+int RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale) {
+  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  Result<SubjectExport> data = (*engine)->Export(subject, locale);
+  if (!data.ok()) return Fail(data.status());
+  std::cout << (html ? ExportHtml(*data) : ExportJson(*data) + "\n");
+  return kExitOk;
+}
+
 int RunReceiptVerify(const std::string& file, const std::string& key_file) {
   std::string text;
   if (Status s = ReadTextFile(file, text); !s.ok()) return Fail(s);

@@ -146,6 +146,17 @@ int main(int argc, char** argv) {
   receipt_verify->add_option("--key", receipt_key, "The company's log key: PEM (`optin log key --pem`) or base64");
   receipt_verify->callback([&] { code = RunReceiptVerify(receipt_file, receipt_key); });
 
+  auto* erase = app.add_subcommand("erase", "Forget a subject: destroy their key, record the erasure");
+  erase->add_option("SUBJECT", subject, "Subject id")->required();
+  erase->callback([&] { code = RunErase(g, subject); });
+  bool export_html = false;
+  std::string export_locale;
+  auto* export_cmd = app.add_subcommand("export", "Everything held about a subject (JSON, or --html for people)");
+  export_cmd->add_option("SUBJECT", subject, "Subject id")->required();
+  export_cmd->add_flag("--html", export_html, "A readable page instead of JSON");
+  export_cmd->add_option("--locale", export_locale, "The language of the texts (default: the catalog's first)");
+  export_cmd->callback([&] { code = RunExport(g, subject, export_html, export_locale); });
+
   std::string audit_a, audit_b;
   auto* audit = app.add_subcommand("audit", "Check that the log only grew between two signed tree heads (JSON files)");
   audit->add_option("HEAD_A", audit_a, "A tree head from `log head` or GET /v1/log/head")->required();

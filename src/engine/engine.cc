@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 
 #include "src/common/bytes.h"
@@ -490,6 +491,47 @@ Result<LogPublicKey> Engine::RotateLogKey() {
   OPTIN_RETURN_IF_ERROR(impl_->store->RetireLogKey(old.key_id, now));
   impl_->log_key = key;
   return LogPublicKey{key.key_id, key.public_key, now, 0};
+}
+
+Result<Event> Engine::Erase(std::string_view subject, const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> key, impl_->store->GetSubjectKey(impl_->writer->SubjectRef(subject)));
+  if (!key) return NotFoundError("optin holds nothing about `" + std::string(subject) + "`");
+  internal::EventDraft d;
+  d.action = Action::kErase;
+  d.subject = subject;
+  d.channel = context.channel;
+  d.actor = context.actor;
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
+  return std::move(events.front());
+}
+
+Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view locale) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  SubjectExport out;
+  out.subject = subject;
+  out.exported = impl_->clock();
+  auto catalog = impl_->Current();
+  out.locale = catalog ? catalog->locales.front() : "en";
+  if (catalog && std::find(catalog->locales.begin(), catalog->locales.end(), locale) != catalog->locales.end()) {
+    out.locale = locale;
+  }
+  out.decisions = DecideAll(subject);
+  OPTIN_ASSIGN_OR_RETURN(out.events, History(subject));
+  std::set<std::string> seen;
+  for (const HistoryEntry& h : out.events) {
+    if (h.notice.empty() || !seen.insert(h.notice).second) continue;
+    std::lock_guard lock(impl_->notices_mu);
+    auto it = impl_->notices.find(h.notice);
+    if (it == impl_->notices.end()) continue;
+    const Purpose& p = *it->second.purpose;
+    auto title = p.title.find(out.locale);
+    out.notices.push_back({h.notice, p.id, title != p.title.end() ? title->second : p.title.begin()->second,
+                           it->second.canonical});
+  }
+  OPTIN_ASSIGN_OR_RETURN(out.receipts, Receipts(subject, {}, out.locale));
+  return out;
 }
 
 Result<SignedTreeHead> Engine::ReceiptHead() {

@@ -21,6 +21,13 @@ std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDec
 // {"subject","events":[{"seq","time","purpose","action","notice","channel"}]}
 std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history);
 
+// {"subject","exported","locale","decisions":[{"purpose","allowed","reason",
+// "event"}],"events":[…as HistoryJson],"notices":[{"version","purpose","title",
+// "text"}],"receipts":[receipt files]}
+std::string ExportJson(const SubjectExport& e);
+// The same as a page a person can read (HTML, self-contained, no script).
+std::string ExportHtml(const SubjectExport& e);
+
 // {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
 // "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys);

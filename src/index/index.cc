@@ -162,6 +162,15 @@ Index::Entry Index::MakeEntry(uint64_t seq, Action action, bool stale, uint16_t 
 
 void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
   set_last_seq(event.seq);
+  if (event.action == Action::kErase) {
+    // The subject is forgotten: unknown from now on, so every consent purpose
+    // decides no_consent.
+    const size_t hash = HashOf(subject);
+    Shard& shard = ShardFor(hash);
+    std::unique_lock lock(shard.mu);
+    if (auto found = shard.subjects.find(subject, hash); found != shard.subjects.end()) shard.subjects.erase(found);
+    return;
+  }
   Entry entry;
   if (event.action == Action::kSignal) {
     // Only Global Privacy Control is a signal the index knows; it applies to

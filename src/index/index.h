@@ -65,7 +65,7 @@ class Index {
   // earlier grants unless named in `editorial` (and in force before);
   // purposes left out become inactive.
   void ApplyPublish(const Catalog& catalog, std::span<const std::string> editorial, uint64_t seq);
-  // Applies a grant, withdrawal or signal for `subject`.
+  // Applies a grant, withdrawal, signal or erasure for `subject`.
   void ApplySubjectEvent(std::string_view subject, const Event& event);
 
   Decision Decide(std::string_view subject, std::string_view purpose, int64_t now) const;

@@ -17,6 +17,7 @@ std::string_view ActionName(Action action) {
     case Action::kGrant: return "grant";
     case Action::kWithdraw: return "withdraw";
     case Action::kSignal: return "signal";
+    case Action::kErase: return "erase";
   }
   return "unknown";
 }
@@ -54,7 +55,7 @@ Result<Event> DecodeEvent(std::string_view bytes) {
     if (!r.Field(field)) return DataLossError("truncated event field");
   }
   if (!r.AtEnd()) return DataLossError("trailing bytes after event");
-  if (action < 1 || action > 4) return DataLossError("unknown event action " + std::to_string(action));
+  if (action < 1 || action > 5) return DataLossError("unknown event action " + std::to_string(action));
   e.time = static_cast<int64_t>(time);
   e.action = static_cast<Action>(action);
   e.subject_ref = f[0];

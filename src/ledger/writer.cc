@@ -166,6 +166,7 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
     AppendBatch batch;
     std::vector<Event> events;
     absl::flat_hash_map<std::string, SecretKey> keys;  // subjects of this batch
+    absl::flat_hash_map<std::string, bool> erased;     // subjects erased earlier in this batch
     uint64_t seq = tail_seq_;
     EventHash prev = tail_hash_;
     const int64_t now = std::max(clock_(), tail_time_);  // ledger time never runs backwards
@@ -184,7 +185,11 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
           e.subject_ref = SubjectRef(d.subject);
           auto it = keys.find(e.subject_ref);
           if (it == keys.end()) {
-            OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_.GetSubjectKey(e.subject_ref));
+            std::optional<std::string> stored;
+            // After an erasure in this batch the old key is gone: a new one.
+            if (!erased.contains(e.subject_ref)) {
+              OPTIN_ASSIGN_OR_RETURN(stored, store_.GetSubjectKey(e.subject_ref));
+            }
             SecretKey key;
             if (stored) {
               key = ToKey(*stored);
@@ -196,6 +201,12 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
           }
           e.subject_box = Seal(it->second, d.subject);
           if (!d.evidence.empty()) e.evidence_box = Seal(it->second, d.evidence);
+          if (d.action == Action::kErase) {
+            batch.erased_keys.push_back(e.subject_ref);
+            erased[e.subject_ref] = true;
+            keys.erase(it);
+            std::erase_if(batch.new_keys, [&](const SubjectKeyRow& k) { return k.subject_ref == e.subject_ref; });
+          }
         }
         StoredEvent stored;
         stored.seq = e.seq;

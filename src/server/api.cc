@@ -24,6 +24,8 @@ constexpr std::string_view kRouteConsent = "/v1/subjects/{id}/consents/{purpose}
 constexpr std::string_view kRouteHistory = "/v1/subjects/{id}/history";
 constexpr std::string_view kRouteLink = "/v1/subjects/{id}/link";
 constexpr std::string_view kRouteReceipts = "/v1/subjects/{id}/receipts";
+constexpr std::string_view kRouteExport = "/v1/subjects/{id}/export";
+constexpr std::string_view kRouteSubject = "/v1/subjects/{id}";
 constexpr std::string_view kRouteSession = "/v1/session";
 constexpr std::string_view kRouteChanges = "/v1/changes";
 constexpr std::string_view kRouteSignals = "/v1/subjects/{id}/signals";
@@ -331,6 +333,20 @@ HttpResponse Api::Route(const HttpRequest& request) {
     return Json(std::move(w).Take(), kRouteSession);
   }
   std::vector<std::string_view> parts = Split(request.path);
+  if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "subjects") {
+    if (auto bad = only("DELETE", kRouteSubject)) return *bad;
+    if (!who.ok() || !who->authenticated) return deny(kRouteSubject);
+    if (!who->IsAdmin()) {
+      HttpResponse r = ErrorResponse(PermissionDeniedError("erasing a subject needs an `admin` key"));
+      r.route = kRouteSubject;
+      return r;
+    }
+    std::optional<std::string> subject = Decode(parts[2]);
+    HttpResponse r = subject ? Erase(*subject, *who)
+                             : ErrorResponse(InvalidArgumentError("the subject id in the path is not validly percent-encoded"));
+    r.route = kRouteSubject;
+    return r;
+  }
   if (parts.size() >= 4 && parts[0] == "v1" && parts[1] == "subjects") {
     std::optional<std::string> subject = Decode(parts[2]);
     std::string_view route = parts.size() == 4 && parts[3] == "consents"  ? kRouteConsents
@@ -339,14 +355,19 @@ HttpResponse Api::Route(const HttpRequest& request) {
                              : parts.size() == 4 && parts[3] == "link"     ? kRouteLink
                              : parts.size() == 4 && parts[3] == "signals"  ? kRouteSignals
                              : parts.size() == 4 && parts[3] == "receipts" ? kRouteReceipts
+                             : parts.size() == 4 && parts[3] == "export"   ? kRouteExport
                                                                            : std::string_view();
     if (!route.empty()) {
       if (!who.ok() || !who->authenticated) return deny(route);
-      const bool allowed = route == kRouteLink ? who->IsAdmin() : who->MayActFor(subject.value_or(""));
+      // Links and exports are for admins (and an export for the customer too).
+      const bool allowed = route == kRouteLink     ? who->IsAdmin()
+                           : route == kRouteExport ? who->IsAdmin() || (who->IsCustomer() && who->MayActFor(subject.value_or("")))
+                                                   : who->MayActFor(subject.value_or(""));
       if (!allowed) {
         HttpResponse r = ErrorResponse(PermissionDeniedError(
             who->IsCustomer()  ? "this link opens another record"
             : route == kRouteLink ? "making a link needs an `admin` key"
+            : route == kRouteExport ? "an export needs an `admin` key or the customer's own link"
                                   : "a `check` key may only decide; this needs `write` or `admin`"));
         r.route = route;
         return r;
@@ -373,6 +394,24 @@ HttpResponse Api::Route(const HttpRequest& request) {
       } else if (route == kRouteHistory) {
         if (auto bad = only("GET", route)) return *bad;
         r = History(*subject, *who);
+      } else if (route == kRouteExport) {
+        if (auto bad = only("GET", route)) return *bad;
+        std::string locale;
+        if (auto catalog = engine_.catalog()) {
+          locale = PickLocale(*catalog, QueryParam(request.query, "locale"), request.accept_language);
+        }
+        Result<SubjectExport> data = engine_.Export(*subject, locale);
+        if (!data.ok()) {
+          r = ErrorResponse(data.status());
+        } else if (QueryParam(request.query, "format") == "html") {
+          r.content_type = "text/html; charset=utf-8";
+          r.body = ExportHtml(*data);
+          r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+          r.headers.emplace_back("Content-Disposition", "attachment; filename=\"optin-export.html\"");
+        } else {
+          r = Json(ExportJson(*data), kRouteExport);
+          r.headers.emplace_back("Content-Disposition", "attachment; filename=\"optin-export.json\"");
+        }
       } else if (route == kRouteReceipts) {
         if (auto bad = only("GET", route)) return *bad;
         Result<std::string> receipts = ReceiptsArray(request, *subject, {});
@@ -562,6 +601,15 @@ Result<std::string> Api::ReceiptsArray(const HttpRequest& request, const std::st
   std::string out = "[";
   for (const std::string& r : receipts) out += (out.size() > 1 ? "," : "") + r;
   return out + "]";
+}
+
+HttpResponse Api::Erase(const std::string& subject, const Principal& who) {
+  Result<Event> e = engine_.Erase(subject, WriterFor(who));
+  if (!e.ok()) return ErrorResponse(e.status());
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("erased").Bool(true).Key("event").Uint(e->seq);
+  w.Key("time").String(FormatRfc3339(e->time)).EndObject();
+  return Json(std::move(w).Take(), kRouteSubject);
 }
 
 HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject, const Principal& who) {

@@ -49,6 +49,7 @@ class Api {
   HttpResponse Signals(const HttpRequest& request, const std::string& subject, const Principal& who);
   HttpResponse SubjectSignalsResponse(const std::string& subject);
   HttpResponse Log(const HttpRequest& request, std::string_view route);
+  HttpResponse Erase(const std::string& subject, const Principal& who);
   // The receipts of the subject's events `seqs` (all when empty), as a JSON
   // array, in the request's locale.
   Result<std::string> ReceiptsArray(const HttpRequest& request, const std::string& subject,

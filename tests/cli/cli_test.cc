@@ -200,6 +200,44 @@ TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   EXPECT_EQ(RunOptin({"receipt", "verify", dir_.Write("bad.json", "{}")}).exit_code, 2);
 }
 
+TEST_F(CliTest, EraseLeavesNothingReadableAndTheLedgerVerifiable) {
+  Init();
+  const std::string id = "customer-7f3a9c@example.net";
+  ASSERT_EQ(Run({"grant", id, "ads", "recommendations"}).exit_code, 0);
+  auto exported = Run({"export", id});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr(R"("subject":")" + id + R"(","exported":")"));
+  EXPECT_THAT(exported.out, HasSubstr(R"("notices":[{"version":")"));
+  EXPECT_THAT(exported.out, HasSubstr(R"("receipts":[{"key_id":")"));
+  auto html = Run({"export", id, "--html", "--locale", "ja"});
+  EXPECT_THAT(html.out, HasSubstr("<h1>お客様について保有しているすべての情報</h1>"));
+  const std::string key = Sql("SELECT hex(key) FROM subject_keys");
+  ASSERT_EQ(key.size(), 65u) << key;  // 32 bytes in hex and a newline
+  auto r = Run({"erase", id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("erased " + id + " (event 4)"));
+  EXPECT_EQ(Run({"check", id, "ads"}).out, "deny no_consent\n");
+  EXPECT_EQ(Run({"verify"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT count(*) FROM subject_keys"), "0\n");
+  // Neither the id nor the destroyed key is anywhere in the store's files.
+  std::string lower = key.substr(0, 64);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& file : {db_, db_ + "-wal"}) {
+    if (!std::filesystem::exists(file)) continue;
+    const std::string bytes = ReadFile(file);
+    EXPECT_EQ(bytes.find(id), std::string::npos) << file;
+    std::string hex;
+    for (unsigned char c : bytes) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      hex += kHex[c >> 4];
+      hex += kHex[c & 15];
+    }
+    EXPECT_EQ(hex.find(lower), std::string::npos) << file << " still holds the key";
+  }
+  EXPECT_THAT(Run({"history", id}).out, HasSubstr("no events about"));
+  EXPECT_EQ(Run({"erase", id}).exit_code, 3);
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   Init();
   EXPECT_EQ(Run({}).exit_code, 2);

@@ -438,6 +438,42 @@ TEST_F(EngineTest, VerifyCatchesEventsCutFromTheEndOnceAHeadWasSigned) {
   EXPECT_THAT(v->problem, HasSubstr("signed at 3 events but holds 2: events were removed from the end"));
 }
 
+TEST_F(EngineTest, ErasureForgetsTheSubjectAndKeepsEveryProof) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  Grant("bob", {"ads"});
+  auto head_before = engine_->LogHead();
+  ASSERT_THAT(head_before, IsOk());
+  auto proof_before = engine_->ProveInclusion(2, 3);
+  ASSERT_THAT(proof_before, IsOk());
+  auto erased = engine_->Erase("alice", ctx_);
+  ASSERT_THAT(erased, IsOk());
+  EXPECT_EQ(erased->action, Action::kErase);
+  EXPECT_EQ(erased->seq, 4u);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kNoConsent);
+  EXPECT_TRUE(engine_->Decide("bob", "ads").allowed);
+  EXPECT_TRUE(engine_->History("alice")->empty());
+  EXPECT_TRUE(engine_->Receipts("alice")->empty());
+  EXPECT_THAT(engine_->Erase("alice", ctx_), StatusIs(StatusCode::kNotFound, HasSubstr("holds nothing about `alice`")));
+  // Every old proof and head still verifies, and the log only grew.
+  EXPECT_THAT(VerifyInclusion(*proof_before, head_before->root_hash), IsOk());
+  auto head_after = engine_->LogHead();
+  EXPECT_THAT(VerifyConsistency(*engine_->ProveConsistency(3, 4), head_before->root_hash, head_after->root_hash), IsOk());
+  // After a restart too: the old events no longer open, so alice stays unknown.
+  Reopen(StoreOpenMode::kExisting);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kNoConsent);
+  EXPECT_TRUE(engine_->Decide("bob", "ads").allowed);
+  // She may come back, as someone new.
+  Grant("alice", {"recommendations"});
+  EXPECT_EQ(engine_->History("alice")->size(), 1u);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kNoConsent);
+  engine_.reset();
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->intact) << v->problem;
+}
+
 TEST(EngineFailure, AFailedAppendLosesNothingAndIsNotApplied) {
   std::atomic<bool> fail{false};
   auto e = Engine::Open(std::make_unique<FlakyStore>(fail), {});

@@ -466,6 +466,31 @@ TEST_F(ApiTest, EveryRecordedChangeReturnsAReceipt) {
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/receipts", "", check_).status, 403);
 }
 
+TEST_F(ApiTest, ExportAndErasure) {
+  ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
+  const std::string alice = Token("alice", "P1D");
+  HttpResult json = Http(port(), "GET", "/v1/subjects/alice/export", "", alice);
+  ASSERT_EQ(json.status, 200) << json.body;
+  EXPECT_THAT(json.body, HasSubstr(R"({"subject":"alice","exported":")"));
+  EXPECT_THAT(json.body, HasSubstr(R"("notices":[{"version":")" + ads_notice_ + R"(","purpose":"ads","title":"Personalized ads","text":"{)"));
+  HttpResult html = Http(port(), "GET", "/v1/subjects/alice/export?format=html&locale=ja", "", admin_);
+  ASSERT_EQ(html.status, 200);
+  EXPECT_THAT(html.body, HasSubstr("<html lang=\"ja\">"));
+  EXPECT_THAT(html.body, HasSubstr("パーソナライズ広告"));
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", write_).status, 403);
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", Token("bob", "P1D")).status, 403);
+  // Erasure: admin only.
+  EXPECT_EQ(Http(port(), "DELETE", "/v1/subjects/alice", "", write_).status, 403);
+  EXPECT_EQ(Http(port(), "DELETE", "/v1/subjects/alice", "", alice).status, 403);
+  EXPECT_EQ(Http(port(), "DELETE", "/v1/subjects/alice").status, 401);
+  HttpResult erased = Http(port(), "DELETE", "/v1/subjects/alice", "", admin_);
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_THAT(erased.body, HasSubstr(R"({"subject":"alice","erased":true,"event":3,"time":")"));
+  EXPECT_EQ(CheckAds("alice").body, R"({"allowed":false,"reason":"no_consent","event":null})");
+  EXPECT_EQ(JsonString(Http(port(), "DELETE", "/v1/subjects/alice", "", admin_).body, "code"), "not_found");
+  EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice", "", admin_).status, 405);
+}
+
 TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {
   const std::string token = Token("carol", "P1D");
   const std::vector<std::string> gpc = {"Authorization: Bearer " + token, "Sec-GPC: 1"};

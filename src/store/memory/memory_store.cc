@@ -24,8 +24,11 @@ class MemoryStore final : public Store {
       return AlreadyExistsError("the ledger moved on: expected sequence " + std::to_string(events_.size() + 1));
     }
     for (const auto& k : batch.new_keys) {
-      if (keys_.count(k.subject_ref)) return AlreadyExistsError("subject key exists already");
+      const bool erased_first =
+          std::find(batch.erased_keys.begin(), batch.erased_keys.end(), k.subject_ref) != batch.erased_keys.end();
+      if (keys_.count(k.subject_ref) && !erased_first) return AlreadyExistsError("subject key exists already");
     }
+    for (const auto& ref : batch.erased_keys) keys_.erase(ref);
     for (const auto& k : batch.new_keys) keys_[k.subject_ref] = k.key;
     for (const auto& e : batch.events) events_.push_back(e);
     return OkStatus();

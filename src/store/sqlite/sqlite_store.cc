@@ -141,6 +141,8 @@ class SqliteStore final : public Store {
   Status Configure() {
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL", "enabling WAL"));
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"));
+    // Deleted rows (an erased subject's key) are overwritten, not left in free pages.
+    OPTIN_RETURN_IF_ERROR(Exec("PRAGMA secure_delete=ON", "setting secure_delete"));
     // Look-ups by subject land on random pages: keep many of them cached.
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536", "sizing the page cache"));
     for (auto* stmt : {&insert_event_, &insert_key_, &get_key_, &last_seq_, &begin_, &commit_, &rollback_}) {
@@ -238,8 +240,17 @@ class SqliteStore final : public Store {
       return s;
     }
     s = Step(*commit_, "committing an append");
-    if (!s.ok()) (void)Step(*rollback_, "rolling back an append");
-    return s;
+    if (!s.ok()) {
+      (void)Step(*rollback_, "rolling back an append");
+      return s;
+    }
+    if (!batch.erased_keys.empty()) {
+      // secure_delete zeroed the keys' bytes in the pages; move those pages
+      // out of the WAL too, so that no copy of a destroyed key stays on disk.
+      // Best effort: a reader in another process can hold the WAL back.
+      (void)Exec("PRAGMA wal_checkpoint(TRUNCATE)", "checkpointing after an erasure");
+    }
+    return OkStatus();
   }
 
   Status AppendInTransaction(const AppendBatch& batch) {
@@ -253,6 +264,13 @@ class SqliteStore final : public Store {
       if (static_cast<uint64_t>(last) + 1 != batch.events.front().seq) {
         return AlreadyExistsError("the ledger moved on: it ends at sequence " + std::to_string(last));
       }
+    }
+    for (const std::string& ref : batch.erased_keys) {
+      Stmt del;
+      OPTIN_RETURN_IF_ERROR(Prepare("DELETE FROM subject_keys WHERE subject_ref = ?1", del));
+      sqlite3_bind_blob(del.get(), 1, ref.data(), static_cast<int>(ref.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(del.get());
+      if (rc != SQLITE_DONE) return Error(rc, "destroying a subject key");
     }
     for (const auto& k : batch.new_keys) {
       sqlite3_stmt* s = insert_key_->get();
