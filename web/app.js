@@ -25,6 +25,9 @@
     catalog: null,       // GET /v1/purposes response for the current language
     consents: null,      // GET /v1/subjects/{id}/consents response
     history: null,       // GET /v1/subjects/{id}/history response
+    receipts: [],        // GET /v1/subjects/{id}/receipts: receipt files
+    logKey: null,        // GET /v1/log/key response
+    checks: new Map(),   // receipt id -> {ok, text}
     cards: new Map(),    // purpose id -> {section, stateText, until, yes, no}
     linkInvalid: false,
   };
@@ -233,12 +236,14 @@
   }
 
   async function fetchSubjectData() {
-    const [consents, history] = await Promise.all([
+    const [consents, history, receipts] = await Promise.all([
       api('GET', subjectPath('/consents')),
       api('GET', subjectPath('/history')),
+      api('GET', subjectPath('/receipts?locale=' + encodeURIComponent(state.lang))),
     ]);
     state.consents = consents;
     state.history = history;
+    state.receipts = receipts && Array.isArray(receipts.receipts) ? receipts.receipts : [];
   }
 
   // ---------- rendering ----------
@@ -503,6 +508,213 @@
     show($('history-empty'), events.length === 0);
   }
 
+  // ---------- receipts, checked in the browser ----------
+  // The same checks as `optin receipt verify` (docs/log_format.md,
+  // "Receipts"), with the Web Crypto API: SHA-256 and Ed25519.
+
+  function bytesFromBase64(text) {
+    const s = atob(text);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+
+  function bytesFromHex(hex) {
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+    return out;
+  }
+
+  function hexOf(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  function joinBytes(...parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  async function sha256(bytes) {
+    return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  }
+
+  // RFC 8785 for the values receipts hold: sorted keys, no whitespace.
+  function canonical(value) {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']';
+    return '{' + Object.keys(value).sort().map((k) => JSON.stringify(k) + ':' + canonical(value[k])).join(',') + '}';
+  }
+
+  function u64(n) {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt(n));
+    return b;
+  }
+
+  async function ed25519Verify(publicKey, signature, message) {
+    const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+    return crypto.subtle.verify({ name: 'Ed25519' }, key, signature, message);
+  }
+
+  async function nodeHash(left, right) {
+    return sha256(joinBytes(new Uint8Array([1]), left, right));
+  }
+
+  // RFC 9162 §2.1.3.2.
+  async function inclusionHolds(proof, root) {
+    let fn = proof.leaf_index;
+    let sn = proof.tree_size - 1;
+    if (fn > sn) return false;
+    let r = bytesFromHex(proof.leaf_hash);
+    for (const hex of proof.audit_path) {
+      const p = bytesFromHex(hex);
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = await nodeHash(p, r);
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && hexOf(r) === hexOf(root);
+  }
+
+  // The event's sequence number, action and text fields (ledger_format.md).
+  function readEvent(bytes) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const fields = [];
+    let at = 18;
+    for (let i = 0; i < 8; i++) {
+      const n = view.getUint32(at);
+      fields.push(bytes.subarray(at + 4, at + 4 + n));
+      at += 4 + n;
+    }
+    const text = (b) => new TextDecoder().decode(b);
+    const actions = { 1: 'publish', 2: 'grant', 3: 'withdraw', 4: 'signal', 5: 'erase' };
+    return {
+      seq: Number(view.getBigUint64(1)),
+      action: actions[bytes[17]],
+      purpose: text(fields[2]),
+      notice: text(fields[3]),
+      channel: text(fields[4]),
+    };
+  }
+
+  // The name of the first check that fails, or null when all hold.
+  async function checkReceipt(file, publicKey) {
+    const r = file.receipt;
+    if (file.key_id !== state.logKey.key_id) return 'signature';
+    const signed = joinBytes(new TextEncoder().encode('optin receipt v1\n'), new TextEncoder().encode(canonical(r)));
+    if (!(await ed25519Verify(publicKey, bytesFromBase64(file.signature), signed))) return 'signature';
+    const head = r.tree_head;
+    const headBytes = joinBytes(new TextEncoder().encode('optin tree head v1\n'), u64(head.tree_size),
+      u64(head.timestamp), bytesFromHex(head.root_hash));
+    if (head.key_id !== file.key_id || !(await ed25519Verify(publicKey, bytesFromBase64(head.signature), headBytes))) {
+      return 'tree_head';
+    }
+    const event = bytesFromBase64(r.event);
+    if (hexOf(await sha256(joinBytes(new Uint8Array([0]), event))) !== r.leaf_hash) return 'leaf';
+    const e = readEvent(event);
+    const purpose = r.purpose ? r.purpose.id : '';
+    const notice = r.notice ? r.notice.version : '';
+    if (e.seq !== r.sequence || e.action !== r.action || e.purpose !== purpose || e.notice !== notice ||
+        e.channel !== r.channel) {
+      return 'event';
+    }
+    const p = r.inclusion_proof;
+    if (p.leaf_index !== r.sequence - 1 || p.tree_size !== head.tree_size || p.leaf_hash !== r.leaf_hash ||
+        !(await inclusionHolds(p, bytesFromHex(head.root_hash)))) {
+      return 'inclusion';
+    }
+    if (r.notice && hexOf(await sha256(new TextEncoder().encode(r.notice.text))) !== r.notice.version) return 'notice';
+    return null;
+  }
+
+  async function verifyReceipt(file, cell) {
+    const id = file.receipt.receipt_id;
+    cell.textContent = t('receipts.checking');
+    let result;
+    try {
+      if (!state.logKey) state.logKey = await api('GET', '/v1/log/key');
+      const failed = await checkReceipt(file, bytesFromBase64(state.logKey.public_key));
+      const org = state.catalog && state.catalog.organization ? state.catalog.organization.name : '';
+      result = failed
+        ? { ok: false, text: t('receipts.invalid', { reason: t('receipts.fail_' + failed) }) }
+        : { ok: true, text: t('receipts.valid', { org, key: file.key_id, n: file.receipt.tree_head.tree_size }) };
+    } catch (e) {
+      result = { ok: false, text: t('receipts.unsupported') };
+    }
+    state.checks.set(id, result);
+    cell.textContent = result.text;
+    cell.className = 'receipt-check ' + (result.ok ? 'receipt-valid' : 'receipt-invalid');
+  }
+
+  function saveFile(name, type, text) {
+    const blob = new Blob([text], { type });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.hidden = true;
+    document.body.appendChild(a);
+    a.click();
+    document.body.removeChild(a);
+    window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  function renderReceipts() {
+    const org = state.catalog && state.catalog.organization ? state.catalog.organization.name : '';
+    $('receipts-intro').textContent = t('receipts.intro', { org });
+    const body = $('receipts-body');
+    clear(body);
+    const receipts = state.receipts.slice().sort((a, b) => b.receipt.sequence - a.receipt.sequence);
+    for (const file of receipts) {
+      const r = file.receipt;
+      const tr = el('tr');
+      tr.setAttribute('data-sequence', String(r.sequence));
+      const timeCell = el('td');
+      const time = el('time', null, formatDateTime(r.time));
+      time.setAttribute('datetime', String(r.time));
+      timeCell.appendChild(time);
+      tr.appendChild(timeCell);
+      tr.appendChild(el('td', null, r.purpose ? (r.purpose.title || purposeTitle(r.purpose.id)) : '—'));
+      tr.appendChild(el('td', null, actionText(r.action)));
+      const actions = el('td', 'receipt-actions');
+      const download = el('button', 'btn btn-small receipt-download', t('receipts.download'));
+      download.type = 'button';
+      download.addEventListener('click', () => {
+        saveFile('optin-receipt-' + r.sequence + '.json', 'application/json', JSON.stringify(file, null, 2) + '\n');
+      });
+      const checkButton = el('button', 'btn btn-small receipt-verify', t('receipts.check'));
+      checkButton.type = 'button';
+      const result = el('p', 'receipt-check');
+      result.setAttribute('role', 'status');
+      const known = state.checks.get(r.receipt_id);
+      if (known) {
+        result.textContent = known.text;
+        result.className = 'receipt-check ' + (known.ok ? 'receipt-valid' : 'receipt-invalid');
+      }
+      checkButton.addEventListener('click', () => verifyReceipt(file, result));
+      actions.appendChild(download);
+      actions.appendChild(checkButton);
+      actions.appendChild(result);
+      tr.appendChild(actions);
+      body.appendChild(tr);
+    }
+    show($('receipts'), receipts.length > 0);
+    show($('receipts-empty'), receipts.length === 0);
+  }
+
   function renderAll() {
     applyStaticStrings();
     renderOrganization();
@@ -514,6 +726,7 @@
     renderConsentPurposes();
     renderNecessary();
     renderHistory();
+    renderReceipts();
   }
 
   // ---------- status messages ----------
@@ -575,6 +788,7 @@
       await fetchSubjectData();
       updateChoices();
       renderHistory();
+      renderReceipts();
     } catch (e) {
       if (isAuthError(e)) linkExpired();
     }
@@ -682,27 +896,34 @@
     }
   }
 
-  function download() {
-    const record = {
-      subject: state.session ? state.session.subject : null,
-      generated_at: new Date().toISOString(),
-      organization: state.catalog ? state.catalog.organization : null,
-      locale: state.catalog ? state.catalog.locale : state.lang,
-      purposes: purposes(),
-      decisions: state.consents,
-      history: state.history && Array.isArray(state.history.events) ? state.history.events : [],
-    };
-    const blob = new Blob([JSON.stringify(record, null, 2) + '\n'], { type: 'application/json' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    const who = String(record.subject || 'record').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-    a.download = 'optin-record-' + who + '-' + record.generated_at.slice(0, 10) + '.json';
-    a.hidden = true;
-    document.body.appendChild(a);
-    a.click();
-    document.body.removeChild(a);
-    window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+  // Everything the server holds about the customer (GET .../export): the
+  // decisions, the history, the full notice texts and the signed receipts.
+  async function download(format) {
+    const headers = { Authorization: 'Bearer ' + state.token };
+    const query = '?locale=' + encodeURIComponent(state.lang) + (format === 'html' ? '&format=html' : '');
+    let response;
+    try {
+      response = await fetch(subjectPath('/export') + query, { headers, credentials: 'omit', cache: 'no-store' });
+    } catch (e) {
+      announce(t('status.network_error'), 'error');
+      return;
+    }
+    if (response.status === 401 || response.status === 403) {
+      linkExpired();
+      return;
+    }
+    if (!response.ok) {
+      announce(t('status.error'), 'error');
+      return;
+    }
+    const text = await response.text();
+    const who = String(state.session ? state.session.subject : 'record').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+    const day = new Date().toISOString().slice(0, 10);
+    if (format === 'html') {
+      saveFile('optin-record-' + who + '-' + day + '.html', 'text/html', text);
+    } else {
+      saveFile('optin-record-' + who + '-' + day + '.json', 'application/json', text);
+    }
   }
 
   // ---------- start ----------
@@ -719,7 +940,8 @@
       button.addEventListener('click', () => switchLanguage(button.getAttribute('data-lang')));
     }
     $('withdraw-all').addEventListener('click', () => enqueue(withdrawAll));
-    $('download').addEventListener('click', download);
+    $('download').addEventListener('click', () => download('json'));
+    $('download-page').addEventListener('click', () => download('html'));
 
     state.lang = initialLanguage();
     state.token = tokenFromPath();

@@ -195,6 +195,56 @@ test('an expired or altered link says so', async () => {
   await context.close();
 });
 
+test('receipts are listed, downloaded and checked in the browser; a forged one fails', async () => {
+  const subject = 'web-customer-receipts';
+  const context = await browser.newContext({ locale: 'en-US', acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(link(subject));
+  const card = 'section.purpose[data-purpose="ad_targeting"]';
+  await page.waitForSelector(`${card} button.choice-yes`);
+  assert.equal(await page.isVisible('#receipts-empty'), true, 'no receipts before any choice');
+  await page.click(`${card} button.choice-yes`);
+  const row = '#receipts-body tr:first-child';  // this customer's only receipt
+  await page.waitForSelector(row);
+  assert.match(await page.textContent(`${row} td:nth-child(3)`), /yes/i);
+
+  const [receipt] = await Promise.all([page.waitForEvent('download'), page.click(`${row} button.receipt-download`)]);
+  assert.match(receipt.suggestedFilename(), /^optin-receipt-\d+\.json$/);
+  // The downloaded file is what `optin receipt verify` accepts.
+  const file = join(dir, 'receipt-from-browser.json');
+  await receipt.saveAs(file);
+  const pem = join(dir, 'company.pem');
+  execFileSync('sh', ['-c', `"${optin}" --db "${db}" log key --pem > "${pem}"`]);
+  assert.match(execFileSync(optin, ['receipt', 'verify', file, '--key', pem], { encoding: 'utf8' }), /VALID\n$/);
+
+  await page.click(`${row} button.receipt-verify`);
+  await page.waitForSelector(`${row} .receipt-valid`);
+  assert.match(await page.textContent(`${row} .receipt-check`), /^Valid: signed by Northwind Broadband's log key [0-9a-f]{16} and included in its public log of \d+ events\.$/);
+
+  // Everything, from the server: JSON and a page.
+  const [all] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.match(all.suggestedFilename(), /^optin-record-web-customer-receipts-\d{4}-\d{2}-\d{2}\.json$/);
+  const [html] = await Promise.all([page.waitForEvent('download'), page.click('#download-page')]);
+  assert.match(html.suggestedFilename(), /\.html$/);
+  await context.close();
+
+  // A receipt altered on the way is caught by the browser.
+  const forged = await browser.newContext({ locale: 'en-US' });
+  const page2 = await forged.newPage();
+  await page2.route('**/receipts?*', async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.receipts[0].receipt.subject = 'someone-else';
+    await route.fulfill({ response, json: body });
+  });
+  await page2.goto(link(subject));
+  await page2.waitForSelector(row);
+  await page2.click(`${row} button.receipt-verify`);
+  await page2.waitForSelector(`${row} .receipt-invalid`);
+  assert.equal(await page2.textContent(`${row} .receipt-check`), "Not valid: the receipt's signature does not match.");
+  await forged.close();
+});
+
 test('axe finds no accessibility violations, in English and Japanese', async () => {
   for (const locale of ['en-US', 'ja-JP']) {
     const context = await browser.newContext({ locale });
