@@ -95,6 +95,12 @@ class Store {
   // kResourceExhausted; other failures kUnavailable. Nothing is written on
   // any error.
   virtual Status Append(const AppendBatch& batch) = 0;
+  // Brackets a writer's catch-up, build and Append, so that writers in
+  // other processes (other nodes) wait instead of racing for the tail. A
+  // store with one writer process need not do anything. UnlockTail is called
+  // once for every LockTail that returned OK.
+  virtual Status LockTail() { return OkStatus(); }
+  virtual void UnlockTail() {}
 
   // Calls `fn` for each event with seq > `after`, in sequence order, until
   // `fn` returns an error (which is returned).
@@ -138,9 +144,14 @@ std::unique_ptr<Store> NewMemoryStore();
 // and never modified.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpenMode mode);
 
-// Chooses by `location`: `memory:` for an empty memory store, `sqlite:PATH`
-// or a plain path for SQLite. `postgres://` URLs are refused for now with
-// kUnavailable.
+// The PostgreSQL store at `url` (libpq: `postgresql://user@host:port/db`).
+// kNotFound without a store there and mode kExisting; kAlreadyExists with one
+// and kCreate; kUnavailable when the server cannot be reached.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, StoreOpenMode mode);
+
+// Chooses by `location`: `memory:` for an empty memory store,
+// `postgres://…` or `postgresql://…` for PostgreSQL, `sqlite:PATH` or a plain
+// path for SQLite.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, StoreOpenMode mode);
 
 }  // namespace optin

@@ -162,6 +162,13 @@ Result<std::vector<Event>> LedgerWriter::Append(std::vector<EventDraft> drafts) 
 }
 
 Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>& group) {
+  // Other nodes wait here rather than append first and make this one retry.
+  OPTIN_RETURN_IF_ERROR(store_.LockTail());
+  struct Unlock {
+    Store& store;
+    ~Unlock() { store.UnlockTail(); }
+  } unlock{store_};
+  OPTIN_RETURN_IF_ERROR(CatchUp());
   for (int attempt = 0; attempt < kMaxAppendAttempts; ++attempt) {
     AppendBatch batch;
     std::vector<Event> events;

@@ -5,6 +5,7 @@
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
+#include "tests/support/postgres_server.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -170,9 +171,27 @@ TEST_P(StoreContractTest, ScanStopsAtTheCallersError) {
   EXPECT_EQ(seen, 1);
 }
 
+// One PostgreSQL server for the whole binary; a new database per test.
+optin::testing::PostgresServer& Postgres() {
+  static optin::testing::PostgresServer server;  // stopped and removed at exit
+  return server;
+}
+
+std::unique_ptr<Store> NewPostgresStore() {
+  static int n = 0;
+  if (!Postgres().error().empty()) {
+    ADD_FAILURE() << Postgres().error();
+    return nullptr;
+  }
+  auto s = OpenStore(Postgres().NewDatabase("contract_" + std::to_string(++n)), StoreOpenMode::kCreate);
+  EXPECT_THAT(s, IsOk());
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllStores, StoreContractTest,
     ::testing::Values(StoreFactory{"memory", [](const TempDir&) { return NewMemoryStore(); }},
+                      StoreFactory{"postgres", [](const TempDir&) { return NewPostgresStore(); }},
                       StoreFactory{"sqlite",
                                    [](const TempDir& dir) {
                                      auto s = OpenSqliteStore(dir.File("optin.db"), StoreOpenMode::kCreate);

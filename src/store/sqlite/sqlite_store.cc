@@ -556,7 +556,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpe
 Result<std::unique_ptr<Store>> OpenStore(const std::string& location, StoreOpenMode mode) {
   if (location == "memory:") return NewMemoryStore();
   if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
-    return UnavailableError("the PostgreSQL store is not part of this optin build yet; use an SQLite file");
+    return OpenPostgresStore(location, mode);
   }
   if (location.empty()) return InvalidArgumentError("the store location is empty");
   std::string path = location.starts_with("sqlite:") ? location.substr(7) : location;

@@ -1,0 +1,419 @@
+// The PostgreSQL store (libpq): the same tables as the SQLite store, for
+// several optin nodes sharing one database. Appends from every node are
+// serialised by a transaction-level advisory lock and checked against the
+// ledger's tail inside the transaction, so the ledger stays one total order
+// with one hash chain; an append is acknowledged only after COMMIT returns.
+// Each commit notifies channel `optin_events` with the last sequence number.
+//
+// Schema version 3 (as SQLite's; kept in optin_meta row `schema_version`):
+//   optin_meta(name TEXT PRIMARY KEY, value BYTEA)
+//   events(seq BIGINT PRIMARY KEY, subject_ref BYTEA, body BYTEA, hash BYTEA)
+//   subject_keys(subject_ref BYTEA PRIMARY KEY, key BYTEA)
+//   api_keys, log_keys, tree_heads: as in sqlite_store.cc
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "optin/store.h"
+#include "src/common/crypto.h"
+
+namespace optin {
+namespace {
+
+constexpr int kSchemaVersion = 3;
+// DO NOT CHANGE: the advisory lock every node takes to append.
+constexpr int64_t kAppendLock = 0x6f7074696e4c4f47;  // "optinLOG"
+constexpr int kScanPage = 10'000;
+constexpr int kConnectAttempts = 5;
+constexpr const char* kNotifyChannel = "optin_events";
+
+const char* const kSchema = R"sql(
+CREATE TABLE optin_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+CREATE TABLE events (seq BIGINT PRIMARY KEY, subject_ref BYTEA, body BYTEA NOT NULL, hash BYTEA NOT NULL);
+CREATE INDEX events_by_subject ON events(subject_ref, seq) WHERE subject_ref IS NOT NULL;
+CREATE TABLE subject_keys (subject_ref BYTEA PRIMARY KEY, key BYTEA NOT NULL);
+CREATE TABLE api_keys (name TEXT PRIMARY KEY, scope TEXT NOT NULL, hash BYTEA NOT NULL UNIQUE, created BIGINT NOT NULL);
+CREATE TABLE log_keys (key_id TEXT PRIMARY KEY, public_key BYTEA NOT NULL, private_key BYTEA NOT NULL,
+                       created BIGINT NOT NULL, retired BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE tree_heads (tree_size BIGINT PRIMARY KEY, root_hash BYTEA NOT NULL, timestamp BIGINT NOT NULL,
+                         key_id TEXT NOT NULL, signature BYTEA NOT NULL);
+)sql";
+
+// A query parameter: text, or binary for BYTEA.
+struct Param {
+  std::string value;
+  bool binary = false;
+};
+Param Text(std::string_view v) { return {std::string(v), false}; }
+Param Int(int64_t v) { return {std::to_string(v), false}; }
+Param Bytes(std::string_view v) { return {std::string(v), true}; }
+
+class PgResult {
+ public:
+  explicit PgResult(PGresult* r) : r_(r) {}
+  PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+  PgResult& operator=(PgResult&& o) noexcept {
+    std::swap(r_, o.r_);
+    return *this;
+  }
+  ~PgResult() {
+    if (r_) PQclear(r_);
+  }
+  int rows() const { return PQntuples(r_); }
+  ExecStatusType status() const { return r_ ? PQresultStatus(r_) : PGRES_FATAL_ERROR; }
+  std::string error() const { return r_ ? PQresultErrorMessage(r_) : "out of memory"; }
+  std::string sqlstate() const {
+    const char* s = r_ ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
+    return s ? s : "";
+  }
+  // Results come in binary: BYTEA and TEXT as their bytes, BIGINT big-endian.
+  std::string_view Bytes(int row, int col) const {
+    return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};
+  }
+  bool IsNull(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+  int64_t Int(int row, int col) const {
+    uint64_t v = 0;
+    for (char c : Bytes(row, col)) v = v << 8 | static_cast<uint8_t>(c);
+    return static_cast<int64_t>(v);
+  }
+
+ private:
+  PGresult* r_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::string url) : url_(std::move(url)) {}
+  ~PostgresStore() override {
+    if (conn_) PQfinish(conn_);
+  }
+
+  Status Open(StoreOpenMode mode) {
+    std::lock_guard lock(mu_);
+    OPTIN_RETURN_IF_ERROR(Connect());
+    OPTIN_ASSIGN_OR_RETURN(PgResult exists, Exec("SELECT to_regclass('optin_meta') IS NOT NULL", {}));
+    const bool has_store = exists.Bytes(0, 0) == std::string_view("\x01", 1);
+    if (mode == StoreOpenMode::kCreate) {
+      if (has_store) return AlreadyExistsError(Describe() + " already holds an optin store");
+      return Create();
+    }
+    if (!has_store) return NotFoundError("no optin store in " + Describe() + "; run `optin init` first");
+    OPTIN_ASSIGN_OR_RETURN(PgResult v, Exec("SELECT value FROM optin_meta WHERE name = 'schema_version'", {}));
+    if (v.rows() != 1) return DataLossError(Describe() + " has no optin schema version; the store is damaged");
+    const int version = std::atoi(std::string(v.Bytes(0, 0)).c_str());
+    if (version > kSchemaVersion) {
+      return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
+                                     ", newer than this optin reads (" + std::to_string(kSchemaVersion) + ")");
+    }
+    if (version != kSchemaVersion) {
+      return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
+                                     "; run `optin migrate`");
+    }
+    return OkStatus();
+  }
+
+  std::string Describe() const override {
+    // Never the password.
+    std::string shown = url_;
+    if (size_t at = shown.find('@'); at != std::string::npos) {
+      if (size_t colon = shown.find(':', shown.find("//") + 2); colon != std::string::npos && colon < at) {
+        shown = shown.substr(0, colon) + ":***" + shown.substr(at);
+      }
+    }
+    return shown;
+  }
+
+  Status Append(const AppendBatch& batch) override {
+    std::lock_guard lock(mu_);
+    if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
+    OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
+    Status s = AppendInTransaction(batch);
+    if (s.ok()) s = Exec("COMMIT", {}).status();
+    if (!s.ok()) (void)Exec("ROLLBACK", {});
+    return s;
+  }
+
+  Status LockTail() override {
+    std::lock_guard lock(mu_);
+    return Exec("SELECT pg_advisory_lock($1)", {Int(kAppendLock)}).status();
+  }
+
+  void UnlockTail() override {
+    std::lock_guard lock(mu_);
+    // If the connection was lost, the server released the lock with the session.
+    (void)Exec("SELECT pg_advisory_unlock($1)", {Int(kAppendLock)});
+  }
+
+  Status Scan(uint64_t after, const std::function<Status(const StoredEvent&)>& fn) override {
+    // Page by sequence number: no long transaction, no lock held while `fn` runs.
+    while (true) {
+      PgResult page(nullptr);
+      {
+        std::lock_guard lock(mu_);
+        OPTIN_ASSIGN_OR_RETURN(page, Exec("SELECT seq, subject_ref, body, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT " +
+                                              std::to_string(kScanPage),
+                                          {Int(static_cast<int64_t>(after))}));
+      }
+      for (int i = 0; i < page.rows(); ++i) {
+        StoredEvent e = Row(page, i);
+        after = e.seq;
+        OPTIN_RETURN_IF_ERROR(fn(e));
+      }
+      if (page.rows() < kScanPage) return OkStatus();
+    }
+  }
+
+  Status ScanSubject(std::string_view subject_ref, const std::function<Status(const StoredEvent&)>& fn) override {
+    PgResult rows(nullptr);
+    {
+      std::lock_guard lock(mu_);
+      OPTIN_ASSIGN_OR_RETURN(rows, Exec("SELECT seq, subject_ref, body, hash FROM events WHERE subject_ref = $1 ORDER BY seq",
+                                        {Bytes(subject_ref)}));
+    }
+    for (int i = 0; i < rows.rows(); ++i) OPTIN_RETURN_IF_ERROR(fn(Row(rows, i)));
+    return OkStatus();
+  }
+
+  Result<std::optional<std::string>> GetSubjectKey(std::string_view subject_ref) override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT key FROM subject_keys WHERE subject_ref = $1", {Bytes(subject_ref)}));
+    if (r.rows() == 0) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(r.Bytes(0, 0)));
+  }
+
+  Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
+    PgResult rows(nullptr);
+    {
+      std::lock_guard lock(mu_);
+      OPTIN_ASSIGN_OR_RETURN(rows, Exec("SELECT subject_ref, key FROM subject_keys ORDER BY subject_ref", {}));
+    }
+    for (int i = 0; i < rows.rows(); ++i) {
+      OPTIN_RETURN_IF_ERROR(fn({std::string(rows.Bytes(i, 0)), std::string(rows.Bytes(i, 1))}));
+    }
+    return OkStatus();
+  }
+
+  Result<std::string> Secret() override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT value FROM optin_meta WHERE name = 'secret'", {}));
+    if (r.rows() != 1 || r.Bytes(0, 0).size() != kSecretKeySize) {
+      return DataLossError(Describe() + " has lost its store secret");
+    }
+    return std::string(r.Bytes(0, 0));
+  }
+
+  Status PutApiKey(const ApiKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    Result<PgResult> r = Exec("INSERT INTO api_keys(name, scope, hash, created) VALUES ($1, $2, $3, $4)",
+                              {Text(key.name), Text(key.scope), Bytes(key.hash), Int(key.created)});
+    if (r.status().reason() == kUniqueViolation) return AlreadyExistsError("an API key named `" + key.name + "` exists already");
+    return r.status();
+  }
+
+  Result<std::vector<ApiKeyRow>> ListApiKeys() override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT name, scope, hash, created FROM api_keys ORDER BY name", {}));
+    std::vector<ApiKeyRow> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({std::string(r.Bytes(i, 0)), std::string(r.Bytes(i, 1)), std::string(r.Bytes(i, 2)), r.Int(i, 3)});
+    }
+    return out;
+  }
+
+  Status RevokeApiKey(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("DELETE FROM api_keys WHERE name = $1 RETURNING name", {Text(name)}));
+    if (r.rows() == 0) return NotFoundError("no API key named `" + std::string(name) + "`");
+    return OkStatus();
+  }
+
+  Status PutLogKey(const LogKeyRow& key) override {
+    std::lock_guard lock(mu_);
+    Result<PgResult> r = Exec(
+        "INSERT INTO log_keys(key_id, public_key, private_key, created, retired) VALUES ($1, $2, $3, $4, $5)",
+        {Text(key.key_id), Bytes(key.public_key), Bytes(key.private_key), Int(key.created), Int(key.retired)});
+    if (r.status().reason() == kUniqueViolation) return AlreadyExistsError("log key `" + key.key_id + "` exists already");
+    return r.status();
+  }
+
+  Status RetireLogKey(std::string_view key_id, int64_t when) override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("UPDATE log_keys SET retired = $2 WHERE key_id = $1 RETURNING key_id",
+                                            {Text(key_id), Int(when)}));
+    if (r.rows() == 0) return NotFoundError("no log key `" + std::string(key_id) + "`");
+    return OkStatus();
+  }
+
+  Result<std::vector<LogKeyRow>> ListLogKeys() override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT key_id, public_key, private_key, created, retired FROM log_keys "
+                                            "ORDER BY created, retired = 0, key_id",
+                                            {}));
+    std::vector<LogKeyRow> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({std::string(r.Bytes(i, 0)), std::string(r.Bytes(i, 1)), std::string(r.Bytes(i, 2)), r.Int(i, 3),
+                     r.Int(i, 4)});
+    }
+    return out;
+  }
+
+  Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
+    std::lock_guard lock(mu_);
+    OPTIN_RETURN_IF_ERROR(Exec("INSERT INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
+                               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
+                               {Int(static_cast<int64_t>(head.tree_size)), Bytes(head.root_hash), Int(head.timestamp),
+                                Text(head.key_id), Bytes(head.signature)})
+                              .status());
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
+                                            "WHERE tree_size = $1",
+                                            {Int(static_cast<int64_t>(head.tree_size))}));
+    if (r.rows() != 1) return InternalError("the tree head just kept is gone");
+    return HeadRow(r, 0);
+  }
+
+  Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
+                                            "ORDER BY tree_size DESC LIMIT 1",
+                                            {}));
+    if (r.rows() == 0) return std::optional<TreeHeadRow>();
+    return std::optional<TreeHeadRow>(HeadRow(r, 0));
+  }
+
+ private:
+  static constexpr std::string_view kUniqueViolation = "23505";
+
+  static StoredEvent Row(const PgResult& r, int i) {
+    StoredEvent e;
+    e.seq = static_cast<uint64_t>(r.Int(i, 0));
+    if (!r.IsNull(i, 1)) e.subject_ref = std::string(r.Bytes(i, 1));
+    e.body = std::string(r.Bytes(i, 2));
+    std::string_view hash = r.Bytes(i, 3);
+    if (hash.size() == e.hash.size()) std::copy(hash.begin(), hash.end(), e.hash.begin());
+    return e;
+  }
+
+  static TreeHeadRow HeadRow(const PgResult& r, int i) {
+    return {static_cast<uint64_t>(r.Int(i, 0)), std::string(r.Bytes(i, 1)), r.Int(i, 2), std::string(r.Bytes(i, 3)),
+            std::string(r.Bytes(i, 4))};
+  }
+
+  // Connects, or reconnects after a dropped connection, with backoff.
+  Status Connect() {
+    for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
+      if (conn_ && PQstatus(conn_) == CONNECTION_OK) return OkStatus();
+      if (conn_) {
+        PQreset(conn_);
+      } else {
+        conn_ = PQconnectdb(url_.c_str());
+      }
+      if (PQstatus(conn_) == CONNECTION_OK) return OkStatus();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+    }
+    std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    return UnavailableError("cannot reach " + Describe() + ": " + why);
+  }
+
+  // Runs `sql`; results in binary. Errors: the SQLSTATE as the status reason.
+  Result<PgResult> Exec(const std::string& sql, const std::vector<Param>& params) {
+    OPTIN_RETURN_IF_ERROR(Connect());
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats;
+    for (const Param& p : params) {
+      values.push_back(p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.binary ? 1 : 0);
+    }
+    PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
+                            lengths.data(), formats.data(), 1));
+    const ExecStatusType status = r.status();
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
+    std::string message = r.error();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      // Reconnected on the next call; what was in flight is not acknowledged.
+      return UnavailableError("lost the connection to " + Describe() + ": " + message);
+    }
+    const std::string sqlstate = r.sqlstate();
+    const StatusCode code = sqlstate.starts_with("53") ? StatusCode::kResourceExhausted : StatusCode::kUnavailable;
+    return Status(code, "PostgreSQL (" + sqlstate + "): " + message, sqlstate);
+  }
+
+  // Several statements, no parameters.
+  Status ExecScript(const char* sql) {
+    OPTIN_RETURN_IF_ERROR(Connect());
+    PgResult r(PQexec(conn_, sql));
+    if (r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK) return OkStatus();
+    return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + r.error());
+  }
+
+  Status Create() {
+    OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
+    Status s = ExecScript(kSchema);
+    if (s.ok()) {
+      SecretKey secret = RandomKey();
+      s = Exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
+               {Bytes(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size())),
+                Bytes(std::to_string(kSchemaVersion))})
+              .status();
+    }
+    if (s.ok()) s = Exec("COMMIT", {}).status();
+    if (!s.ok()) (void)Exec("ROLLBACK", {});
+    return s;
+  }
+
+  Status AppendInTransaction(const AppendBatch& batch) {
+    OPTIN_RETURN_IF_ERROR(Exec("SELECT pg_advisory_xact_lock($1)", {Int(kAppendLock)}).status());
+    if (!batch.events.empty()) {
+      OPTIN_ASSIGN_OR_RETURN(PgResult tail, Exec("SELECT COALESCE(MAX(seq), 0) FROM events", {}));
+      const int64_t last = tail.Int(0, 0);
+      if (static_cast<uint64_t>(last) + 1 != batch.events.front().seq) {
+        return AlreadyExistsError("the ledger moved on: it ends at sequence " + std::to_string(last));
+      }
+    }
+    for (const std::string& ref : batch.erased_keys) {
+      OPTIN_RETURN_IF_ERROR(Exec("DELETE FROM subject_keys WHERE subject_ref = $1", {Bytes(ref)}).status());
+    }
+    for (const SubjectKeyRow& k : batch.new_keys) {
+      Result<PgResult> r = Exec("INSERT INTO subject_keys(subject_ref, key) VALUES ($1, $2)", {Bytes(k.subject_ref), Bytes(k.key)});
+      if (r.status().reason() == kUniqueViolation) return AlreadyExistsError("a subject key was created by another writer");
+      OPTIN_RETURN_IF_ERROR(r.status());
+    }
+    for (const StoredEvent& e : batch.events) {
+      const Param ref = Bytes(e.subject_ref);
+      OPTIN_RETURN_IF_ERROR(
+          Exec(e.subject_ref.empty() ? "INSERT INTO events(seq, subject_ref, body, hash) VALUES ($1, NULL, $2, $3)"
+                                     : "INSERT INTO events(seq, subject_ref, body, hash) VALUES ($1, $4, $2, $3)",
+               e.subject_ref.empty()
+                   ? std::vector<Param>{Int(static_cast<int64_t>(e.seq)), Bytes(e.body),
+                                        Bytes(std::string_view(reinterpret_cast<const char*>(e.hash.data()), e.hash.size()))}
+                   : std::vector<Param>{Int(static_cast<int64_t>(e.seq)), Bytes(e.body),
+                                        Bytes(std::string_view(reinterpret_cast<const char*>(e.hash.data()), e.hash.size())),
+                                        ref})
+              .status());
+    }
+    if (!batch.events.empty()) {
+      // Delivered at COMMIT, to every node that listens.
+      OPTIN_RETURN_IF_ERROR(
+          Exec("SELECT pg_notify($1, $2)", {Text(kNotifyChannel), Text(std::to_string(batch.events.back().seq))}).status());
+    }
+    return OkStatus();
+  }
+
+  std::string url_;
+  PGconn* conn_ = nullptr;
+  std::recursive_mutex mu_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, StoreOpenMode mode) {
+  auto store = std::make_unique<PostgresStore>(url);
+  OPTIN_RETURN_IF_ERROR(store->Open(mode));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace optin
