@@ -6,6 +6,7 @@
 #ifndef OPTIN_DECISION_H_
 #define OPTIN_DECISION_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -21,7 +22,9 @@ enum class Reason : uint8_t {
   kExpired,         // denied: the grant is older than the purpose's `expires`
   kGpcOptOut,       // denied: a Global Privacy Control opt-out applies
   kUnknownPurpose,  // denied: no such purpose in the catalog in force
+  kStale,           // denied: this node has not heard from its shared store for too long
 };
+inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kStale) + 1;
 
 // The stable wire name, e.g. "notice_changed".
 std::string_view ReasonName(Reason reason);

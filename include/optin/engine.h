@@ -53,6 +53,10 @@ struct EngineOptions {
   StoreOpenMode mode = StoreOpenMode::kExisting;
   // Microseconds since the Unix epoch; the system clock when empty.
   std::function<int64_t()> clock;
+  // When > 0 (microseconds): once this node has not caught up with its store
+  // for longer, every consent purpose decides `stale` (deny) until it does.
+  // For nodes that share a store with others (optin serve sets it).
+  int64_t max_staleness = 0;
 };
 
 // Who records a change and how.
@@ -264,6 +268,13 @@ class Engine {
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).
   Status Sync();
+  // Waits up to `timeout_ms` for other nodes' appends (woken at once by a
+  // store that notifies), then catches up: what a server runs in a loop.
+  Status Follow(int timeout_ms);
+  // How long ago (microseconds) this node last caught up with its store,
+  // and the error of the last attempt when it failed (empty when it worked).
+  int64_t lag() const;
+  std::string follow_error() const;
 
   // Up to `limit` ledger events after sequence number `after`, oldest first.
   Result<std::vector<Change>> Changes(uint64_t after, size_t limit);

@@ -101,6 +101,11 @@ class Store {
   // once for every LockTail that returned OK.
   virtual Status LockTail() { return OkStatus(); }
   virtual void UnlockTail() {}
+  // Waits up to `timeout_ms` for other processes to append (a store that can
+  // tell, such as PostgreSQL with LISTEN/NOTIFY, returns as soon as one
+  // does; others just wait). OK says nothing about whether anything changed:
+  // the caller scans. kUnavailable when the store cannot be reached.
+  virtual Status WaitForChange(int timeout_ms);
 
   // Calls `fn` for each event with seq > `after`, in sequence order, until
   // `fn` returns an error (which is returned).

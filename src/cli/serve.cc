@@ -46,7 +46,11 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
     if (env) options.public_url = env;
   }
   while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (flags.max_staleness_s < 0) return Fail(InvalidArgumentError("--max-staleness must be 0 or more seconds"));
+  EngineOptions engine_options;
+  engine_options.store = g.db;
+  engine_options.max_staleness = int64_t{flags.max_staleness_s} * 1'000'000;
+  Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(engine_options));
   if (!engine.ok()) return Fail(engine.status());
   auto server = server::Server::Start(**engine, options);
   if (!server.ok()) return Fail(server.status());

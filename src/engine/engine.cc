@@ -1,6 +1,7 @@
 #include "optin/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -111,6 +112,19 @@ struct Engine::Impl {
   std::map<std::string, Notice, std::less<>> notices;
   std::mutex receipt_head_mu;  // the head receipts carry, signed once per log size
   std::optional<SignedTreeHead> receipt_head;
+  // Following a shared store: when this node last caught up, and how stale
+  // it may get before it denies every consent purpose.
+  std::atomic<int64_t> last_caught_up{0};
+  int64_t max_staleness = 0;
+  mutable std::mutex follow_mu;
+  std::string follow_error;
+
+  // A consent purpose's decision on a node that lost its store: deny.
+  Decision Guard(Decision d, int64_t now) const {
+    if (max_staleness <= 0 || d.reason == Reason::kNecessary || d.reason == Reason::kUnknownPurpose) return d;
+    if (now - last_caught_up.load(std::memory_order_relaxed) <= max_staleness) return d;
+    return {false, Reason::kStale, d.event};
+  }
 
   Status Apply(const Event& e, std::string_view subject, std::string_view body) {
     {
@@ -182,6 +196,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
       *impl->store, secret, impl->clock,
       [raw](const Event& e, std::string_view subject, std::string_view body) { return raw->Apply(e, subject, body); });
   OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
+  impl->last_caught_up = impl->clock();
+  impl->max_staleness = options.max_staleness;
   auto engine = std::unique_ptr<Engine>(new Engine(std::move(impl)));
   // A new store gets its log key at once (older stores when first needed).
   if (options.mode == StoreOpenMode::kCreate) OPTIN_RETURN_IF_ERROR(engine->SigningKey().status());
@@ -342,11 +358,12 @@ Result<std::vector<Event>> Engine::WithdrawAll(std::string_view subject, const W
 }
 
 Decision Engine::Decide(std::string_view subject, std::string_view purpose) const {
-  return impl_->index.Decide(subject, purpose, impl_->clock());
+  const int64_t now = impl_->clock();
+  return impl_->Guard(impl_->index.Decide(subject, purpose, now), now);
 }
 
 Decision Engine::DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const {
-  return impl_->index.Decide(subject, purpose, now);
+  return impl_->Guard(impl_->index.Decide(subject, purpose, now), now);
 }
 
 std::vector<PurposeDecision> Engine::DecideAll(std::string_view subject) const {
@@ -354,7 +371,7 @@ std::vector<PurposeDecision> Engine::DecideAll(std::string_view subject) const {
   auto catalog = impl_->Current();
   if (!catalog) return out;
   const int64_t now = impl_->clock();
-  for (const auto& p : catalog->purposes) out.push_back({p.id, impl_->index.Decide(subject, p.id, now)});
+  for (const auto& p : catalog->purposes) out.push_back({p.id, impl_->Guard(impl_->index.Decide(subject, p.id, now), now)});
   return out;
 }
 
@@ -705,7 +722,30 @@ Result<std::vector<ApiKeyInfo>> Engine::ListApiKeys() {
 
 Status Engine::RevokeApiKey(std::string_view name) { return impl_->store->RevokeApiKey(name); }
 
-Status Engine::Sync() { return impl_->writer->Sync(); }
+Status Engine::Sync() {
+  Status s = impl_->writer->Sync();
+  std::lock_guard lock(impl_->follow_mu);
+  if (s.ok()) {
+    impl_->last_caught_up.store(impl_->clock(), std::memory_order_relaxed);
+    impl_->follow_error.clear();
+  } else {
+    impl_->follow_error = s.message();
+  }
+  return s;
+}
+
+Status Engine::Follow(int timeout_ms) {
+  Status waited = impl_->store->WaitForChange(timeout_ms);
+  Status synced = Sync();
+  return synced.ok() ? waited : synced;
+}
+
+int64_t Engine::lag() const { return impl_->clock() - impl_->last_caught_up.load(std::memory_order_relaxed); }
+
+std::string Engine::follow_error() const {
+  std::lock_guard lock(impl_->follow_mu);
+  return impl_->follow_error;
+}
 
 // A link token is base64url(Seal(link_key, payload)) where payload is
 // u8 version (1) | u64 expiry (microseconds, big-endian) | subject id. Sealed,

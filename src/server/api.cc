@@ -15,6 +15,9 @@ namespace {
 
 // DO NOT CHANGE: route names appear in metrics labels.
 constexpr std::string_view kRouteHealth = "/healthz";
+// A node that has not caught up with its store for this long reports itself
+// unhealthy (it follows every sync interval, 200 ms by default).
+constexpr int64_t kUnhealthyLagMicros = 5'000'000;
 constexpr std::string_view kRouteMetrics = "/metrics";
 constexpr std::string_view kRoutePurposes = "/v1/purposes";
 constexpr std::string_view kRouteCheck = "/v1/check";
@@ -224,7 +227,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (auto r = only("GET", kRouteMetrics)) return *r;
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = metrics_.Render(engine_.last_seq(), engine_.subject_count());
+    r.body = metrics_.Render(engine_.last_seq(), engine_.subject_count(), static_cast<double>(engine_.lag()) / 1e6);
     r.route = kRouteMetrics;
     return r;
   }
@@ -513,9 +516,17 @@ HttpResponse Api::Log(const HttpRequest& request, std::string_view route) {
 }
 
 HttpResponse Api::Health() {
+  // Unhealthy once this node has fallen behind its store: it still answers,
+  // but a load balancer should send traffic elsewhere.
+  const int64_t lag = engine_.lag();
+  const std::string error = engine_.follow_error();
+  const bool healthy = error.empty() && lag <= kUnhealthyLagMicros;
   JsonWriter w;
-  w.BeginObject().Key("status").String("ok").Key("last_seq").Uint(engine_.last_seq()).EndObject();
-  return Json(std::move(w).Take(), kRouteHealth);
+  w.BeginObject().Key("status").String(healthy ? "ok" : "unhealthy").Key("last_seq").Uint(engine_.last_seq());
+  w.Key("lag_ms").Int(lag / 1000);
+  if (!error.empty()) w.Key("error").String(error);
+  w.EndObject();
+  return Json(std::move(w).Take(), kRouteHealth, healthy ? 200 : 503);
 }
 
 HttpResponse Api::Purposes(const HttpRequest& request) {

@@ -7,7 +7,15 @@ namespace optin::server {
 Status Authenticator::ReloadIfStale() {
   auto now = std::chrono::steady_clock::now();
   if (now - loaded_ < kKeyReload) return OkStatus();
-  OPTIN_ASSIGN_OR_RETURN(std::vector<ApiKeyInfo> keys, engine_.ListApiKeys());
+  Result<std::vector<ApiKeyInfo>> loaded = engine_.ListApiKeys();
+  if (!loaded.ok()) {
+    // The store is out of reach: keep the keys last read (try again later);
+    // without any, no key can be checked.
+    if (loaded_ == std::chrono::steady_clock::time_point()) return loaded.status();
+    loaded_ = now;
+    return OkStatus();
+  }
+  std::vector<ApiKeyInfo> keys = std::move(*loaded);
   by_hash_.clear();
   for (auto& k : keys) by_hash_.emplace(k.hash, std::move(k));
   loaded_ = now;

@@ -14,7 +14,7 @@ void Metrics::CountRequest(const std::string& route, int status, double seconds)
   }
 }
 
-std::string Metrics::Render(uint64_t ledger_last_seq, size_t subjects) const {
+std::string Metrics::Render(uint64_t ledger_last_seq, size_t subjects, double lag_seconds) const {
   std::string out;
   char buf[64];
   auto num = [&](double v) {
@@ -55,6 +55,9 @@ std::string Metrics::Render(uint64_t ledger_last_seq, size_t subjects) const {
   out += "# HELP optin_index_subjects Subjects in the in-memory index.\n";
   out += "# TYPE optin_index_subjects gauge\n";
   out += "optin_index_subjects " + std::to_string(subjects) + "\n";
+  out += "# HELP optin_store_lag_seconds Time since this node last caught up with its store.\n";
+  out += "# TYPE optin_store_lag_seconds gauge\n";
+  out += "optin_store_lag_seconds " + num(lag_seconds) + "\n";
   return out;
 }
 

@@ -24,7 +24,8 @@ class Metrics {
   void CountRequest(const std::string& route, int status, double seconds);
   void CountDecision(Reason reason) { decisions_[static_cast<size_t>(reason)].fetch_add(1, std::memory_order_relaxed); }
   // The whole exposition; `ledger_last_seq` and `subjects` are gauges.
-  std::string Render(uint64_t ledger_last_seq, size_t subjects) const;
+  // `lag_seconds`: how long ago this node last caught up with its store.
+  std::string Render(uint64_t ledger_last_seq, size_t subjects, double lag_seconds) const;
 
  private:
   static constexpr std::array<double, 10> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
@@ -36,7 +37,7 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, Series> requests_;
-  std::array<std::atomic<uint64_t>, 8> decisions_{};
+  std::array<std::atomic<uint64_t>, kReasonCount> decisions_{};
 };
 
 }  // namespace optin::server

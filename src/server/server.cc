@@ -274,7 +274,6 @@ class BeastServer final : public Server {
         pool_(static_cast<size_t>(threads_)),
         acceptor_(net::make_strand(pool_)),
         signals_(pool_),
-        sync_timer_(pool_),
         drain_timer_(pool_) {}
 
   Status Bind() {
@@ -296,7 +295,12 @@ class BeastServer final : public Server {
 
   void Run() {
     Accept();
-    ScheduleSync();
+    // Follows the store on its own thread: woken at once by a store that
+    // notifies (PostgreSQL), else every sync interval.
+    follower_ = std::thread([this] {
+      const int ms = static_cast<int>(shared_.options.sync_interval.count());
+      while (!stop_following_.load()) (void)engine_.Follow(ms);  // the error shows in /healthz
+    });
     if (shared_.options.handle_signals) {
       signals_.add(SIGTERM);
       signals_.add(SIGINT);
@@ -304,6 +308,11 @@ class BeastServer final : public Server {
         if (!ec) Shutdown();
       });
     }
+  }
+
+  ~BeastServer() override {
+    stop_following_ = true;
+    if (follower_.joinable()) follower_.join();
   }
 
   uint16_t port() const override { return port_; }
@@ -315,7 +324,7 @@ class BeastServer final : public Server {
       beast::error_code ec;
       acceptor_.close(ec);
       signals_.cancel(ec);
-      sync_timer_.cancel();
+      stop_following_ = true;
       std::vector<std::shared_ptr<Session>> live;
       {
         std::lock_guard lock(shared_.sessions_mu);
@@ -333,7 +342,11 @@ class BeastServer final : public Server {
     });
   }
 
-  void Wait() override { pool_.join(); }
+  void Wait() override {
+    pool_.join();
+    stop_following_ = true;
+    if (follower_.joinable()) follower_.join();
+  }
 
  private:
   void Accept() {
@@ -370,22 +383,14 @@ class BeastServer final : public Server {
     });
   }
 
-  void ScheduleSync() {
-    sync_timer_.expires_after(shared_.options.sync_interval);
-    sync_timer_.async_wait([this](beast::error_code ec) {
-      if (ec || shared_.draining) return;
-      (void)engine_.Sync();  // a failure shows again on the next write or sync
-      ScheduleSync();
-    });
-  }
-
   Engine& engine_;
   Shared shared_;
   int threads_;
   net::thread_pool pool_;
   tcp::acceptor acceptor_;
   net::signal_set signals_;
-  net::steady_timer sync_timer_;
+  std::thread follower_;
+  std::atomic<bool> stop_following_{false};
   net::steady_timer drain_timer_;
   std::unique_ptr<net::steady_timer> check_timer_;
   uint16_t port_ = 0;

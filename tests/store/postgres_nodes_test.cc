@@ -3,6 +3,9 @@
 // withdrawal on one node in effect on the others.
 #include <gmock/gmock.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -116,6 +119,80 @@ TEST_F(PostgresNodes, TwoServersOnePostgresqlDatabase) {
   EXPECT_TRUE(denied) << check(b.port());
   auto verify = RunOptin({"--db", url_, "verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(PostgresNodes, ANodeSurvivesAPostgresqlRestartAndSaysWhenItIsBehind) {
+  nodes_.clear();
+  ASSERT_EQ(RunOptin({"--db", url_, "grant", "carol", "ads"}).exit_code, 0);
+  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
+  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  optin::testing::ServerProcess node(url_, {"--max-staleness", "1"});
+  ASSERT_GT(node.port(), 0) << node.Stderr();
+  auto check = [&] {
+    return optin::testing::Http(node.port(), "POST", "/v1/check", R"({"subject":"carol","purpose":"ads"})", admin).body;
+  };
+  EXPECT_THAT(check(), HasSubstr(R"("allowed":true)"));
+  EXPECT_EQ(optin::testing::Http(node.port(), "GET", "/healthz").status, 200);
+
+  ASSERT_TRUE(server_.Stop()) << server_.error();
+  // Writes fail and are not acknowledged; reads go on from the index until
+  // the node is staler than --max-staleness, then every consent purpose is denied.
+  EXPECT_EQ(optin::testing::Http(node.port(), "DELETE", "/v1/subjects/carol/consents/ads", "", admin).status, 503);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_THAT(check(), HasSubstr(R"("allowed":false,"reason":"stale")"));
+  optin::testing::HttpResult health = optin::testing::Http(node.port(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_THAT(health.body, HasSubstr(R"("status":"unhealthy")"));
+  EXPECT_THAT(optin::testing::Http(node.port(), "GET", "/metrics").body, HasSubstr("optin_store_lag_seconds "));
+
+  ASSERT_TRUE(server_.Start()) << server_.error();
+  // The node reconnects and catches up by itself.
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = optin::testing::Http(node.port(), "GET", "/healthz").status == 200;
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(back);
+  EXPECT_THAT(check(), HasSubstr(R"("allowed":true)"));
+  EXPECT_EQ(optin::testing::Http(node.port(), "DELETE", "/v1/subjects/carol/consents/ads", "", admin).status, 200);
+  EXPECT_THAT(check(), HasSubstr(R"("reason":"withdrawn")"));
+  EXPECT_EQ(RunOptin({"--db", url_, "verify"}).exit_code, 0);
+}
+
+TEST_F(PostgresNodes, ANodeKilledMidWriteLosesNoAcknowledgedEvent) {
+  nodes_.clear();
+  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
+  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  auto node = std::make_unique<optin::testing::ServerProcess>(url_, std::vector<std::string>{});
+  ASSERT_GT(node->port(), 0) << node->Stderr();
+  const int port = node->port();
+  auto purposes = optin::testing::Http(port, "GET", "/v1/purposes");
+  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
+  const std::string notice = purposes.body.substr(at, 64);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      const std::string subject = "k" + std::to_string(i);
+      auto g = optin::testing::Http(port, "PUT", "/v1/subjects/" + subject + "/consents/ads",
+                                    R"({"notice":")" + notice + R"("})", admin);
+      if (g.status != 200) break;
+      std::lock_guard lock(mu);
+      acknowledged.push_back(subject);
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  kill(node->pid(), SIGKILL);
+  stop = true;
+  writer.join();
+  node.reset();
+  ASSERT_FALSE(acknowledged.empty());
+  auto verify = RunOptin({"--db", url_, "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  auto engine = Engine::Open({.store = url_, .mode = StoreOpenMode::kExisting, .clock = {}});
+  ASSERT_THAT(engine, IsOk());
+  for (const std::string& s : acknowledged) EXPECT_TRUE((*engine)->Decide(s, "ads").allowed) << s;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <map>
+#include <chrono>
 #include <mutex>
+#include <thread>
 #include <tuple>
 
 #include "optin/store.h"
@@ -157,5 +159,10 @@ class MemoryStore final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+Status Store::WaitForChange(int timeout_ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+  return OkStatus();
+}
 
 }  // namespace optin
