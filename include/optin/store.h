@@ -120,6 +120,9 @@ class Store {
   // The 32-byte secret keying subject look-ups; made when the store was
   // created and never changed.
   virtual Result<std::string> Secret() = 0;
+  // Gives a new, empty store the secret of the store it is a copy of (optin
+  // store copy). kFailedPrecondition once the store holds any event.
+  virtual Status AdoptSecret(std::string_view secret) = 0;
 
   // API keys. PutApiKey: kAlreadyExists when the name is taken.
   // RevokeApiKey deletes the key; kNotFound when there is none of that name.

@@ -54,6 +54,9 @@ int RunLogKey(const Globals& g, bool pem, bool rotate);
 // only grew between them (a consistency proof).
 // receipt list SUBJECT | receipt verify FILE [--key PEM_FILE].
 int RunReceiptList(const Globals& g, const std::string& subject);
+// store copy --from STORE --to STORE | migrate.
+int RunStoreCopy(const std::string& from, const std::string& to);
+int RunMigrate(const Globals& g);
 // erase SUBJECT | export SUBJECT [--html] [--locale L].
 int RunErase(const Globals& g, const std::string& subject);
 int RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale);

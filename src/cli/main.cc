@@ -160,6 +160,15 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--locale", export_locale, "The language of the texts (default: the catalog's first)");
   export_cmd->callback([&] { code = RunExport(g, subject, export_html, export_locale); });
 
+  auto* store_cmd = app.add_subcommand("store", "Move a store");
+  store_cmd->require_subcommand(1);
+  std::string copy_from, copy_to;
+  auto* store_copy = store_cmd->add_subcommand("copy", "Copy every event and key to a new store, and check the copy");
+  store_copy->add_option("--from", copy_from, "The store to copy (sqlite:PATH, a path, or a postgresql:// URL)")->required();
+  store_copy->add_option("--to", copy_to, "The new store (must not exist yet)")->required();
+  store_copy->callback([&] { code = RunStoreCopy(copy_from, copy_to); });
+  app.add_subcommand("migrate", "Bring the store's schema to this optin's version")->callback([&] { code = RunMigrate(g); });
+
   std::string audit_a, audit_b;
   auto* audit = app.add_subcommand("audit", "Check that the log only grew between two signed tree heads (JSON files)");
   audit->add_option("HEAD_A", audit_a, "A tree head from `log head` or GET /v1/log/head")->required();

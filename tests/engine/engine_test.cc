@@ -45,6 +45,7 @@ class FlakyStore : public Store {
     return inner_->ScanSubjectKeys(f);
   }
   Result<std::string> Secret() override { return inner_->Secret(); }
+  Status AdoptSecret(std::string_view s) override { return inner_->AdoptSecret(s); }
   Status PutApiKey(const ApiKeyRow& k) override { return inner_->PutApiKey(k); }
   Result<std::vector<ApiKeyRow>> ListApiKeys() override { return inner_->ListApiKeys(); }
   Status RevokeApiKey(std::string_view n) override { return inner_->RevokeApiKey(n); }

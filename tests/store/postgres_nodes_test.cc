@@ -195,5 +195,31 @@ TEST_F(PostgresNodes, ANodeKilledMidWriteLosesNoAcknowledgedEvent) {
   for (const std::string& s : acknowledged) EXPECT_TRUE((*engine)->Decide(s, "ads").allowed) << s;
 }
 
+TEST_F(PostgresNodes, StoreCopyMovesAnSqliteStoreToPostgresql) {
+  nodes_.clear();
+  optin::testing::TempDir dir;
+  const std::string db = dir.File("optin.db");
+  ASSERT_EQ(RunOptin({"--db", db, "init", "--demo"}).exit_code, 0);
+  for (const char* s : {"ann", "ben", "cat"}) ASSERT_EQ(RunOptin({"--db", db, "grant", s, "ad_targeting"}).exit_code, 0);
+  ASSERT_EQ(RunOptin({"--db", db, "withdraw", "ben", "ad_targeting"}).exit_code, 0);
+  ASSERT_EQ(RunOptin({"--db", db, "erase", "cat"}).exit_code, 0);
+  ASSERT_EQ(RunOptin({"--db", db, "log", "head"}).exit_code, 0);
+  const std::string to = server_.NewDatabase("copied");
+  auto r = RunOptin({"store", "copy", "--from", "sqlite:" + db, "--to", to});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("copied 6 events, 0 API keys and 1 log keys from sqlite:" + db));
+  EXPECT_THAT(r.out, HasSubstr(" matches\n"));
+  EXPECT_EQ(RunOptin({"--db", to, "check", "ann", "ad_targeting"}).out, "allow granted\n");
+  EXPECT_EQ(RunOptin({"--db", to, "check", "ben", "ad_targeting"}).out, "deny withdrawn\n");
+  EXPECT_EQ(RunOptin({"--db", to, "check", "cat", "ad_targeting"}).out, "deny no_consent\n");
+  EXPECT_THAT(RunOptin({"--db", to, "verify"}).out, HasSubstr("log root matches the latest signed tree head (6 events)"));
+  EXPECT_EQ(RunOptin({"--db", to, "log", "key", "--pem"}).out, RunOptin({"--db", db, "log", "key", "--pem"}).out);
+  EXPECT_THAT(RunOptin({"--db", to, "migrate"}).out, HasSubstr("is at the current store schema (version 3)"));
+  // Never over an existing store.
+  r = RunOptin({"store", "copy", "--from", "sqlite:" + db, "--to", to});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("already holds an optin store"));
+}
+
 }  // namespace
 }  // namespace optin

@@ -77,6 +77,13 @@ class MemoryStore final : public Store {
 
   Result<std::string> Secret() override { return secret_; }
 
+  Status AdoptSecret(std::string_view secret) override {
+    std::lock_guard lock(mu_);
+    if (!events_.empty()) return FailedPreconditionError("the store already holds events; its secret cannot change");
+    secret_ = std::string(secret);
+    return OkStatus();
+  }
+
   Status PutApiKey(const ApiKeyRow& key) override {
     std::lock_guard lock(mu_);
     for (const auto& k : api_keys_) {

@@ -236,6 +236,13 @@ class PostgresStore final : public Store {
     return std::string(r.Bytes(0, 0));
   }
 
+  Status AdoptSecret(std::string_view secret) override {
+    std::lock_guard lock(mu_);
+    OPTIN_ASSIGN_OR_RETURN(PgResult count, Exec("SELECT count(*) FROM events", {}));
+    if (count.Int(0, 0) > 0) return FailedPreconditionError(Describe() + " already holds events; its secret cannot change");
+    return Exec("UPDATE optin_meta SET value = $1 WHERE name = 'secret'", {Bytes(secret)}).status();
+  }
+
   Status PutApiKey(const ApiKeyRow& key) override {
     std::lock_guard lock(mu_);
     Result<PgResult> r = Exec("INSERT INTO api_keys(name, scope, hash, created) VALUES ($1, $2, $3, $4)",

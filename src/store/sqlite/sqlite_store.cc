@@ -371,6 +371,18 @@ class SqliteStore final : public Store {
     return secret;
   }
 
+  Status AdoptSecret(std::string_view secret) override {
+    std::lock_guard lock(mu_);
+    auto count = QueryInt("SELECT count(*) FROM events");
+    if (!count.ok()) return count.status();
+    if (*count > 0) return FailedPreconditionError("`" + path_ + "` already holds events; its secret cannot change");
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("UPDATE optin_meta SET value = ?1 WHERE name = 'secret'", s));
+    sqlite3_bind_blob(s.get(), 1, secret.data(), static_cast<int>(secret.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing the store secret");
+  }
+
   Status PutApiKey(const ApiKeyRow& key) override {
     std::lock_guard lock(mu_);
     Stmt s;

@@ -1,0 +1,99 @@
+// store copy --from A --to B | migrate: moving a store and bringing its schema up to date.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "src/cli/cli.h"
+#include "src/common/crypto.h"
+
+namespace optin::cli {
+namespace {
+
+constexpr size_t kCopyBatch = 1000;
+
+}  // namespace
+
+int RunStoreCopy(const std::string& from, const std::string& to) {
+  if (from.empty() || to.empty()) return Fail(InvalidArgumentError("store copy needs --from STORE and --to STORE"));
+  if (Status s = InitCrypto(); !s.ok()) return Fail(s);
+  Result<std::unique_ptr<Store>> source = OpenStore(from, StoreOpenMode::kExisting);
+  if (!source.ok()) return Fail(source.status());
+  // The copy is checked like any store before it is written anywhere.
+  Result<VerifyResult> checked = VerifyStore(**source);
+  if (!checked.ok()) return Fail(checked.status());
+  if (!checked->intact) return Fail(DataLossError("the source does not verify: " + checked->problem));
+  Result<std::unique_ptr<Store>> target = OpenStore(to, StoreOpenMode::kCreate);
+  if (!target.ok()) return Fail(target.status());
+  Store& src = **source;
+  Store& dst = **target;
+
+  Result<std::string> secret = src.Secret();
+  if (!secret.ok()) return Fail(secret.status());
+  if (Status s = dst.AdoptSecret(*secret); !s.ok()) return Fail(s);
+  Result<std::vector<ApiKeyRow>> api_keys = src.ListApiKeys();
+  if (!api_keys.ok()) return Fail(api_keys.status());
+  for (const ApiKeyRow& k : *api_keys) {
+    if (Status s = dst.PutApiKey(k); !s.ok()) return Fail(s);
+  }
+  Result<std::vector<LogKeyRow>> log_keys = src.ListLogKeys();
+  if (!log_keys.ok()) return Fail(log_keys.status());
+  for (const LogKeyRow& k : *log_keys) {
+    if (Status s = dst.PutLogKey(k); !s.ok()) return Fail(s);
+  }
+
+  // Subject keys go with the first batch of events (an empty ledger takes
+  // them alone), then events in batches, each batch one transaction.
+  AppendBatch batch;
+  Status s = src.ScanSubjectKeys([&](const SubjectKeyRow& k) {
+    batch.new_keys.push_back(k);
+    return OkStatus();
+  });
+  if (!s.ok()) return Fail(s);
+  const bool terminal = isatty(STDERR_FILENO);
+  uint64_t copied = 0;
+  auto flush = [&]() -> Status {
+    if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
+    OPTIN_RETURN_IF_ERROR(dst.Append(batch));
+    copied += batch.events.size();
+    batch = AppendBatch();
+    if (terminal) std::cerr << "\roptin: copied " << copied << " of " << checked->events << " events" << std::flush;
+    return OkStatus();
+  };
+  s = src.Scan(0, [&](const StoredEvent& e) {
+    batch.events.push_back(e);
+    return batch.events.size() >= kCopyBatch ? flush() : OkStatus();
+  });
+  if (s.ok()) s = flush();
+  if (terminal) std::cerr << "\n";
+  if (!s.ok()) return Fail(s);
+  // Heads last: they must match the events now in place.
+  Result<std::optional<TreeHeadRow>> head = src.LatestTreeHead();
+  if (!head.ok()) return Fail(head.status());
+  if (*head) {
+    if (Result<TreeHeadRow> kept = dst.PutTreeHead(**head); !kept.ok()) return Fail(kept.status());
+  }
+
+  // The final check: the copy verifies, with as many events and the same head.
+  Result<VerifyResult> copy = VerifyStore(dst);
+  if (!copy.ok()) return Fail(copy.status());
+  if (!copy->intact || copy->events != checked->events || copy->head_hash != checked->head_hash) {
+    return Fail(DataLossError("the copy does not match the source: " + std::to_string(copy->events) + " events, head " +
+                              copy->head_hash + (copy->intact ? "" : " (" + copy->problem + ")")));
+  }
+  std::cout << "copied " << copy->events << " events, " << api_keys->size() << " API keys and " << log_keys->size()
+            << " log keys from " << src.Describe() << " to " << dst.Describe() << "; head " << copy->head_hash
+            << " matches\n";
+  return kExitOk;
+}
+
+int RunMigrate(const Globals& g) {
+  if (Status s = InitCrypto(); !s.ok()) return Fail(s);
+  // Opening a store brings its schema to the current version, in one
+  // transaction, or refuses a newer one untouched.
+  Result<std::unique_ptr<Store>> store = OpenStore(g.db, StoreOpenMode::kExisting);
+  if (!store.ok()) return Fail(store.status());
+  std::cout << (*store)->Describe() << " is at the current store schema (version 3)\n";
+  return kExitOk;
+}
+
+}  // namespace optin::cli
