@@ -44,7 +44,14 @@ constexpr char kShopCatalog[] = OPTIN_SOURCE_DIR "/tests/testdata/catalogs/shop.
 constexpr char kShmDir[] = "/dev/shm";
 constexpr size_t kFsyncBlock = 4096;
 
-enum class Where { kDisk, kShm, kMemory };
+enum class Where { kDisk, kShm, kMemory, kPostgres };
+
+// A PostgreSQL server to append to (bench/pg_bench.sh starts one): its URL
+// without a database, e.g. postgresql://optin@127.0.0.1:5432.
+const char* PostgresServer() {
+  const char* url = std::getenv("OPTIN_BENCH_PG");
+  return url != nullptr && *url != '\0' ? url : nullptr;
+}
 
 std::string DiskDir() {
   const char* dir = std::getenv("OPTIN_BENCH_DIR");
@@ -70,7 +77,16 @@ Shared shared;
 
 Status SetUp(Where where) {
   std::string location = "memory:";
-  if (where != Where::kMemory) {
+  if (where == Where::kPostgres) {
+    // A fresh database per run.
+    const std::string name = "bench_" + std::to_string(shared.run.load()) + "_" + std::to_string(getpid());
+    if (std::system(("psql -q '" + std::string(PostgresServer()) + "/postgres' -c 'CREATE DATABASE " + name +
+                     "' >/dev/null 2>&1")
+                        .c_str()) != 0) {
+      return UnavailableError("cannot create a database on " + std::string(PostgresServer()));
+    }
+    location = std::string(PostgresServer()) + "/" + name;
+  } else if (where != Where::kMemory) {
     shared.dir = MakeTempDir(where == Where::kDisk ? DiskDir() : kShmDir);
     if (shared.dir.empty()) return UnavailableError("cannot create a temporary directory");
     location = shared.dir + "/optin.db";
@@ -124,7 +140,7 @@ void BM_Append(benchmark::State& state, Where where) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   if (state.thread_index() == 0) {
-    state.SetLabel(where == Where::kMemory ? "memory:" : shared.dir);
+    state.SetLabel(where == Where::kMemory ? "memory:" : where == Where::kPostgres ? "postgresql" : shared.dir);
     TearDown();
   }
 }
@@ -164,6 +180,10 @@ int main(int argc, char** argv) {
       {"Append/sqlite_disk", Where::kDisk}, {"Append/sqlite_shm", Where::kShm}, {"Append/memory", Where::kMemory}};
   for (const auto& [name, where] : stores) {
     benchmark::RegisterBenchmark(name, optin::BM_Append, where)->UseRealTime()->Threads(1)->Threads(8)->Threads(64);
+  }
+  if (optin::PostgresServer() != nullptr) {
+    benchmark::RegisterBenchmark("Append/postgres", optin::BM_Append, Where::kPostgres)
+        ->UseRealTime()->Threads(1)->Threads(8)->Threads(32);
   }
   benchmark::RegisterBenchmark("Fsync/disk_4KiB_overwrite", optin::BM_Fsync, false)->UseRealTime();
   benchmark::RegisterBenchmark("Fsync/disk_4KiB_append", optin::BM_Fsync, true)->UseRealTime();
