@@ -59,6 +59,31 @@ TEST_F(PostgresNodes, AWithdrawalOnOneNodeIsInEffectOnTheOthers) {
   }
 }
 
+TEST_F(PostgresNodes, ANodeThatMissedEveryNotificationStillCatchesUp) {
+  // Node 1 has never listened: the notifications of these commits are gone
+  // before it starts to. Following still takes the events in, by sequence number.
+  for (const char* s : {"dan", "eve", "fay"}) ASSERT_THAT(nodes_[0]->Grant(s, std::vector<std::string>{"ads"}, ctx_), IsOk());
+  ASSERT_THAT(nodes_[0]->Withdraw("eve", std::vector<std::string>{"ads"}, ctx_), IsOk());
+  EXPECT_FALSE(nodes_[1]->Decide("dan", "ads").allowed);
+  ASSERT_THAT(nodes_[1]->Follow(20), IsOk());
+  EXPECT_TRUE(nodes_[1]->Decide("dan", "ads").allowed);
+  EXPECT_EQ(nodes_[1]->Decide("eve", "ads").reason, Reason::kWithdrawn);
+  EXPECT_TRUE(nodes_[1]->Decide("fay", "ads").allowed);
+  EXPECT_EQ(nodes_[1]->last_seq(), nodes_[0]->last_seq());
+  // Now listening: the next commit wakes it without waiting out the timeout.
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_THAT(nodes_[0]->Withdraw("dan", std::vector<std::string>{"ads"}, ctx_), IsOk());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_THAT(nodes_[1]->Follow(10'000), IsOk());
+  const auto waited = std::chrono::steady_clock::now() - start;
+  later.join();
+  // Woken by the notification, not by the 10 s timeout (a functional bound, not a speed test).
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_EQ(nodes_[1]->Decide("dan", "ads").reason, Reason::kWithdrawn);
+}
+
 TEST_F(PostgresNodes, ConcurrentWritersOnEveryNodeMakeOneChain) {
   constexpr int kThreadsPerNode = 2, kEach = 25;
   std::vector<std::thread> threads;

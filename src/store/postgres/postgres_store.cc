@@ -14,6 +14,8 @@
 #include <poll.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -27,6 +29,7 @@ constexpr int kSchemaVersion = 3;
 // DO NOT CHANGE: the advisory lock every node takes to append.
 constexpr int64_t kAppendLock = 0x6f7074696e4c4f47;  // "optinLOG"
 constexpr int kScanPage = 10'000;
+constexpr size_t kPoolSize = 4;  // connections per node for store work (plus one to listen)
 constexpr int kConnectAttempts = 3;  // 20, 40, 80 ms apart: a request never waits long
 constexpr const char* kNotifyChannel = "optin_events";
 
@@ -88,13 +91,15 @@ class PostgresStore final : public Store {
  public:
   explicit PostgresStore(std::string url) : url_(std::move(url)) {}
   ~PostgresStore() override {
-    if (conn_) PQfinish(conn_);
+    for (auto& c : all_) {
+      if (c->pg) PQfinish(c->pg);
+    }
     if (listen_) PQfinish(listen_);
   }
 
   Status Open(StoreOpenMode mode) {
-    std::lock_guard lock(mu_);
-    OPTIN_RETURN_IF_ERROR(Connect());
+    Lease lease(*this);
+    OPTIN_RETURN_IF_ERROR(Connect(lease.conn()));
     OPTIN_ASSIGN_OR_RETURN(PgResult exists, Exec("SELECT to_regclass('optin_meta') IS NOT NULL", {}));
     const bool has_store = exists.Bytes(0, 0) == std::string_view("\x01", 1);
     if (mode == StoreOpenMode::kCreate) {
@@ -128,7 +133,7 @@ class PostgresStore final : public Store {
   }
 
   Status Append(const AppendBatch& batch) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
     Status s = AppendInTransaction(batch);
@@ -137,15 +142,39 @@ class PostgresStore final : public Store {
     return s;
   }
 
+  // The session lock lives on one connection: it stays with this thread
+  // (for its Append) until UnlockTail.
   Status LockTail() override {
-    std::lock_guard lock(mu_);
-    return Exec("SELECT pg_advisory_lock($1)", {Int(kAppendLock)}).status();
+    Conn* c = Acquire();
+    Status s;
+    {
+      Lease lease(*this, c);
+      s = Exec("SELECT pg_advisory_lock($1)", {Int(kAppendLock)}).status();
+    }
+    if (!s.ok()) {
+      Release(c);
+      return s;
+    }
+    std::lock_guard lock(pool_mu_);
+    pinned_ = c;
+    pinned_by_ = std::this_thread::get_id();
+    return OkStatus();
   }
 
   void UnlockTail() override {
-    std::lock_guard lock(mu_);
-    // If the connection was lost, the server released the lock with the session.
-    (void)Exec("SELECT pg_advisory_unlock($1)", {Int(kAppendLock)});
+    Conn* c = nullptr;
+    {
+      std::lock_guard lock(pool_mu_);
+      c = std::exchange(pinned_, nullptr);
+      pinned_by_ = std::thread::id();
+    }
+    if (!c) return;
+    {
+      Lease lease(*this, c);
+      // If the connection was lost, the server released the lock with the session.
+      (void)Exec("SELECT pg_advisory_unlock($1)", {Int(kAppendLock)});
+    }
+    Release(c);
   }
 
   Status WaitForChange(int timeout_ms) override {
@@ -183,7 +212,7 @@ class PostgresStore final : public Store {
     while (true) {
       PgResult page(nullptr);
       {
-        std::lock_guard lock(mu_);
+        Lease lease(*this);
         OPTIN_ASSIGN_OR_RETURN(page, Exec("SELECT seq, subject_ref, body, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT " +
                                               std::to_string(kScanPage),
                                           {Int(static_cast<int64_t>(after))}));
@@ -200,7 +229,7 @@ class PostgresStore final : public Store {
   Status ScanSubject(std::string_view subject_ref, const std::function<Status(const StoredEvent&)>& fn) override {
     PgResult rows(nullptr);
     {
-      std::lock_guard lock(mu_);
+      Lease lease(*this);
       OPTIN_ASSIGN_OR_RETURN(rows, Exec("SELECT seq, subject_ref, body, hash FROM events WHERE subject_ref = $1 ORDER BY seq",
                                         {Bytes(subject_ref)}));
     }
@@ -209,7 +238,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetSubjectKey(std::string_view subject_ref) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT key FROM subject_keys WHERE subject_ref = $1", {Bytes(subject_ref)}));
     if (r.rows() == 0) return std::optional<std::string>();
     return std::optional<std::string>(std::string(r.Bytes(0, 0)));
@@ -218,7 +247,7 @@ class PostgresStore final : public Store {
   Status ScanSubjectKeys(const std::function<Status(const SubjectKeyRow&)>& fn) override {
     PgResult rows(nullptr);
     {
-      std::lock_guard lock(mu_);
+      Lease lease(*this);
       OPTIN_ASSIGN_OR_RETURN(rows, Exec("SELECT subject_ref, key FROM subject_keys ORDER BY subject_ref", {}));
     }
     for (int i = 0; i < rows.rows(); ++i) {
@@ -228,7 +257,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::string> Secret() override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT value FROM optin_meta WHERE name = 'secret'", {}));
     if (r.rows() != 1 || r.Bytes(0, 0).size() != kSecretKeySize) {
       return DataLossError(Describe() + " has lost its store secret");
@@ -237,14 +266,14 @@ class PostgresStore final : public Store {
   }
 
   Status AdoptSecret(std::string_view secret) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult count, Exec("SELECT count(*) FROM events", {}));
     if (count.Int(0, 0) > 0) return FailedPreconditionError(Describe() + " already holds events; its secret cannot change");
     return Exec("UPDATE optin_meta SET value = $1 WHERE name = 'secret'", {Bytes(secret)}).status();
   }
 
   Status PutApiKey(const ApiKeyRow& key) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     Result<PgResult> r = Exec("INSERT INTO api_keys(name, scope, hash, created) VALUES ($1, $2, $3, $4)",
                               {Text(key.name), Text(key.scope), Bytes(key.hash), Int(key.created)});
     if (r.status().reason() == kUniqueViolation) return AlreadyExistsError("an API key named `" + key.name + "` exists already");
@@ -252,7 +281,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<ApiKeyRow>> ListApiKeys() override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT name, scope, hash, created FROM api_keys ORDER BY name", {}));
     std::vector<ApiKeyRow> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -262,14 +291,14 @@ class PostgresStore final : public Store {
   }
 
   Status RevokeApiKey(std::string_view name) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("DELETE FROM api_keys WHERE name = $1 RETURNING name", {Text(name)}));
     if (r.rows() == 0) return NotFoundError("no API key named `" + std::string(name) + "`");
     return OkStatus();
   }
 
   Status PutLogKey(const LogKeyRow& key) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     Result<PgResult> r = Exec(
         "INSERT INTO log_keys(key_id, public_key, private_key, created, retired) VALUES ($1, $2, $3, $4, $5)",
         {Text(key.key_id), Bytes(key.public_key), Bytes(key.private_key), Int(key.created), Int(key.retired)});
@@ -278,7 +307,7 @@ class PostgresStore final : public Store {
   }
 
   Status RetireLogKey(std::string_view key_id, int64_t when) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("UPDATE log_keys SET retired = $2 WHERE key_id = $1 RETURNING key_id",
                                             {Text(key_id), Int(when)}));
     if (r.rows() == 0) return NotFoundError("no log key `" + std::string(key_id) + "`");
@@ -286,7 +315,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<LogKeyRow>> ListLogKeys() override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT key_id, public_key, private_key, created, retired FROM log_keys "
                                             "ORDER BY created, retired = 0, key_id",
                                             {}));
@@ -299,7 +328,7 @@ class PostgresStore final : public Store {
   }
 
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_RETURN_IF_ERROR(Exec("INSERT INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
                                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
                                {Int(static_cast<int64_t>(head.tree_size)), Bytes(head.root_hash), Int(head.timestamp),
@@ -313,7 +342,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
-    std::lock_guard lock(mu_);
+    Lease lease(*this);
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
                                             "ORDER BY tree_size DESC LIMIT 1",
                                             {}));
@@ -339,26 +368,96 @@ class PostgresStore final : public Store {
             std::string(r.Bytes(i, 4))};
   }
 
+  // ---- The connection pool: each call leases a connection for its
+  // duration; a thread holding the tail lock keeps its own.
+
+  struct Conn {
+    PGconn* pg = nullptr;
+    std::map<std::string, std::string> prepared;  // SQL -> statement name
+  };
+
+  Conn* Acquire() {
+    std::unique_lock lock(pool_mu_);
+    if (pinned_ && pinned_by_ == std::this_thread::get_id()) return pinned_;
+    pool_cv_.wait(lock, [this] { return !idle_.empty() || all_.size() < kPoolSize; });
+    if (!idle_.empty()) {
+      Conn* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+    all_.push_back(std::make_unique<Conn>());
+    return all_.back().get();
+  }
+
+  void Release(Conn* c) {
+    {
+      std::lock_guard lock(pool_mu_);
+      if (c == pinned_) return;  // stays with its thread until UnlockTail
+      idle_.push_back(c);
+    }
+    pool_cv_.notify_one();
+  }
+
+  // The connection a call runs on, and the one Exec uses on this thread.
+  class Lease {
+   public:
+    explicit Lease(PostgresStore& store) : Lease(store, store.Acquire(), true) {}
+    Lease(PostgresStore& store, Conn* c, bool release = false) : store_(store), conn_(c), release_(release) {
+      previous_ = current_;
+      current_ = {&store_, conn_};
+    }
+    ~Lease() {
+      current_ = previous_;
+      if (release_) store_.Release(conn_);
+    }
+    Conn* conn() const { return conn_; }
+
+   private:
+    PostgresStore& store_;
+    Conn* conn_;
+    bool release_;
+    std::pair<PostgresStore*, Conn*> previous_;
+  };
+
+  Conn* Current() { return current_.first == this ? current_.second : nullptr; }
+
   // Connects, or reconnects after a dropped connection, with backoff.
-  Status Connect() {
+  Status Connect(Conn* c) {
     for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
-      if (conn_ && PQstatus(conn_) == CONNECTION_OK) return OkStatus();
-      if (conn_) {
-        PQreset(conn_);
+      if (c->pg && PQstatus(c->pg) == CONNECTION_OK) return OkStatus();
+      if (c->pg) {
+        PQreset(c->pg);
       } else {
-        conn_ = PQconnectdb(url_.c_str());
+        c->pg = PQconnectdb(url_.c_str());
       }
-      if (PQstatus(conn_) == CONNECTION_OK) return OkStatus();
+      c->prepared.clear();  // a new session has none
+      if (PQstatus(c->pg) == CONNECTION_OK) return OkStatus();
       if (attempt + 1 < kConnectAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
     }
-    std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    std::string why = c->pg ? PQerrorMessage(c->pg) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return UnavailableError("cannot reach " + Describe() + ": " + why);
   }
 
-  // Runs `sql`; results in binary. Errors: the SQLSTATE as the status reason.
+  // Runs `sql` as a prepared statement on the leased connection; results in
+  // binary. Errors: the SQLSTATE as the status reason.
   Result<PgResult> Exec(const std::string& sql, const std::vector<Param>& params) {
-    OPTIN_RETURN_IF_ERROR(Connect());
+    Conn* c = Current();
+    if (!c) return InternalError("a PostgreSQL call without a connection");
+    OPTIN_RETURN_IF_ERROR(Connect(c));
+    PGconn* conn_ = c->pg;
+    auto prepared = c->prepared.find(sql);
+    if (prepared == c->prepared.end()) {
+      const std::string name = "optin_" + std::to_string(c->prepared.size());
+      PgResult p(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
+      if (p.status() != PGRES_COMMAND_OK) {
+        std::string message = p.error();
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        if (PQstatus(conn_) != CONNECTION_OK) return UnavailableError("lost the connection to " + Describe() + ": " + message);
+        return Status(StatusCode::kUnavailable, "PostgreSQL (" + p.sqlstate() + "): " + message, p.sqlstate());
+      }
+      prepared = c->prepared.emplace(sql, name).first;
+    }
     std::vector<const char*> values;
     std::vector<int> lengths, formats;
     for (const Param& p : params) {
@@ -366,8 +465,8 @@ class PostgresStore final : public Store {
       lengths.push_back(static_cast<int>(p.value.size()));
       formats.push_back(p.binary ? 1 : 0);
     }
-    PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                            lengths.data(), formats.data(), 1));
+    PgResult r(PQexecPrepared(conn_, prepared->second.c_str(), static_cast<int>(params.size()), values.data(),
+                              lengths.data(), formats.data(), 1));
     const ExecStatusType status = r.status();
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
     std::string message = r.error();
@@ -383,8 +482,10 @@ class PostgresStore final : public Store {
 
   // Several statements, no parameters.
   Status ExecScript(const char* sql) {
-    OPTIN_RETURN_IF_ERROR(Connect());
-    PgResult r(PQexec(conn_, sql));
+    Conn* c = Current();
+    if (!c) return InternalError("a PostgreSQL call without a connection");
+    OPTIN_RETURN_IF_ERROR(Connect(c));
+    PgResult r(PQexec(c->pg, sql));
     if (r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK) return OkStatus();
     return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + r.error());
   }
@@ -443,12 +544,19 @@ class PostgresStore final : public Store {
   }
 
   std::string url_;
-  PGconn* conn_ = nullptr;
-  std::recursive_mutex mu_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Conn>> all_;
+  std::vector<Conn*> idle_;
+  Conn* pinned_ = nullptr;  // holds the tail lock, for thread pinned_by_
+  std::thread::id pinned_by_;
+  static thread_local std::pair<PostgresStore*, Conn*> current_;
   // A second connection, only for LISTEN.
   std::mutex listen_mu_;
   PGconn* listen_ = nullptr;
 };
+
+thread_local std::pair<PostgresStore*, PostgresStore::Conn*> PostgresStore::current_{nullptr, nullptr};
 
 }  // namespace
 
