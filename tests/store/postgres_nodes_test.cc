@@ -184,6 +184,48 @@ TEST_F(PostgresNodes, ANodeSurvivesAPostgresqlRestartAndSaysWhenItIsBehind) {
   EXPECT_EQ(RunOptin({"--db", url_, "verify"}).exit_code, 0);
 }
 
+TEST_F(PostgresNodes, WritesDuringAPostgresqlRestartAreEitherAcknowledgedAndKeptOrRefused) {
+  nodes_.clear();
+  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
+  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  optin::testing::ServerProcess node(url_, {});
+  ASSERT_GT(node.port(), 0) << node.Stderr();
+  auto purposes = optin::testing::Http(node.port(), "GET", "/v1/purposes");
+  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
+  const std::string notice = purposes.body.substr(at, 64);
+  std::atomic<bool> stop{false};
+  std::atomic<int> refused{0};
+  std::vector<std::string> acknowledged;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      const std::string subject = "r" + std::to_string(i);
+      auto g = optin::testing::Http(node.port(), "PUT", "/v1/subjects/" + subject + "/consents/ads",
+                                    R"({"notice":")" + notice + R"("})", admin);
+      if (g.status == 200) {
+        acknowledged.push_back(subject);
+      } else {
+        ++refused;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(server_.Stop()) << server_.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(server_.Start()) << server_.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  stop = true;
+  writer.join();
+  EXPECT_GT(refused.load(), 0) << "some writes met the database down";
+  ASSERT_GT(acknowledged.size(), 0u);
+  EXPECT_EQ(RunOptin({"--db", url_, "verify"}).exit_code, 0);
+  auto engine = Engine::Open({.store = url_, .mode = StoreOpenMode::kExisting, .clock = {}});
+  ASSERT_THAT(engine, IsOk());
+  for (const std::string& s : acknowledged) EXPECT_TRUE((*engine)->Decide(s, "ads").allowed) << s;
+  // Writes after the restart went through on reconnected connections.
+  EXPECT_TRUE((*engine)->Decide(acknowledged.back(), "ads").allowed);
+}
+
 TEST_F(PostgresNodes, ANodeKilledMidWriteLosesNoAcknowledgedEvent) {
   nodes_.clear();
   auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
