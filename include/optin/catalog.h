@@ -41,6 +41,10 @@ struct DataCategory {
   LocalizedText title;
   LocalizedText description;
   bool sensitive = false;
+  // The record fields that hold this data, as dotted paths into JSON objects
+  // (`page.title`) or CSV column names: what `optin filter --mode redact`
+  // removes. Not part of the notice.
+  std::vector<std::string> fields;
 };
 
 struct Recipient {

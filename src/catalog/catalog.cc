@@ -262,13 +262,28 @@ void ParseCategories(Checker& c, const YAML::Node& node, Catalog& catalog) {
     }
     const std::string where = "data category `" + cat.id + "`";
     if (!c.ExpectMap(kv.second, where)) continue;
-    auto f = c.Fields(kv.second, where, {"title", "description", "sensitive"});
+    auto f = c.Fields(kv.second, where, {"title", "description", "sensitive", "fields"});
     for (std::string_view required : {"title", "description"}) {
       if (!f.count(std::string(required))) c.Error(kv.second.Mark(), where + " needs a `" + std::string(required) + "`");
     }
     if (f.count("title")) c.Text(f["title"], where + " `title`", catalog.locales, cat.title);
     if (f.count("description")) c.Text(f["description"], where + " `description`", catalog.locales, cat.description);
     if (f.count("sensitive")) c.Bool(f["sensitive"], where + " `sensitive`", cat.sensitive);
+    if (f.count("fields") && c.ExpectSequence(f["fields"], where + " `fields`")) {
+      for (const auto& item : f["fields"]) {
+        std::string field;
+        if (!c.String(item, where + " field", field)) continue;
+        // A dotted path: segments of at least one character, no empty ones.
+        const bool well_formed = field.front() != '.' && field.back() != '.' && field.find("..") == std::string::npos;
+        if (!well_formed) {
+          c.Error(item.Mark(), where + " field `" + field + "` must be a name or a dotted path such as `page.title`");
+        } else if (std::find(cat.fields.begin(), cat.fields.end(), field) != cat.fields.end()) {
+          c.Error(item.Mark(), where + " lists field `" + field + "` twice");
+        } else {
+          cat.fields.push_back(field);
+        }
+      }
+    }
     catalog.data_categories.push_back(std::move(cat));
   }
 }

@@ -54,6 +54,17 @@ int RunLogKey(const Globals& g, bool pem, bool rotate);
 // only grew between them (a consistency proof).
 // receipt list SUBJECT | receipt verify FILE [--key PEM_FILE].
 int RunReceiptList(const Globals& g, const std::string& subject);
+// filter --purpose P [--subject-field PATH] [--mode drop|redact] [--format jsonl] [--reject FILE] [--stats] [FILE...]
+struct FilterFlags {
+  std::string purpose;
+  std::string subject_field = "subject";
+  std::string mode = "drop";
+  std::string format = "jsonl";
+  std::string reject_file;
+  bool stats = false;
+  std::vector<std::string> files;
+};
+int RunFilter(const Globals& g, const FilterFlags& flags);
 // store copy --from STORE --to STORE | migrate.
 int RunStoreCopy(const std::string& from, const std::string& to);
 int RunMigrate(const Globals& g);

@@ -160,6 +160,17 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--locale", export_locale, "The language of the texts (default: the catalog's first)");
   export_cmd->callback([&] { code = RunExport(g, subject, export_html, export_locale); });
 
+  FilterFlags filter_flags;
+  auto* filter = app.add_subcommand("filter", "Let through only the records whose subject agreed to the purpose");
+  filter->add_option("--purpose", filter_flags.purpose, "The purpose the records are used for")->required();
+  filter->add_option("--subject-field", filter_flags.subject_field, "Dotted path of the subject id (default subject)");
+  filter->add_option("--mode", filter_flags.mode, "drop (default) or redact");
+  filter->add_option("--format", filter_flags.format, "jsonl (default)");
+  filter->add_option("--reject", filter_flags.reject_file, "Write malformed lines here, with their line numbers");
+  filter->add_flag("--stats", filter_flags.stats, "Print the summary as JSON on stderr");
+  filter->add_option("FILE", filter_flags.files, "Input files (default: stdin)");
+  filter->callback([&] { code = RunFilter(g, filter_flags); });
+
   auto* store_cmd = app.add_subcommand("store", "Move a store");
   store_cmd->require_subcommand(1);
   std::string copy_from, copy_to;

@@ -1,0 +1,114 @@
+// filter: the consent stream filter over JSON Lines (optin/enforce.h).
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "optin/enforce.h"
+#include "src/cli/cli.h"
+#include "src/common/json_writer.h"
+
+namespace optin::cli {
+namespace {
+
+// A line longer than this is not read into memory whole: it is rejected.
+constexpr size_t kMaxLineBytes = 64 * 1024 * 1024;
+
+void WriteStats(std::ostream& out, const Enforcer& e, uint64_t too_long) {
+  const FilterStats& s = e.stats();
+  JsonWriter w;
+  w.BeginObject().Key("snapshot_seq").Uint(e.snapshot_seq()).Key("records").Uint(s.records + too_long);
+  w.Key("bytes").Uint(s.bytes).Key("kept").Uint(s.kept).Key("redacted").Uint(s.redacted);
+  w.Key("dropped").Uint(s.dropped).Key("no_subject").Uint(s.no_subject).Key("malformed").Uint(s.malformed + too_long);
+  w.Key("fields_redacted").Uint(s.fields_redacted).Key("denied_by_reason").BeginObject();
+  for (size_t i = 0; i < s.denied_by_reason.size(); ++i) {
+    if (s.denied_by_reason[i] > 0) w.Key(ReasonName(static_cast<Reason>(i))).Uint(s.denied_by_reason[i]);
+  }
+  w.EndObject().EndObject();
+  out << w.str() << "\n";
+}
+
+}  // namespace
+
+int RunFilter(const Globals& g, const FilterFlags& flags) {
+  FilterOptions options;
+  options.purpose = flags.purpose;
+  options.subject_field = flags.subject_field;
+  if (flags.mode == "drop") {
+    options.mode = FilterMode::kDrop;
+  } else if (flags.mode == "redact") {
+    options.mode = FilterMode::kRedact;
+  } else {
+    return Fail(InvalidArgumentError("--mode must be `drop` or `redact`, not `" + flags.mode + "`"));
+  }
+  if (flags.format != "jsonl") {
+    return Fail(InvalidArgumentError("--format `" + flags.format + "` is not supported; this build reads `jsonl`"));
+  }
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  Result<std::unique_ptr<Enforcer>> enforcer = Enforcer::Create(**engine, options);
+  if (!enforcer.ok()) return Fail(enforcer.status());
+  std::ofstream reject;
+  if (!flags.reject_file.empty()) {
+    reject.open(flags.reject_file, std::ios::binary | std::ios::trunc);
+    if (!reject) return Fail(UnavailableError("cannot write `" + flags.reject_file + "`"));
+  }
+  std::ios::sync_with_stdio(false);
+  std::string line, out, why;
+  uint64_t number = 0, too_long = 0;
+  auto run = [&](std::istream& in, const std::string& name) -> Status {
+    while (true) {
+      line.clear();
+      // Reads one line, refusing to hold more than kMaxLineBytes of it.
+      char c;
+      bool any = false, cut = false;
+      while (in.get(c)) {
+        any = true;
+        if (c == '\n') break;
+        if (line.size() < kMaxLineBytes) line += c;
+        else cut = true;
+      }
+      if (!any) break;
+      ++number;
+      if (line.empty()) continue;
+      if (cut) {
+        ++too_long;
+        if (reject) reject << name << ":" << number << ": longer than 64 MiB\n";
+        continue;
+      }
+      out.clear();
+      const RecordOutcome o = (*enforcer)->FilterJson(line, out, &why);
+      if (o == RecordOutcome::kKept || o == RecordOutcome::kRedacted) {
+        std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+        std::cout.put('\n');
+      } else if (o == RecordOutcome::kMalformed && reject) {
+        reject << name << ":" << number << ": " << why << "\t" << line << "\n";
+      }
+    }
+    return OkStatus();
+  };
+  if (flags.files.empty()) {
+    (void)run(std::cin, "stdin");
+  } else {
+    for (const std::string& f : flags.files) {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) return Fail(NotFoundError("cannot read `" + f + "`"));
+      number = 0;
+      (void)run(in, f);
+    }
+  }
+  std::cout.flush();
+  if (!std::cout) return Fail(UnavailableError("could not write the output"));
+  const FilterStats& s = (*enforcer)->stats();
+  if (flags.stats) {
+    WriteStats(std::cerr, **enforcer, too_long);
+  } else {
+    std::cerr << "optin filter: " << (s.records + too_long) << " records in, " << s.kept << " kept, " << s.redacted
+              << " redacted (" << s.fields_redacted << " fields), " << s.dropped << " dropped, " << s.no_subject
+              << " without a subject, " << (s.malformed + too_long) << " malformed; snapshot at event "
+              << (*enforcer)->snapshot_seq() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace optin::cli

@@ -1,0 +1,257 @@
+// The consent stream filter (optin/enforce.h). Records are validated with
+// simdjson (which stays inside this file); a redacted record is rebuilt from
+// byte ranges of the original by a small scanner over the validated text, so
+// what is kept of it is never re-serialised.
+#include "optin/enforce.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <set>
+
+namespace optin {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    out.emplace_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) return out;
+    start = dot + 1;
+  }
+}
+
+// ---- A scanner over text simdjson has already validated.
+
+void SkipSpace(std::string_view t, size_t& p) {
+  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r')) ++p;
+}
+
+// At a '"': moves past the closing quote.
+void SkipString(std::string_view t, size_t& p) {
+  for (++p; p < t.size(); ++p) {
+    if (t[p] == '\\') {
+      ++p;
+    } else if (t[p] == '"') {
+      ++p;
+      return;
+    }
+  }
+}
+
+void SkipValue(std::string_view t, size_t& p) {
+  if (t[p] == '"') return SkipString(t, p);
+  if (t[p] == '{' || t[p] == '[') {
+    int depth = 0;
+    while (p < t.size()) {
+      const char c = t[p];
+      if (c == '"') {
+        SkipString(t, p);
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) {
+          ++p;
+          return;
+        }
+      }
+      ++p;
+    }
+    return;
+  }
+  // A number, true, false or null.
+  while (p < t.size() && t[p] != ',' && t[p] != '}' && t[p] != ']' && t[p] != ' ' && t[p] != '\t' && t[p] != '\n' &&
+         t[p] != '\r') {
+    ++p;
+  }
+}
+
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// The unescaped text of the (validated) string between its quotes.
+std::string Unescape(std::string_view raw) {
+  if (raw.find('\\') == std::string_view::npos) return std::string(raw);
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      out += raw[i];
+      continue;
+    }
+    const char e = raw[++i];
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        uint32_t cp = static_cast<uint32_t>(std::stoul(std::string(raw.substr(i + 1, 4)), nullptr, 16));
+        i += 4;
+        if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < raw.size() + 1 && raw.substr(i + 1, 2) == "\\u") {
+          const uint32_t low = static_cast<uint32_t>(std::stoul(std::string(raw.substr(i + 3, 4)), nullptr, 16));
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          i += 6;
+        }
+        AppendUtf8(out, cp);
+        break;
+      }
+      default: out += e;  // " \ /
+    }
+  }
+  return out;
+}
+
+// Copies the object at t[p] to `out` without the members `remove` names
+// (each a path relative to this object), going into nested objects for
+// longer paths. Returns the number of members removed.
+uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<std::vector<std::string>>& remove, size_t depth,
+                     std::string& out) {
+  uint64_t removed = 0;
+  out += '{';
+  ++p;  // '{'
+  bool first = true;
+  while (true) {
+    SkipSpace(t, p);
+    if (t[p] == '}') {
+      ++p;
+      break;
+    }
+    const size_t key_begin = p;
+    SkipString(t, p);
+    const std::string key = Unescape(t.substr(key_begin + 1, p - key_begin - 2));
+    SkipSpace(t, p);
+    ++p;  // ':'
+    SkipSpace(t, p);
+    bool whole = false;
+    std::vector<std::vector<std::string>> deeper;
+    for (const auto& path : remove) {
+      if (path.size() <= depth || path[depth] != key) continue;
+      if (path.size() == depth + 1) whole = true;
+      else deeper.push_back(path);
+    }
+    if (whole) {
+      SkipValue(t, p);
+      ++removed;
+    } else {
+      if (!first) out += ',';
+      first = false;
+      if (!deeper.empty() && t[p] == '{') {
+        out.append(t.substr(key_begin, p - key_begin));
+        removed += CopyWithout(t, p, deeper, depth + 1, out);
+      } else {
+        SkipValue(t, p);
+        out.append(t.substr(key_begin, p - key_begin));
+      }
+    }
+    SkipSpace(t, p);
+    if (t[p] == ',') ++p;
+  }
+  out += '}';
+  return removed;
+}
+
+}  // namespace
+
+struct Enforcer::Impl {
+  simdjson::dom::parser parser;
+};
+
+Enforcer::Enforcer(const Engine& engine, FilterOptions options)
+    : engine_(engine), options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+Enforcer::~Enforcer() = default;
+
+Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterOptions options) {
+  if (options.subject_field.empty()) return InvalidArgumentError("the subject field is empty");
+  auto catalog = engine.catalog();
+  if (!catalog) return FailedPreconditionError("no catalog has been published yet");
+  const Purpose* purpose = catalog->FindPurpose(options.purpose);
+  if (!purpose) return NotFoundError("purpose `" + options.purpose + "` is not in the catalog in force");
+  auto e = std::unique_ptr<Enforcer>(new Enforcer(engine, std::move(options)));
+  e->subject_path_ = SplitPath(e->options_.subject_field);
+  for (const std::string& id : purpose->data) {
+    if (const DataCategory* c = catalog->FindCategory(id)) {
+      for (const std::string& f : c->fields) {
+        if (std::find(e->fields_.begin(), e->fields_.end(), f) == e->fields_.end()) e->fields_.push_back(f);
+      }
+    }
+  }
+  for (const std::string& f : e->fields_) e->field_paths_.push_back(SplitPath(f));
+  e->snapshot_seq_ = engine.last_seq();
+  e->now_ = engine.Now();
+  return e;
+}
+
+RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, std::string* why) {
+  ++stats_.records;
+  stats_.bytes += record.size();
+  auto malformed = [&](std::string message) {
+    ++stats_.malformed;
+    if (why) *why = std::move(message);
+    return RecordOutcome::kMalformed;
+  };
+  simdjson::dom::element doc;
+  if (auto error = impl_->parser.parse(record.data(), record.size()).get(doc); error) {
+    return malformed(std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  simdjson::dom::object object;
+  if (doc.get(object)) return malformed("not a JSON object");
+  // A repeated key makes a record mean different things to different
+  // readers: never pass one on.
+  {
+    std::set<std::string_view> keys;
+    for (auto [key, value] : object) {
+      if (!keys.insert(key).second) return malformed("the key `" + std::string(key) + "` repeats");
+    }
+  }
+  // The subject: a string at the dotted path.
+  simdjson::dom::element at = doc;
+  bool found = true;
+  for (const std::string& segment : subject_path_) {
+    simdjson::dom::object o;
+    if (at.get(o) || o[segment].get(at)) {
+      found = false;
+      break;
+    }
+  }
+  std::string_view subject;
+  if (!found || at.get(subject) || subject.empty()) {
+    ++stats_.no_subject;
+    return RecordOutcome::kNoSubject;
+  }
+  const Decision d = engine_.DecideAt(subject, options_.purpose, now_);
+  if (d.allowed) {
+    ++stats_.kept;
+    out.append(record);
+    return RecordOutcome::kKept;
+  }
+  ++stats_.denied_by_reason[static_cast<size_t>(d.reason)];
+  if (options_.mode == FilterMode::kDrop) {
+    ++stats_.dropped;
+    return RecordOutcome::kDropped;
+  }
+  size_t p = record.find('{');
+  stats_.fields_redacted += CopyWithout(record, p, field_paths_, 0, out);
+  ++stats_.redacted;
+  return RecordOutcome::kRedacted;
+}
+
+}  // namespace optin
