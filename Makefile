@@ -51,8 +51,8 @@ sanitize:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DOPTIN_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target catalog_fuzz event_fuzz time_fuzz tcf_fuzz gpp_fuzz usp_fuzz receipt_fuzz
-	@for t in catalog event time tcf gpp usp receipt; do \
+	@cmake --build build-fuzz -j $(JOBS) --target catalog_fuzz event_fuzz time_fuzz tcf_fuzz gpp_fuzz usp_fuzz receipt_fuzz filter_fuzz
+	@for t in catalog event time tcf gpp usp receipt filter; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/tests/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
 	done

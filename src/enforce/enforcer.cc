@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace optin {
@@ -169,6 +170,24 @@ uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<std::vecto
   return removed;
 }
 
+// The first key that repeats in an object at any depth, or nullopt.
+std::optional<std::string> RepeatedKey(simdjson::dom::element e) {
+  simdjson::dom::object o;
+  simdjson::dom::array a;
+  if (!e.get(o)) {
+    std::set<std::string_view> keys;
+    for (auto [key, value] : o) {
+      if (!keys.insert(key).second) return std::string(key);
+      if (auto inner = RepeatedKey(value)) return inner;
+    }
+  } else if (!e.get(a)) {
+    for (simdjson::dom::element item : a) {
+      if (auto inner = RepeatedKey(item)) return inner;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 struct Enforcer::Impl {
@@ -216,12 +235,7 @@ RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, st
   if (doc.get(object)) return malformed("not a JSON object");
   // A repeated key makes a record mean different things to different
   // readers: never pass one on.
-  {
-    std::set<std::string_view> keys;
-    for (auto [key, value] : object) {
-      if (!keys.insert(key).second) return malformed("the key `" + std::string(key) + "` repeats");
-    }
-  }
+  if (auto repeated = RepeatedKey(doc)) return malformed("the key `" + *repeated + "` repeats");
   // The subject: a string at the dotted path.
   simdjson::dom::element at = doc;
   bool found = true;
