@@ -77,6 +77,15 @@ class Enforcer {
   // says what is wrong.
   RecordOutcome FilterJson(std::string_view record, std::string& out, std::string* why = nullptr);
 
+  // CSV (RFC 4180): the header row first, then each row (without its final
+  // line break; quoted cells may hold line breaks). The subject field and
+  // the catalog's fields are column names. Redaction empties the cells of
+  // the purpose's columns and keeps the row's shape. kInvalidArgument for a
+  // header without the subject column or with a repeated name; a row with
+  // another number of cells than the header is kMalformed.
+  Status SetCsvHeader(std::string_view header);
+  RecordOutcome FilterCsvRow(std::string_view row, std::string& out, std::string* why = nullptr);
+
   uint64_t snapshot_seq() const { return snapshot_seq_; }
   const FilterStats& stats() const { return stats_; }
   // The dotted paths redaction removes (from the purpose's data categories).
@@ -95,7 +104,10 @@ class Enforcer {
   uint64_t snapshot_seq_ = 0;
   int64_t now_ = 0;
   FilterStats stats_;
+  size_t csv_subject_ = 0;          // column of the subject
+  std::vector<bool> csv_redact_;    // per column: emptied by redaction
   std::unique_ptr<Impl> impl_;
+  RecordOutcome Decided(std::string_view subject, std::string_view record, std::string& out, bool& redact);
 };
 
 }  // namespace optin

@@ -1,6 +1,7 @@
 // filter: the consent stream filter over JSON Lines (optin/enforce.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -41,9 +42,10 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
   } else {
     return Fail(InvalidArgumentError("--mode must be `drop` or `redact`, not `" + flags.mode + "`"));
   }
-  if (flags.format != "jsonl") {
-    return Fail(InvalidArgumentError("--format `" + flags.format + "` is not supported; this build reads `jsonl`"));
+  if (flags.format != "jsonl" && flags.format != "csv") {
+    return Fail(InvalidArgumentError("--format must be `jsonl` or `csv`, not `" + flags.format + "`"));
   }
+  const bool csv = flags.format == "csv";
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
   Result<std::unique_ptr<Enforcer>> enforcer = Enforcer::Create(**engine, options);
@@ -54,47 +56,73 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     if (!reject) return Fail(UnavailableError("cannot write `" + flags.reject_file + "`"));
   }
   std::ios::sync_with_stdio(false);
-  std::string line, out, why;
+  std::string line, record, out, why;
   uint64_t number = 0, too_long = 0;
+  // Reads one line, refusing to hold more than kMaxLineBytes of it; false at the end.
+  auto read_line = [&](std::istream& in, bool& cut) {
+    line.clear();
+    cut = false;
+    char c;
+    bool any = false;
+    while (in.get(c)) {
+      any = true;
+      if (c == '\n') break;
+      if (line.size() < kMaxLineBytes) line += c;
+      else cut = true;
+    }
+    if (any) ++number;
+    return any;
+  };
   auto run = [&](std::istream& in, const std::string& name) -> Status {
+    bool header_done = !csv;
     while (true) {
-      line.clear();
-      // Reads one line, refusing to hold more than kMaxLineBytes of it.
-      char c;
-      bool any = false, cut = false;
-      while (in.get(c)) {
-        any = true;
-        if (c == '\n') break;
-        if (line.size() < kMaxLineBytes) line += c;
-        else cut = true;
+      bool cut = false;
+      if (!read_line(in, cut)) break;
+      const uint64_t first_line = number;
+      record = line;
+      // A CSV cell in quotes may hold line breaks: a record ends where its quotes balance.
+      while (csv && !cut && std::count(record.begin(), record.end(), '"') % 2 == 1 && record.size() < kMaxLineBytes &&
+             read_line(in, cut)) {
+        record += '\n';
+        record += line;
       }
-      if (!any) break;
-      ++number;
-      if (line.empty()) continue;
-      if (cut) {
+      std::string_view ending = "\n";
+      if (!record.empty() && record.back() == '\r') {
+        record.pop_back();
+        ending = "\r\n";
+      }
+      if (record.empty()) continue;
+      if (cut || record.size() > kMaxLineBytes) {
         ++too_long;
-        if (reject) reject << name << ":" << number << ": longer than 64 MiB\n";
+        if (reject) reject << name << ":" << first_line << ": longer than 64 MiB\n";
+        continue;
+      }
+      if (!header_done) {
+        OPTIN_RETURN_IF_ERROR((*enforcer)->SetCsvHeader(record));
+        std::cout << record << ending;
+        header_done = true;
         continue;
       }
       out.clear();
-      const RecordOutcome o = (*enforcer)->FilterJson(line, out, &why);
+      const RecordOutcome o = csv ? (*enforcer)->FilterCsvRow(record, out, &why) : (*enforcer)->FilterJson(record, out, &why);
       if (o == RecordOutcome::kKept || o == RecordOutcome::kRedacted) {
         std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
-        std::cout.put('\n');
+        std::cout << ending;
       } else if (o == RecordOutcome::kMalformed && reject) {
-        reject << name << ":" << number << ": " << why << "\t" << line << "\n";
+        reject << name << ":" << first_line << ": " << why << "\t" << record << "\n";
       }
     }
+    if (!header_done) return InvalidArgumentError(name + ": no CSV header row");
     return OkStatus();
   };
   if (flags.files.empty()) {
-    (void)run(std::cin, "stdin");
+    if (Status s = run(std::cin, "stdin"); !s.ok()) return Fail(s);
   } else {
     for (const std::string& f : flags.files) {
       std::ifstream in(f, std::ios::binary);
       if (!in) return Fail(NotFoundError("cannot read `" + f + "`"));
       number = 0;
-      (void)run(in, f);
+      if (Status s = run(in, f); !s.ok()) return Fail(s);
     }
   }
   std::cout.flush();

@@ -219,6 +219,127 @@ Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterO
   return e;
 }
 
+namespace {
+
+// The cells of one CSV row as raw byte ranges; nullopt when a quote is not
+// closed or is followed by anything but a comma.
+std::optional<std::vector<std::string_view>> SplitCsv(std::string_view row) {
+  std::vector<std::string_view> cells;
+  size_t p = 0;
+  while (true) {
+    const size_t begin = p;
+    if (p < row.size() && row[p] == '"') {
+      ++p;
+      while (true) {
+        if (p >= row.size()) return std::nullopt;
+        if (row[p] == '"') {
+          if (p + 1 < row.size() && row[p + 1] == '"') {
+            p += 2;
+            continue;
+          }
+          ++p;
+          break;
+        }
+        ++p;
+      }
+      if (p < row.size() && row[p] != ',') return std::nullopt;
+    } else {
+      while (p < row.size() && row[p] != ',') {
+        if (row[p] == '"') return std::nullopt;
+        ++p;
+      }
+    }
+    cells.push_back(row.substr(begin, p - begin));
+    if (p >= row.size()) return cells;
+    ++p;  // ','
+  }
+}
+
+std::string CsvValue(std::string_view cell) {
+  if (cell.empty() || cell.front() != '"') return std::string(cell);
+  std::string out;
+  for (size_t i = 1; i + 1 < cell.size(); ++i) {
+    out += cell[i];
+    if (cell[i] == '"') ++i;  // "" stands for "
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Enforcer::SetCsvHeader(std::string_view header) {
+  auto cells = SplitCsv(header);
+  if (!cells) return InvalidArgumentError("the CSV header row is malformed");
+  std::vector<std::string> names;
+  for (std::string_view c : *cells) names.push_back(CsvValue(c));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (std::count(names.begin(), names.end(), names[i]) > 1) {
+      return InvalidArgumentError("the CSV header names column `" + names[i] + "` twice");
+    }
+  }
+  auto subject = std::find(names.begin(), names.end(), options_.subject_field);
+  if (subject == names.end()) {
+    return InvalidArgumentError("the CSV header has no column `" + options_.subject_field + "` for the subject");
+  }
+  csv_subject_ = static_cast<size_t>(subject - names.begin());
+  csv_redact_.assign(names.size(), false);
+  for (size_t i = 0; i < names.size(); ++i) {
+    csv_redact_[i] = std::find(fields_.begin(), fields_.end(), names[i]) != fields_.end();
+  }
+  return OkStatus();
+}
+
+RecordOutcome Enforcer::FilterCsvRow(std::string_view row, std::string& out, std::string* why) {
+  ++stats_.records;
+  stats_.bytes += row.size();
+  auto cells = SplitCsv(row);
+  if (!cells || cells->size() != csv_redact_.size()) {
+    ++stats_.malformed;
+    if (why) {
+      *why = !cells ? "a quote is not closed or not followed by a comma"
+                    : std::to_string(cells->size()) + " cells where the header has " + std::to_string(csv_redact_.size());
+    }
+    return RecordOutcome::kMalformed;
+  }
+  const std::string subject = CsvValue((*cells)[csv_subject_]);
+  if (subject.empty()) {
+    ++stats_.no_subject;
+    return RecordOutcome::kNoSubject;
+  }
+  bool redact = false;
+  const RecordOutcome o = Decided(subject, row, out, redact);
+  if (!redact) return o;
+  for (size_t i = 0; i < cells->size(); ++i) {
+    if (i > 0) out += ',';
+    if (csv_redact_[i] && !(*cells)[i].empty()) {
+      ++stats_.fields_redacted;
+    } else if (!csv_redact_[i]) {
+      out.append((*cells)[i]);
+    }
+  }
+  return RecordOutcome::kRedacted;
+}
+
+// Decides `subject`: a kept record is appended as it is; `redact` says the
+// caller must write the redacted form (and the outcome is kRedacted).
+RecordOutcome Enforcer::Decided(std::string_view subject, std::string_view record, std::string& out, bool& redact) {
+  redact = false;
+  const Decision d = engine_.DecideAt(subject, options_.purpose, now_);
+  if (d.allowed) {
+    ++stats_.kept;
+    out.append(record);
+    return RecordOutcome::kKept;
+  }
+  ++stats_.denied_by_reason[static_cast<size_t>(d.reason)];
+  if (options_.mode == FilterMode::kDrop) {
+    ++stats_.dropped;
+    return RecordOutcome::kDropped;
+  }
+  ++stats_.redacted;
+  redact = true;
+  return RecordOutcome::kRedacted;
+}
+
 RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, std::string* why) {
   ++stats_.records;
   stats_.bytes += record.size();
@@ -251,20 +372,11 @@ RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, st
     ++stats_.no_subject;
     return RecordOutcome::kNoSubject;
   }
-  const Decision d = engine_.DecideAt(subject, options_.purpose, now_);
-  if (d.allowed) {
-    ++stats_.kept;
-    out.append(record);
-    return RecordOutcome::kKept;
-  }
-  ++stats_.denied_by_reason[static_cast<size_t>(d.reason)];
-  if (options_.mode == FilterMode::kDrop) {
-    ++stats_.dropped;
-    return RecordOutcome::kDropped;
-  }
+  bool redact = false;
+  const RecordOutcome o = Decided(subject, record, out, redact);
+  if (!redact) return o;
   size_t p = record.find('{');
   stats_.fields_redacted += CopyWithout(record, p, field_paths_, 0, out);
-  ++stats_.redacted;
   return RecordOutcome::kRedacted;
 }
 

@@ -86,10 +86,33 @@ TEST_F(FilterTest, BadInputIsCountedRejectedAndNeverPassed) {
   }
 }
 
+TEST_F(FilterTest, CsvKeepsRowsAsTheyCameAndEmptiesRedactedCells) {
+  const std::string reject = dir_.File("reject.txt");
+  const std::string input =
+      "subject,url,page.title,n\r\n"
+      "alice,\"https://x, y\",T,1\r\n"
+      "bob,u,\"multi\nline \"\"t\"\"\",2\r\n"
+      "carol,u\r\n"
+      ",u,t,3\r\n"
+      "dave,\"open,t,4\r\n";
+  auto r = Cli({"filter", "--purpose", "ads", "--format", "csv", "--mode", "redact", "--reject", reject}, input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "subject,url,page.title,n\r\nalice,\"https://x, y\",T,1\r\nbob,,,2\r\n");
+  EXPECT_THAT(r.err, HasSubstr("5 records in, 1 kept, 1 redacted (2 fields), 0 dropped, 1 without a subject, 2 malformed"));
+  const std::string rejected = ReadFile(reject);
+  EXPECT_THAT(rejected, HasSubstr("stdin:5: 2 cells where the header has 4"));
+  EXPECT_THAT(rejected, HasSubstr("stdin:7: a quote is not closed"));
+  auto drop = Cli({"filter", "--purpose", "ads", "--format", "csv"}, input);
+  EXPECT_EQ(drop.out, "subject,url,page.title,n\r\nalice,\"https://x, y\",T,1\r\n");
+  auto no_subject = Cli({"filter", "--purpose", "ads", "--format", "csv"}, "user,url\nalice,u\n");
+  EXPECT_EQ(no_subject.exit_code, 2);
+  EXPECT_THAT(no_subject.err, HasSubstr("the CSV header has no column `subject` for the subject"));
+}
+
 TEST_F(FilterTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(Cli({"filter", "--purpose", "nope"}, "").exit_code, 3);
   EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--mode", "hide"}, "").exit_code, 2);
-  EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--format", "csv"}, "").exit_code, 2);
+  EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--format", "xml"}, "").exit_code, 2);
 }
 
 // Random records: nested objects, escapes, non-ASCII, subjects allowed or not.
