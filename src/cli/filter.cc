@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -58,6 +60,21 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
   std::ios::sync_with_stdio(false);
   std::string line, record, out, why;
   uint64_t number = 0, too_long = 0;
+  // On a terminal, a progress line on stderr twice a second.
+  const bool terminal = isatty(STDERR_FILENO);
+  const auto started = std::chrono::steady_clock::now();
+  auto last_shown = started;
+  auto progress = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_shown < std::chrono::milliseconds(500)) return;
+    last_shown = now;
+    const FilterStats& s = (*enforcer)->stats();
+    const double seconds = std::chrono::duration<double>(now - started).count();
+    std::fprintf(stderr, "\roptin filter: %.1f MB, %.0f records/s, %llu kept, %llu redacted, %llu dropped   ",
+                 static_cast<double>(s.bytes) / 1e6, static_cast<double>(s.records) / seconds,
+                 static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.redacted),
+                 static_cast<unsigned long long>(s.dropped + s.no_subject + s.malformed));
+  };
   // Reads one line, refusing to hold more than kMaxLineBytes of it; false at the end.
   auto read_line = [&](std::istream& in, bool& cut) {
     line.clear();
@@ -103,6 +120,7 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
         header_done = true;
         continue;
       }
+      if (terminal && ((*enforcer)->stats().records & 4095) == 0) progress();
       out.clear();
       const RecordOutcome o = csv ? (*enforcer)->FilterCsvRow(record, out, &why) : (*enforcer)->FilterJson(record, out, &why);
       if (o == RecordOutcome::kKept || o == RecordOutcome::kRedacted) {
@@ -128,6 +146,7 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
   std::cout.flush();
   if (!std::cout) return Fail(UnavailableError("could not write the output"));
   const FilterStats& s = (*enforcer)->stats();
+  if (terminal && s.records >= 4096) std::cerr << "\n";
   if (flags.stats) {
     WriteStats(std::cerr, **enforcer, too_long);
   } else {
