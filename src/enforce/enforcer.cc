@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <set>
 
@@ -124,8 +125,9 @@ std::string Unescape(std::string_view raw) {
 // Copies the object at t[p] to `out` without the members `remove` names
 // (each a path relative to this object), going into nested objects for
 // longer paths. Returns the number of members removed.
-uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<std::vector<std::string>>& remove, size_t depth,
-                     std::string& out) {
+using Paths = std::vector<const std::vector<std::string>*>;
+
+uint64_t CopyWithout(std::string_view t, size_t& p, const Paths& remove, size_t depth, std::string& out) {
   uint64_t removed = 0;
   out += '{';
   ++p;  // '{'
@@ -138,16 +140,26 @@ uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<std::vecto
     }
     const size_t key_begin = p;
     SkipString(t, p);
-    const std::string key = Unescape(t.substr(key_begin + 1, p - key_begin - 2));
+    std::string_view key = t.substr(key_begin + 1, p - key_begin - 2);
+    std::string unescaped;  // only for keys that hold escapes
+    if (key.find('\\') != std::string_view::npos) {
+      unescaped = Unescape(key);
+      key = unescaped;
+    }
     SkipSpace(t, p);
     ++p;  // ':'
     SkipSpace(t, p);
-    bool whole = false;
-    std::vector<std::vector<std::string>> deeper;
-    for (const auto& path : remove) {
-      if (path.size() <= depth || path[depth] != key) continue;
-      if (path.size() == depth + 1) whole = true;
-      else deeper.push_back(path);
+    bool whole = false, nested = false;
+    for (const auto* path : remove) {
+      if (path->size() <= depth || (*path)[depth] != key) continue;
+      if (path->size() == depth + 1) whole = true;
+      else nested = true;
+    }
+    Paths deeper;
+    if (nested && !whole) {
+      for (const auto* path : remove) {
+        if (path->size() > depth + 1 && (*path)[depth] == key) deeper.push_back(path);
+      }
     }
     if (whole) {
       SkipValue(t, p);
@@ -175,14 +187,34 @@ std::optional<std::string> RepeatedKey(simdjson::dom::element e) {
   simdjson::dom::object o;
   simdjson::dom::array a;
   if (!e.get(o)) {
-    std::set<std::string_view> keys;
+    // Records have a few keys per object: a linear scan beats any set.
+    constexpr size_t kInline = 32;
+    std::array<std::string_view, kInline> seen;
+    size_t n = 0;
+    std::vector<std::string_view> more;
     for (auto [key, value] : o) {
-      if (!keys.insert(key).second) return std::string(key);
-      if (auto inner = RepeatedKey(value)) return inner;
+      for (size_t i = 0; i < n; ++i) {
+        if (seen[i] == key) return std::string(key);
+      }
+      if (n < kInline) {
+        seen[n++] = key;
+      } else {
+        more.push_back(key);
+      }
+      if (value.is_object() || value.is_array()) {
+        if (auto inner = RepeatedKey(value)) return inner;
+      }
+    }
+    if (!more.empty()) {
+      more.insert(more.end(), seen.begin(), seen.end());
+      std::sort(more.begin(), more.end());
+      if (auto d = std::adjacent_find(more.begin(), more.end()); d != more.end()) return std::string(*d);
     }
   } else if (!e.get(a)) {
     for (simdjson::dom::element item : a) {
-      if (auto inner = RepeatedKey(item)) return inner;
+      if (item.is_object() || item.is_array()) {
+        if (auto inner = RepeatedKey(item)) return inner;
+      }
     }
   }
   return std::nullopt;
@@ -376,7 +408,9 @@ RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, st
   const RecordOutcome o = Decided(subject, record, out, redact);
   if (!redact) return o;
   size_t p = record.find('{');
-  stats_.fields_redacted += CopyWithout(record, p, field_paths_, 0, out);
+  Paths paths;
+  for (const auto& path : field_paths_) paths.push_back(&path);
+  stats_.fields_redacted += CopyWithout(record, p, paths, 0, out);
   return RecordOutcome::kRedacted;
 }
 
