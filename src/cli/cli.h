@@ -80,6 +80,7 @@ struct ServeFlags {
   int request_timeout_s = 15;
   int max_connections = 1024;
   int max_staleness_s = 30;
+  int head_interval_s = 10;
 };
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);

@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   serve->add_option("--request-timeout", serve_flags.request_timeout_s,
                     "Seconds a client has to send a whole request (default 15)");
   serve->add_option("--max-connections", serve_flags.max_connections, "Open connections at most (default 1024)");
+  serve->add_option("--head-interval", serve_flags.head_interval_s,
+                    "Seconds between the signed tree heads the server keeps of a growing log (default 10)");
   serve->add_option("--max-staleness", serve_flags.max_staleness_s,
                     "Seconds without catching up with the store after which every consent purpose is denied "
                     "(default 30; 0: never)");

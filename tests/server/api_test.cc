@@ -430,6 +430,22 @@ TEST_F(ApiTest, TheLogIsPublicAndProvesEveryEvent) {
   EXPECT_EQ(Http(port(), "POST", "/v1/log/head", "{}").status, 405);
 }
 
+TEST(ServerHeads, TheServerKeepsSignedHeadsOfAGrowingLog) {
+  TempDir dir;
+  const std::string db = dir.File("optin.db");
+  ASSERT_EQ(RunOptin({"--db", db, "init", "--demo"}).exit_code, 0);
+  optin::testing::ServerProcess server(db, {"--head-interval", "1"});
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  ASSERT_EQ(RunOptin({"--db", db, "grant", "alice", "ad_targeting"}).exit_code, 0);
+  // Within a few intervals the server has kept a head of the 2 events.
+  std::string verified;
+  for (int i = 0; i < 50 && verified.find("(2 events)") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    verified = RunOptin({"--db", db, "verify"}).out;
+  }
+  EXPECT_THAT(verified, HasSubstr("log root matches the latest signed tree head (2 events)"));
+}
+
 TEST_F(ApiTest, EveryRecordedChangeReturnsAReceipt) {
   HttpResult g = Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_);
   ASSERT_EQ(g.status, 200) << g.body;
