@@ -77,6 +77,12 @@ class Enforcer {
   // says what is wrong.
   RecordOutcome FilterJson(std::string_view record, std::string& out, std::string* why = nullptr);
 
+  // The same for a record inside a larger buffer whose kRecordPadding bytes
+  // after the record are readable (their content does not matter): the
+  // record is parsed where it is, without a copy.
+  static constexpr size_t kRecordPadding = 64;
+  RecordOutcome FilterPaddedJson(std::string_view record, std::string& out, std::string* why = nullptr);
+
   // CSV (RFC 4180): the header row first, then each row (without its final
   // line break; quoted cells may hold line breaks). The subject field and
   // the catalog's fields are column names. Redaction empties the cells of
@@ -99,7 +105,6 @@ class Enforcer {
   const Engine& engine_;
   FilterOptions options_;
   std::vector<std::string> fields_;
-  std::vector<std::vector<std::string>> field_paths_;
   std::vector<std::string> subject_path_;
   uint64_t snapshot_seq_ = 0;
   int64_t now_ = 0;
@@ -108,6 +113,7 @@ class Enforcer {
   std::vector<bool> csv_redact_;    // per column: emptied by redaction
   std::unique_ptr<Impl> impl_;
   RecordOutcome Decided(std::string_view subject, std::string_view record, std::string& out, bool& redact);
+  RecordOutcome Json(std::string_view record, bool padded, std::string& out, std::string* why);
 };
 
 }  // namespace optin

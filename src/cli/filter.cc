@@ -1,9 +1,12 @@
 // filter: the consent stream filter over JSON Lines (optin/enforce.h).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -31,6 +34,89 @@ void WriteStats(std::ostream& out, const Enforcer& e, uint64_t too_long) {
   out << w.str() << "\n";
 }
 
+// Hands out the lines of a file descriptor in place, read in large blocks.
+// Each line is followed by Enforcer::kRecordPadding readable bytes, so that
+// records are parsed where they lie.
+class LineReader {
+ public:
+  explicit LineReader(int fd) : fd_(fd), buffer_(kBlockBytes + Enforcer::kRecordPadding) {}
+
+  // The next line, without its '\n', valid until the next call; false at
+  // the end. A line longer than kMaxLineBytes is not held: it is skipped and
+  // comes back empty with `cut` set.
+  Result<bool> Next(std::string_view& line, bool& cut) {
+    cut = false;
+    while (true) {
+      const char* data = buffer_.data();
+      if (const void* nl = std::memchr(data + begin_, '\n', end_ - begin_)) {
+        const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - data);
+        line = std::string_view(data + begin_, at - begin_);
+        begin_ = at + 1;
+        return Line(line, cut);
+      }
+      if (eof_) {
+        if (begin_ == end_ && !cutting_) return false;
+        line = std::string_view(data + begin_, end_ - begin_);
+        begin_ = end_;
+        return Line(line, cut);
+      }
+      if (end_ - begin_ > kMaxLineBytes) {
+        cutting_ = true;  // forget the start of a line too long to hold
+        begin_ = end_ = 0;
+      } else if (begin_ > 0) {
+        std::memmove(buffer_.data(), data + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      }
+      if (buffer_.size() - Enforcer::kRecordPadding - end_ < kBlockBytes) {
+        buffer_.resize(std::max(buffer_.size() * 2, end_ + kBlockBytes + Enforcer::kRecordPadding));
+      }
+      const ssize_t n = read(fd_, buffer_.data() + end_, buffer_.size() - Enforcer::kRecordPadding - end_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return UnavailableError(std::string("cannot read the input: ") + std::strerror(errno));
+      if (n == 0) eof_ = true;
+      end_ += static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  bool Line(std::string_view& line, bool& cut) {
+    if (cutting_) {
+      cutting_ = false;
+      cut = true;
+      line = {};
+    }
+    return true;
+  }
+  int fd_;
+  std::vector<char> buffer_;  // zero-filled, so the padding is initialised
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false, cutting_ = false;
+};
+
+// Output collected in a large buffer and written with write(2).
+class Output {
+ public:
+  std::string& buffer() { return buffer_; }
+  Status FlushIfFull() { return buffer_.size() >= kFlushBytes ? Flush() : OkStatus(); }
+  Status Flush() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t n = write(STDOUT_FILENO, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return UnavailableError(std::string("could not write the output: ") + std::strerror(errno));
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+    return OkStatus();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 1 << 20;
+  std::string buffer_;
+};
+
 }  // namespace
 
 int RunFilter(const Globals& g, const FilterFlags& flags) {
@@ -57,8 +143,8 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     reject.open(flags.reject_file, std::ios::binary | std::ios::trunc);
     if (!reject) return Fail(UnavailableError("cannot write `" + flags.reject_file + "`"));
   }
-  std::ios::sync_with_stdio(false);
-  std::string line, record, out, why;
+  std::string record, why;
+  Output output;
   uint64_t number = 0, too_long = 0;
   // On a terminal, a progress line on stderr twice a second.
   const bool terminal = isatty(STDERR_FILENO);
@@ -75,76 +161,73 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
                  static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.redacted),
                  static_cast<unsigned long long>(s.dropped + s.no_subject + s.malformed));
   };
-  // Reads one line, refusing to hold more than kMaxLineBytes of it; false at the end.
-  auto read_line = [&](std::istream& in, bool& cut) {
-    line.clear();
-    cut = false;
-    char c;
-    bool any = false;
-    while (in.get(c)) {
-      any = true;
-      if (c == '\n') break;
-      if (line.size() < kMaxLineBytes) line += c;
-      else cut = true;
-    }
-    if (any) ++number;
-    return any;
-  };
-  auto run = [&](std::istream& in, const std::string& name) -> Status {
+  auto run = [&](int fd, const std::string& name) -> Status {
+    LineReader lines(fd);
     bool header_done = !csv;
     while (true) {
+      std::string_view line;
       bool cut = false;
-      if (!read_line(in, cut)) break;
-      const uint64_t first_line = number;
-      record = line;
+      OPTIN_ASSIGN_OR_RETURN(bool more, lines.Next(line, cut));
+      if (!more) break;
+      const uint64_t first_line = ++number;
+      std::string_view view = line;
       // A CSV cell in quotes may hold line breaks: a record ends where its quotes balance.
-      while (csv && !cut && std::count(record.begin(), record.end(), '"') % 2 == 1 && record.size() < kMaxLineBytes &&
-             read_line(in, cut)) {
-        record += '\n';
-        record += line;
+      if (csv && !cut && std::count(line.begin(), line.end(), '"') % 2 == 1) {
+        record.assign(line);
+        while (!cut && std::count(record.begin(), record.end(), '"') % 2 == 1 && record.size() < kMaxLineBytes) {
+          OPTIN_ASSIGN_OR_RETURN(bool next, lines.Next(line, cut));
+          if (!next) break;
+          ++number;
+          record += '\n';
+          record += line;
+        }
+        view = record;
       }
       std::string_view ending = "\n";
-      if (!record.empty() && record.back() == '\r') {
-        record.pop_back();
+      if (!view.empty() && view.back() == '\r') {
+        view.remove_suffix(1);
         ending = "\r\n";
       }
-      if (record.empty()) continue;
-      if (cut || record.size() > kMaxLineBytes) {
+      if (view.empty() && !cut) continue;
+      if (cut || view.size() > kMaxLineBytes) {
         ++too_long;
         if (reject) reject << name << ":" << first_line << ": longer than 64 MiB\n";
         continue;
       }
+      std::string& out = output.buffer();
       if (!header_done) {
-        OPTIN_RETURN_IF_ERROR((*enforcer)->SetCsvHeader(record));
-        std::cout << record << ending;
+        OPTIN_RETURN_IF_ERROR((*enforcer)->SetCsvHeader(view));
+        out.append(view).append(ending);
         header_done = true;
         continue;
       }
       if (terminal && ((*enforcer)->stats().records & 4095) == 0) progress();
-      out.clear();
-      const RecordOutcome o = csv ? (*enforcer)->FilterCsvRow(record, out, &why) : (*enforcer)->FilterJson(record, out, &why);
+      // A JSON record is a line in the reader's padded buffer.
+      const RecordOutcome o =
+          csv ? (*enforcer)->FilterCsvRow(view, out, &why) : (*enforcer)->FilterPaddedJson(view, out, &why);
       if (o == RecordOutcome::kKept || o == RecordOutcome::kRedacted) {
-        std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
-        std::cout << ending;
+        out.append(ending);
+        OPTIN_RETURN_IF_ERROR(output.FlushIfFull());
       } else if (o == RecordOutcome::kMalformed && reject) {
-        reject << name << ":" << first_line << ": " << why << "\t" << record << "\n";
+        reject << name << ":" << first_line << ": " << why << "\t" << view << "\n";
       }
     }
     if (!header_done) return InvalidArgumentError(name + ": no CSV header row");
     return OkStatus();
   };
   if (flags.files.empty()) {
-    if (Status s = run(std::cin, "stdin"); !s.ok()) return Fail(s);
+    if (Status s = run(STDIN_FILENO, "stdin"); !s.ok()) return Fail(s);
   } else {
     for (const std::string& f : flags.files) {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) return Fail(NotFoundError("cannot read `" + f + "`"));
+      const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return Fail(NotFoundError("cannot read `" + f + "`"));
       number = 0;
-      if (Status s = run(in, f); !s.ok()) return Fail(s);
+      Status s = run(fd, f);
+      close(fd);
+      if (!s.ok()) return Fail(s);
     }
   }
-  std::cout.flush();
-  if (!std::cout) return Fail(UnavailableError("could not write the output"));
+  if (Status s = output.Flush(); !s.ok()) return Fail(s);
   const FilterStats& s = (*enforcer)->stats();
   if (terminal && s.records >= 4096) std::cerr << "\n";
   if (flags.stats) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 #include <set>
 
@@ -122,12 +123,35 @@ std::string Unescape(std::string_view raw) {
   return out;
 }
 
-// Copies the object at t[p] to `out` without the members `remove` names
-// (each a path relative to this object), going into nested objects for
-// longer paths. Returns the number of members removed.
-using Paths = std::vector<const std::vector<std::string>*>;
+// The fields redaction removes, as a tree of keys: `page.title` and
+// `page.referrer` are two leaves under `page`.
+struct FieldNode {
+  std::string key;
+  bool whole = false;  // the member goes, whatever is inside
+  std::vector<FieldNode> inner;
+};
 
-uint64_t CopyWithout(std::string_view t, size_t& p, const Paths& remove, size_t depth, std::string& out) {
+void AddField(std::vector<FieldNode>& nodes, const std::vector<std::string>& path, size_t depth) {
+  auto it = std::find_if(nodes.begin(), nodes.end(), [&](const FieldNode& n) { return n.key == path[depth]; });
+  if (it == nodes.end()) it = nodes.insert(nodes.end(), FieldNode{path[depth], false, {}});
+  if (depth + 1 == path.size()) {
+    it->whole = true;
+  } else {
+    AddField(it->inner, path, depth + 1);
+  }
+}
+
+const FieldNode* FindField(const std::vector<FieldNode>& nodes, std::string_view key) {
+  for (const FieldNode& n : nodes) {
+    if (n.key.size() == key.size() && std::memcmp(n.key.data(), key.data(), key.size()) == 0) return &n;
+  }
+  return nullptr;
+}
+
+// Copies the object at t[p] to `out` without the members `remove` names,
+// going into nested objects for deeper fields. Returns the number of
+// members removed.
+uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<FieldNode>& remove, std::string& out) {
   uint64_t removed = 0;
   out += '{';
   ++p;  // '{'
@@ -149,27 +173,16 @@ uint64_t CopyWithout(std::string_view t, size_t& p, const Paths& remove, size_t 
     SkipSpace(t, p);
     ++p;  // ':'
     SkipSpace(t, p);
-    bool whole = false, nested = false;
-    for (const auto* path : remove) {
-      if (path->size() <= depth || (*path)[depth] != key) continue;
-      if (path->size() == depth + 1) whole = true;
-      else nested = true;
-    }
-    Paths deeper;
-    if (nested && !whole) {
-      for (const auto* path : remove) {
-        if (path->size() > depth + 1 && (*path)[depth] == key) deeper.push_back(path);
-      }
-    }
-    if (whole) {
+    const FieldNode* field = FindField(remove, key);
+    if (field && field->whole) {
       SkipValue(t, p);
       ++removed;
     } else {
       if (!first) out += ',';
       first = false;
-      if (!deeper.empty() && t[p] == '{') {
+      if (field && t[p] == '{') {
         out.append(t.substr(key_begin, p - key_begin));
-        removed += CopyWithout(t, p, deeper, depth + 1, out);
+        removed += CopyWithout(t, p, field->inner, out);
       } else {
         SkipValue(t, p);
         out.append(t.substr(key_begin, p - key_begin));
@@ -188,16 +201,21 @@ std::optional<std::string> RepeatedKey(simdjson::dom::element e) {
   simdjson::dom::array a;
   if (!e.get(o)) {
     // Records have a few keys per object: a linear scan beats any set.
+    // Most keys differ in length or first byte, which is compared inline;
+    // the arrays stay uninitialised (only the first n entries are read).
     constexpr size_t kInline = 32;
-    std::array<std::string_view, kInline> seen;
+    const char* seen_data[kInline];
+    uint64_t seen_head[kInline];  // length << 8 | first byte
     size_t n = 0;
     std::vector<std::string_view> more;
     for (auto [key, value] : o) {
+      const uint64_t head = uint64_t{key.size()} << 8 | (key.empty() ? 0u : static_cast<unsigned char>(key[0]));
       for (size_t i = 0; i < n; ++i) {
-        if (seen[i] == key) return std::string(key);
+        if (seen_head[i] == head && std::memcmp(seen_data[i], key.data(), key.size()) == 0) return std::string(key);
       }
       if (n < kInline) {
-        seen[n++] = key;
+        seen_data[n] = key.data();
+        seen_head[n++] = head;
       } else {
         more.push_back(key);
       }
@@ -206,7 +224,7 @@ std::optional<std::string> RepeatedKey(simdjson::dom::element e) {
       }
     }
     if (!more.empty()) {
-      more.insert(more.end(), seen.begin(), seen.end());
+      for (size_t i = 0; i < kInline; ++i) more.emplace_back(seen_data[i], seen_head[i] >> 8);
       std::sort(more.begin(), more.end());
       if (auto d = std::adjacent_find(more.begin(), more.end()); d != more.end()) return std::string(*d);
     }
@@ -224,6 +242,7 @@ std::optional<std::string> RepeatedKey(simdjson::dom::element e) {
 
 struct Enforcer::Impl {
   simdjson::dom::parser parser;
+  std::vector<FieldNode> redacted;  // fields_ as a tree
 };
 
 Enforcer::Enforcer(const Engine& engine, FilterOptions options)
@@ -245,7 +264,7 @@ Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterO
       }
     }
   }
-  for (const std::string& f : e->fields_) e->field_paths_.push_back(SplitPath(f));
+  for (const std::string& f : e->fields_) AddField(e->impl_->redacted, SplitPath(f), 0);
   e->snapshot_seq_ = engine.last_seq();
   e->now_ = engine.Now();
   return e;
@@ -372,7 +391,17 @@ RecordOutcome Enforcer::Decided(std::string_view subject, std::string_view recor
   return RecordOutcome::kRedacted;
 }
 
+static_assert(Enforcer::kRecordPadding >= simdjson::SIMDJSON_PADDING);
+
 RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, std::string* why) {
+  return Json(record, /*padded=*/false, out, why);
+}
+
+RecordOutcome Enforcer::FilterPaddedJson(std::string_view record, std::string& out, std::string* why) {
+  return Json(record, /*padded=*/true, out, why);
+}
+
+RecordOutcome Enforcer::Json(std::string_view record, bool padded, std::string& out, std::string* why) {
   ++stats_.records;
   stats_.bytes += record.size();
   auto malformed = [&](std::string message) {
@@ -381,7 +410,7 @@ RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, st
     return RecordOutcome::kMalformed;
   };
   simdjson::dom::element doc;
-  if (auto error = impl_->parser.parse(record.data(), record.size()).get(doc); error) {
+  if (auto error = impl_->parser.parse(record.data(), record.size(), /*realloc_if_needed=*/!padded).get(doc); error) {
     return malformed(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
   simdjson::dom::object object;
@@ -408,9 +437,7 @@ RecordOutcome Enforcer::FilterJson(std::string_view record, std::string& out, st
   const RecordOutcome o = Decided(subject, record, out, redact);
   if (!redact) return o;
   size_t p = record.find('{');
-  Paths paths;
-  for (const auto& path : field_paths_) paths.push_back(&path);
-  stats_.fields_redacted += CopyWithout(record, p, paths, 0, out);
+  stats_.fields_redacted += CopyWithout(record, p, impl_->redacted, out);
   return RecordOutcome::kRedacted;
 }
 

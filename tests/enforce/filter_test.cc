@@ -86,6 +86,34 @@ TEST_F(FilterTest, BadInputIsCountedRejectedAndNeverPassed) {
   }
 }
 
+TEST_F(FilterTest, LinesAcrossReadBlocksAndOverlongLines) {
+  // Records of every length around the reader's 1 MiB blocks, a 3 MiB
+  // record, and one line over 64 MiB that is never held whole.
+  std::string input, expected;
+  uint64_t lines = 0;
+  auto add = [&](const std::string& subject, size_t pad, bool kept) {
+    const std::string record = "{\"subject\":\"" + subject + "\",\"url\":\"" + std::string(pad, 'u') + "\"}\n";
+    input += record;
+    if (kept) expected += record;
+    ++lines;
+  };
+  for (size_t i = 0; input.size() < (5u << 20); ++i) add(i % 3 ? "bob" : "alice", (i * 7919) % 4000, i % 3 == 0);
+  add("alice", 3u << 20, true);
+  input += "{\"subject\":\"alice\",\"url\":\"" + std::string(65u << 20, 'x') + "\"}\n";
+  const uint64_t overlong = ++lines;
+  add("alice", 10, true);
+  input += "{\"subject\":\"alice\"}";  // no final line break
+  expected += "{\"subject\":\"alice\"}\n";
+  const std::string in_file = dir_.Write("big.jsonl", input);
+  input.clear();
+  const std::string reject = dir_.File("reject.txt");
+  auto r = Cli({"filter", "--purpose", "ads", "--reject", reject, in_file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == expected) << "output differs";  // too large to print
+  EXPECT_THAT(r.err, HasSubstr(std::to_string(lines + 1) + " records in"));
+  EXPECT_THAT(ReadFile(reject), HasSubstr(in_file + ":" + std::to_string(overlong) + ": longer than 64 MiB"));
+}
+
 TEST_F(FilterTest, CsvKeepsRowsAsTheyCameAndEmptiesRedactedCells) {
   const std::string reject = dir_.File("reject.txt");
   const std::string input =
