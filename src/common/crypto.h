@@ -1,8 +1,9 @@
 // File: src/common/crypto.h
 //
-// The cryptographic primitives optin uses, all from libsodium: SHA-256 for
-// hash links (so anyone can recheck them with standard tools), HMAC-SHA-256
-// for subject look-up keys, XSalsa20-Poly1305 (crypto_secretbox) for the
+// The cryptographic primitives optin uses: SHA-256 (OpenSSL's libcrypto, for
+// its use of the CPU's SHA instructions) for hash links, so anyone can
+// recheck them with standard tools; and from libsodium HMAC-SHA-256 for
+// subject look-up keys, XSalsa20-Poly1305 (crypto_secretbox) for the
 // per-subject encryption that makes erasure possible, and a CSPRNG.
 //
 // Thread-safety: all functions are thread-safe once InitCrypto() returned.

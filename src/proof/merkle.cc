@@ -2,7 +2,9 @@
 // in-memory tree with its proofs, and the verifiers.
 #include "src/proof/merkle.h"
 
+#include <array>
 #include <bit>
+#include <cstring>
 #include <string>
 
 #include "src/common/crypto.h"
@@ -26,10 +28,11 @@ std::string Hex(const MerkleHash& h) { return ToHex(View(h)); }
 MerkleHash LeafHash(std::string_view event_bytes) { return Sha256(std::string_view(&kLeafPrefix, 1), event_bytes); }
 
 MerkleHash NodeHash(const MerkleHash& left, const MerkleHash& right) {
-  std::string both;
-  both.reserve(2 * left.size());
-  both.append(View(left)).append(View(right));
-  return Sha256(std::string_view(&kNodePrefix, 1), both);
+  std::array<char, 1 + 2 * kHashSize> input;
+  input[0] = kNodePrefix;
+  std::memcpy(input.data() + 1, left.data(), kHashSize);
+  std::memcpy(input.data() + 1 + kHashSize, right.data(), kHashSize);
+  return Sha256(std::string_view(input.data(), input.size()));
 }
 
 MerkleHash EmptyTreeHash() { return Sha256(std::string_view()); }
