@@ -32,17 +32,30 @@ void SkipSpace(std::string_view t, size_t& p) {
   while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r')) ++p;
 }
 
-// At a '"': moves past the closing quote.
+// At a '"': moves past the closing quote, which is the first '"' after
+// an even run of backslashes.
 void SkipString(std::string_view t, size_t& p) {
-  for (++p; p < t.size(); ++p) {
-    if (t[p] == '\\') {
-      ++p;
-    } else if (t[p] == '"') {
-      ++p;
+  ++p;
+  while (true) {
+    const void* quote = std::memchr(t.data() + p, '"', t.size() - p);
+    if (!quote) {
+      p = t.size();
       return;
     }
+    const size_t at = static_cast<size_t>(static_cast<const char*>(quote) - t.data());
+    size_t run = at;
+    while (run > p && t[run - 1] == '\\') --run;  // t[p - 1] is a quote, never a backslash
+    p = at + 1;
+    if ((at - run) % 2 == 0) return;
   }
 }
+
+// The bytes a scan through an object or array must stop at.
+constexpr std::array<bool, 256> kStructural = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {'"', '{', '}', '[', ']'}) table[c] = true;
+  return table;
+}();
 
 void SkipValue(std::string_view t, size_t& p) {
   if (t[p] == '"') return SkipString(t, p);
@@ -50,16 +63,18 @@ void SkipValue(std::string_view t, size_t& p) {
     int depth = 0;
     while (p < t.size()) {
       const char c = t[p];
+      if (!kStructural[static_cast<unsigned char>(c)]) {
+        ++p;
+        continue;
+      }
       if (c == '"') {
         SkipString(t, p);
         continue;
       }
       if (c == '{' || c == '[') ++depth;
-      if (c == '}' || c == ']') {
-        if (--depth == 0) {
-          ++p;
-          return;
-        }
+      if ((c == '}' || c == ']') && --depth == 0) {
+        ++p;
+        return;
       }
       ++p;
     }

@@ -35,9 +35,14 @@ purposes:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view record(reinterpret_cast<const char*>(data), size);
-  for (bool redact : {false, true}) {
+  // The record in a buffer with padding after it, as `optin filter` reads.
+  std::string buffer(record);
+  buffer.append(optin::Enforcer::kRecordPadding, '"');
+  for (int run = 0; run < 4; ++run) {
+    const bool redact = run & 1, padded = run & 2;
     std::string out;
-    const optin::RecordOutcome o = Filter(redact).FilterJson(record, out);
+    const optin::RecordOutcome o = padded ? Filter(redact).FilterPaddedJson(std::string_view(buffer).substr(0, size), out)
+                                          : Filter(redact).FilterJson(record, out);
     // Kept is byte for byte; nothing else but a redaction writes anything.
     if (o == optin::RecordOutcome::kKept && out != record) __builtin_trap();
     if (o != optin::RecordOutcome::kKept && o != optin::RecordOutcome::kRedacted && !out.empty()) __builtin_trap();
