@@ -215,19 +215,23 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     if (!header_done) return InvalidArgumentError(name + ": no CSV header row");
     return OkStatus();
   };
-  if (flags.files.empty()) {
-    if (Status s = run(STDIN_FILENO, "stdin"); !s.ok()) return Fail(s);
-  } else {
+  auto run_all = [&]() -> Status {
+    if (flags.files.empty()) return run(STDIN_FILENO, "stdin");
     for (const std::string& f : flags.files) {
       const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return Fail(NotFoundError("cannot read `" + f + "`"));
+      if (fd < 0) return NotFoundError("cannot read `" + f + "`");
       number = 0;
       Status s = run(fd, f);
       close(fd);
-      if (!s.ok()) return Fail(s);
+      OPTIN_RETURN_IF_ERROR(s);
     }
-  }
-  if (Status s = output.Flush(); !s.ok()) return Fail(s);
+    return OkStatus();
+  };
+  // What was let through before an error is written all the same.
+  const Status ran = run_all();
+  const Status flushed = output.Flush();
+  if (!ran.ok()) return Fail(ran);
+  if (!flushed.ok()) return Fail(flushed);
   const FilterStats& s = (*enforcer)->stats();
   if (terminal && s.records >= 4096) std::cerr << "\n";
   if (flags.stats) {

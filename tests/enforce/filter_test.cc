@@ -141,6 +141,12 @@ TEST_F(FilterTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(Cli({"filter", "--purpose", "nope"}, "").exit_code, 3);
   EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--mode", "hide"}, "").exit_code, 2);
   EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--format", "xml"}, "").exit_code, 2);
+  // What passed before a file could not be read is still written.
+  const std::string first = dir_.Write("first.jsonl", "{\"subject\":\"alice\"}\n{\"subject\":\"bob\"}\n");
+  auto missing = Cli({"filter", "--purpose", "ads", first, dir_.File("missing.jsonl")});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.out, "{\"subject\":\"alice\"}\n");
+  EXPECT_THAT(missing.err, HasSubstr("missing.jsonl"));
 }
 
 // Random records: nested objects, escapes, non-ASCII, subjects allowed or not.
