@@ -4,7 +4,8 @@
 // For a purpose P, a record whose subject is allowed for P passes byte for
 // byte; any other record is dropped (mode drop) or passes without the fields
 // of every data category P uses (mode redact; the fields come from the
-// catalog's `fields`). A record without a string subject, or that is not a
+// catalog's `fields`; where a field's parent is not an object, the parent
+// goes whole). A record without a string subject, or that is not a
 // well-formed JSON object, never passes (default deny).
 //
 // All decisions of one Enforcer come from the engine's state when it was

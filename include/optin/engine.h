@@ -289,6 +289,9 @@ class Engine {
   struct Impl;
   // The log key that signs, made (and kept in the store) when there is none.
   Result<internal::LogKey> SigningKey();
+  // kDataLoss when the latest signed tree head the store keeps is not of
+  // this log (events cut from the end, a changed head, an unknown key).
+  Status CheckSignedHead();
   // The head receipts carry: the log as it is now, signed once per size
   // (in memory: /v1/log/head is what keeps heads).
   Result<SignedTreeHead> ReceiptHead();

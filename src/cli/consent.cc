@@ -1,4 +1,5 @@
 // grant, withdraw, check, status, history, signals.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -11,10 +12,37 @@
 namespace optin::cli {
 namespace {
 
+// The file `--receipt` names, opened before anything is recorded: a path
+// that cannot be written refuses the command instead of leaving it half
+// done. Closed and removed again (when it was new) if nothing gets recorded.
+class ReceiptFile {
+ public:
+  explicit ReceiptFile(std::string path) : path_(std::move(path)) {
+    if (path_.empty()) return;
+    existed_ = std::filesystem::exists(path_);
+    out_.open(path_, std::ios::binary | std::ios::trunc);
+  }
+  Status Opened() const {
+    if (path_.empty() || out_.is_open()) return OkStatus();
+    return UnavailableError("cannot write the receipt to `" + path_ + "`; nothing was recorded");
+  }
+  void Discard() {
+    if (path_.empty()) return;
+    out_.close();
+    if (!existed_) std::filesystem::remove(path_);
+  }
+  const std::string& path() const { return path_; }
+  std::ofstream& stream() { return out_; }
+
+ private:
+  std::string path_;
+  bool existed_ = false;
+  std::ofstream out_;
+};
+
 // Writes the receipts of `events` to `file`: one receipt as it is, several
 // as a JSON array. The events are recorded whatever happens here.
-int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<Event>& events,
-                  const std::string& file) {
+int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<Event>& events, ReceiptFile& file) {
   std::vector<uint64_t> seqs;
   for (const Event& e : events) seqs.push_back(e.seq);
   Result<std::vector<std::string>> receipts = engine.Receipts(subject, seqs);
@@ -27,22 +55,25 @@ int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<
     for (const std::string& r : *receipts) text += (text.size() > 1 ? "," : "") + r;
     text += "]";
   }
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  std::ofstream& out = file.stream();
   out << text << "\n";
   out.close();
-  if (!out) return Fail(UnavailableError("recorded, but could not write the receipt to `" + file + "`"));
+  if (!out) return Fail(UnavailableError("recorded, but could not write the receipt to `" + file.path() + "`"));
   return kExitOk;
 }
 
 int PrintRecorded(Engine& engine, std::string_view verb, const std::string& subject,
-                  const Result<std::vector<Event>>& events, const std::string& receipt_file) {
-  if (!events.ok()) return Fail(events.status());
+                  const Result<std::vector<Event>>& events, ReceiptFile& receipt_file) {
+  if (!events.ok()) {
+    receipt_file.Discard();
+    return Fail(events.status());
+  }
   for (const Event& e : *events) {
     std::cout << verb << " " << e.purpose << " for " << subject << " (event " << e.seq;
     if (!e.notice.empty()) std::cout << ", notice " << e.notice.substr(0, 12);
     std::cout << ")\n";
   }
-  if (!receipt_file.empty()) return WriteReceipts(engine, subject, *events, receipt_file);
+  if (!receipt_file.path().empty()) return WriteReceipts(engine, subject, *events, receipt_file);
   return kExitOk;
 }
 
@@ -54,8 +85,10 @@ int RunGrant(const Globals& g, const std::string& subject, const std::vector<std
   if (Status s = ValidateChannel(channel); !s.ok()) return Fail(s);
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
+  ReceiptFile receipt(receipt_file);
+  if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  return PrintRecorded(**engine, "granted", subject, (*engine)->Grant(subject, purposes, context), receipt_file);
+  return PrintRecorded(**engine, "granted", subject, (*engine)->Grant(subject, purposes, context), receipt);
 }
 
 int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
@@ -68,9 +101,11 @@ int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<
   if (Status s = ValidateChannel(channel); !s.ok()) return Fail(s);
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
+  ReceiptFile receipt(receipt_file);
+  if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
   auto events = all ? (*engine)->WithdrawAll(subject, context) : (*engine)->Withdraw(subject, purposes, context);
-  return PrintRecorded(**engine, "withdrew", subject, events, receipt_file);
+  return PrintRecorded(**engine, "withdrew", subject, events, receipt);
 }
 
 int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {
@@ -199,11 +234,17 @@ int RunReceiptVerify(const std::string& file, const std::string& key_file) {
   if (Status s = ReadTextFile(file, text); !s.ok()) return Fail(s);
   std::optional<std::string> key;
   if (!key_file.empty()) {
-    std::string pem;
-    if (Status s = ReadTextFile(key_file, pem); !s.ok()) return Fail(s);
-    Result<std::string> raw = ParseEd25519PublicKey(pem);
-    if (!raw.ok()) return Fail(InvalidArgumentError(key_file + ": " + raw.status().message()));
-    key = *raw;
+    // A file (PEM or base64), or the base64 key itself as GET /v1/log/key gives it.
+    std::string text;
+    if (!ReadTextFile(key_file, text).ok()) {
+      Result<std::string> raw = ParseEd25519PublicKey(key_file);
+      if (!raw.ok()) return Fail(NotFoundError("--key `" + key_file + "` is neither a readable file nor a base64 key"));
+      key = *raw;
+    } else {
+      Result<std::string> raw = ParseEd25519PublicKey(text);
+      if (!raw.ok()) return Fail(InvalidArgumentError(key_file + ": " + raw.status().message()));
+      key = *raw;
+    }
   }
   // A file from `receipt list` or a multi-purpose `--receipt` holds an array.
   std::vector<std::string> receipts;

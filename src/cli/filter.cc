@@ -1,5 +1,6 @@
 // filter: the consent stream filter over JSON Lines (optin/enforce.h).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include "optin/enforce.h"
 #include "src/cli/cli.h"
@@ -39,21 +42,26 @@ void WriteStats(std::ostream& out, const Enforcer& e, uint64_t too_long) {
 // records are parsed where they lie.
 class LineReader {
  public:
-  explicit LineReader(int fd) : fd_(fd), buffer_(kBlockBytes + Enforcer::kRecordPadding) {}
+  // `before_read` runs before each read(2) that may block (the caller
+  // flushes what it has, so that a live stream is not held back).
+  LineReader(int fd, std::function<Status()> before_read)
+      : fd_(fd), before_read_(std::move(before_read)), buffer_(kBlockBytes + Enforcer::kRecordPadding) {}
 
   // The next line, without its '\n', valid until the next call; false at
   // the end. A line longer than kMaxLineBytes is not held: it is skipped and
-  // comes back empty with `cut` set.
+  // comes back empty with `cut` set. Each byte is searched once, however
+  // long the line and however little each read(2) returns.
   Result<bool> Next(std::string_view& line, bool& cut) {
     cut = false;
     while (true) {
       const char* data = buffer_.data();
-      if (const void* nl = std::memchr(data + begin_, '\n', end_ - begin_)) {
+      if (const void* nl = std::memchr(data + scanned_, '\n', end_ - scanned_)) {
         const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - data);
         line = std::string_view(data + begin_, at - begin_);
-        begin_ = at + 1;
+        begin_ = scanned_ = at + 1;
         return Line(line, cut);
       }
+      scanned_ = end_;
       if (eof_) {
         if (begin_ == end_ && !cutting_) return false;
         line = std::string_view(data + begin_, end_ - begin_);
@@ -62,18 +70,20 @@ class LineReader {
       }
       if (end_ - begin_ > kMaxLineBytes) {
         cutting_ = true;  // forget the start of a line too long to hold
-        begin_ = end_ = 0;
+        begin_ = scanned_ = end_ = 0;
       } else if (begin_ > 0) {
         std::memmove(buffer_.data(), data + begin_, end_ - begin_);
         end_ -= begin_;
+        scanned_ = end_;
         begin_ = 0;
       }
       if (buffer_.size() - Enforcer::kRecordPadding - end_ < kBlockBytes) {
         buffer_.resize(std::max(buffer_.size() * 2, end_ + kBlockBytes + Enforcer::kRecordPadding));
       }
+      OPTIN_RETURN_IF_ERROR(before_read_());
       const ssize_t n = read(fd_, buffer_.data() + end_, buffer_.size() - Enforcer::kRecordPadding - end_);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return UnavailableError(std::string("cannot read the input: ") + std::strerror(errno));
+      if (n < 0) return UnavailableError(std::string("cannot read: ") + std::strerror(errno));
       if (n == 0) eof_ = true;
       end_ += static_cast<size_t>(n);
     }
@@ -90,10 +100,56 @@ class LineReader {
     return true;
   }
   int fd_;
+  std::function<Status()> before_read_;
   std::vector<char> buffer_;  // zero-filled, so the padding is initialised
-  size_t begin_ = 0, end_ = 0;
+  size_t begin_ = 0, scanned_ = 0, end_ = 0;  // scanned_: bytes from begin_ on searched for '\n'
   bool eof_ = false, cutting_ = false;
 };
+
+// One input, opened before any is read: a missing or unreadable file stops
+// the command before anything is written.
+struct Input {
+  std::string name;
+  int fd = -1;
+};
+
+Result<std::vector<Input>> OpenInputs(const std::vector<std::string>& files) {
+  std::vector<Input> inputs;
+  auto close_all = [&inputs] {
+    for (const Input& in : inputs) {
+      if (in.fd != STDIN_FILENO) close(in.fd);
+    }
+  };
+  if (files.empty()) return std::vector<Input>{{"stdin", STDIN_FILENO}};
+  for (const std::string& f : files) {
+    if (f == "-") {
+      inputs.push_back({"stdin", STDIN_FILENO});
+      continue;
+    }
+    const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      const std::string why = fd < 0 ? std::strerror(errno) : "it is a directory";
+      if (fd >= 0) close(fd);
+      close_all();
+      return NotFoundError("cannot read `" + f + "`: " + why);
+    }
+    inputs.push_back({f, fd});
+  }
+  return inputs;
+}
+
+// Whether `path` names the same file as one of the inputs (writing rejects
+// there would destroy the input).
+bool IsAnInput(const std::string& path, const std::vector<Input>& inputs) {
+  struct stat target;
+  if (stat(path.c_str(), &target) != 0 || !S_ISREG(target.st_mode)) return false;
+  for (const Input& in : inputs) {
+    struct stat st;
+    if (fstat(in.fd, &st) == 0 && st.st_dev == target.st_dev && st.st_ino == target.st_ino) return true;
+  }
+  return false;
+}
 
 // Output collected in a large buffer and written with write(2).
 class Output {
@@ -134,6 +190,19 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     return Fail(InvalidArgumentError("--format must be `jsonl` or `csv`, not `" + flags.format + "`"));
   }
   const bool csv = flags.format == "csv";
+  Result<std::vector<Input>> inputs = OpenInputs(flags.files);
+  if (!inputs.ok()) return Fail(inputs.status());
+  struct CloseInputs {
+    std::vector<Input>& inputs;
+    ~CloseInputs() {
+      for (const Input& in : inputs) {
+        if (in.fd != STDIN_FILENO) close(in.fd);
+      }
+    }
+  } close_inputs{*inputs};
+  if (!flags.reject_file.empty() && IsAnInput(flags.reject_file, *inputs)) {
+    return Fail(InvalidArgumentError("--reject `" + flags.reject_file + "` is one of the inputs"));
+  }
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
   Result<std::unique_ptr<Enforcer>> enforcer = Enforcer::Create(**engine, options);
@@ -144,6 +213,7 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     if (!reject) return Fail(UnavailableError("cannot write `" + flags.reject_file + "`"));
   }
   std::string record, why;
+  std::optional<std::string> csv_header;  // the first file's: later files must have the same
   Output output;
   uint64_t number = 0, too_long = 0;
   // On a terminal, a progress line on stderr twice a second.
@@ -161,25 +231,35 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
                  static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.redacted),
                  static_cast<unsigned long long>(s.dropped + s.no_subject + s.malformed));
   };
-  auto run = [&](int fd, const std::string& name) -> Status {
-    LineReader lines(fd);
-    bool header_done = !csv;
+  auto odd_quotes = [](std::string_view text) { return std::count(text.begin(), text.end(), '"') % 2 == 1; };
+  auto run = [&](const Input& input) -> Status {
+    const std::string& name = input.name;
+    // What passed goes out before the reader waits for more input.
+    LineReader lines(input.fd, [&output] { return output.Flush(); });
+    bool header_done = !csv, first = true;
     while (true) {
       std::string_view line;
       bool cut = false;
-      OPTIN_ASSIGN_OR_RETURN(bool more, lines.Next(line, cut));
-      if (!more) break;
+      Result<bool> more = lines.Next(line, cut);
+      if (!more.ok()) return UnavailableError("`" + name + "`: " + more.status().message());
+      if (!*more) break;
       const uint64_t first_line = ++number;
+      if (first && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a UTF-8 byte order mark
+      first = false;
       std::string_view view = line;
-      // A CSV cell in quotes may hold line breaks: a record ends where its quotes balance.
-      if (csv && !cut && std::count(line.begin(), line.end(), '"') % 2 == 1) {
+      // A CSV cell in quotes may hold line breaks: a record ends where its
+      // quotes balance (counted line by line, so each byte once).
+      if (csv && !cut && odd_quotes(line)) {
         record.assign(line);
-        while (!cut && std::count(record.begin(), record.end(), '"') % 2 == 1 && record.size() < kMaxLineBytes) {
-          OPTIN_ASSIGN_OR_RETURN(bool next, lines.Next(line, cut));
-          if (!next) break;
+        bool open = true;
+        while (open && !cut && record.size() < kMaxLineBytes) {
+          Result<bool> next = lines.Next(line, cut);
+          if (!next.ok()) return UnavailableError("`" + name + "`: " + next.status().message());
+          if (!*next) break;
           ++number;
           record += '\n';
           record += line;
+          open = open != odd_quotes(line);
         }
         view = record;
       }
@@ -196,9 +276,16 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
       }
       std::string& out = output.buffer();
       if (!header_done) {
-        OPTIN_RETURN_IF_ERROR((*enforcer)->SetCsvHeader(view));
-        out.append(view).append(ending);
         header_done = true;
+        if (csv_header) {
+          if (*csv_header != view) return InvalidArgumentError("`" + name + "`: the CSV header differs from the first input's");
+          continue;  // written once, for the first input
+        }
+        if (Status s = (*enforcer)->SetCsvHeader(view); !s.ok()) {
+          return InvalidArgumentError("`" + name + "`: " + s.message());
+        }
+        csv_header = std::string(view);
+        out.append(view).append(ending);
         continue;
       }
       if (terminal && ((*enforcer)->stats().records & 4095) == 0) progress();
@@ -212,23 +299,17 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
         reject << name << ":" << first_line << ": " << why << "\t" << view << "\n";
       }
     }
-    if (!header_done) return InvalidArgumentError(name + ": no CSV header row");
+    if (!header_done) return InvalidArgumentError("`" + name + "`: no CSV header row");
     return OkStatus();
   };
-  auto run_all = [&]() -> Status {
-    if (flags.files.empty()) return run(STDIN_FILENO, "stdin");
-    for (const std::string& f : flags.files) {
-      const int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return NotFoundError("cannot read `" + f + "`");
-      number = 0;
-      Status s = run(fd, f);
-      close(fd);
-      OPTIN_RETURN_IF_ERROR(s);
-    }
-    return OkStatus();
-  };
-  // What was let through before an error is written all the same.
-  const Status ran = run_all();
+  Status ran = OkStatus();
+  for (const Input& input : *inputs) {
+    number = 0;
+    ran = run(input);
+    if (!ran.ok()) break;
+  }
+  // An error found after records passed (a read error, a later CSV header
+  // that differs) stops the run; what was written stays written.
   const Status flushed = output.Flush();
   if (!ran.ok()) return Fail(ran);
   if (!flushed.ok()) return Fail(flushed);

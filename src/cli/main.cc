@@ -131,10 +131,18 @@ int main(int argc, char** argv) {
     code = RunLogHead(g);
   });
   auto* log_prove = log->add_subcommand("prove", "An inclusion proof of event SEQ, or a consistency proof --from A --to B");
-  log_prove->add_option("SEQ", log_seq, "The event's sequence number");
-  log_prove->add_option("--tree-size", log_tree_size, "The tree the event is proven in (default: the whole log)");
-  log_prove->add_option("--from", log_from, "The older tree size");
-  log_prove->add_option("--to", log_to, "The newer tree size (default: the whole log)");
+  // Event numbers and tree sizes start at 1.
+  const CLI::Validator from_one(
+      [](std::string& v) -> std::string {
+        const bool digits = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+        return digits && v.find_first_not_of('0') != std::string::npos ? "" : "`" + v + "` is not a whole number from 1";
+      },
+      "N>=1");
+  log_prove->add_option("SEQ", log_seq, "The event's sequence number")->check(from_one);
+  log_prove->add_option("--tree-size", log_tree_size, "The tree the event is proven in (default: the whole log)")
+      ->check(from_one);
+  log_prove->add_option("--from", log_from, "The older tree size")->check(from_one);
+  log_prove->add_option("--to", log_to, "The newer tree size (default: the whole log)")->check(from_one);
   log_prove->callback([&] { code = RunLogProve(g, log_seq, log_tree_size, log_from, log_to); });
   auto* log_key = log->add_subcommand("key", "The log's public keys (JSON), or with --pem the signing key as PEM");
   log_key->add_flag("--pem", log_pem, "Only the signing key, as a PEM public key (for openssl)");

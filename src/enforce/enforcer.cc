@@ -12,6 +12,8 @@
 #include <optional>
 #include <set>
 
+#include "src/common/utf8.h"
+
 namespace optin {
 namespace {
 
@@ -189,13 +191,15 @@ uint64_t CopyWithout(std::string_view t, size_t& p, const std::vector<FieldNode>
     ++p;  // ':'
     SkipSpace(t, p);
     const FieldNode* field = FindField(remove, key);
-    if (field && field->whole) {
+    // A redacted field goes, and so does a member that should hold one but
+    // is not an object (an array, a string): nothing of it is let through.
+    if (field && (field->whole || t[p] != '{')) {
       SkipValue(t, p);
       ++removed;
     } else {
       if (!first) out += ',';
       first = false;
-      if (field && t[p] == '{') {
+      if (field) {
         out.append(t.substr(key_begin, p - key_begin));
         removed += CopyWithout(t, p, field->inner, out);
       } else {
@@ -272,6 +276,11 @@ Enforcer::~Enforcer() = default;
 
 Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterOptions options) {
   if (options.subject_field.empty()) return InvalidArgumentError("the subject field is empty");
+  for (const std::string& segment : SplitPath(options.subject_field)) {
+    if (segment.empty()) {
+      return InvalidArgumentError("the subject field `" + options.subject_field + "` has an empty part");
+    }
+  }
   auto catalog = engine.catalog();
   if (!catalog) return FailedPreconditionError("no catalog has been published yet");
   const Purpose* purpose = catalog->FindPurpose(options.purpose);
@@ -364,6 +373,11 @@ Status Enforcer::SetCsvHeader(std::string_view header) {
 RecordOutcome Enforcer::FilterCsvRow(std::string_view row, std::string& out, std::string* why) {
   ++stats_.records;
   stats_.bytes += row.size();
+  if (!IsValidUtf8(row)) {
+    ++stats_.malformed;
+    if (why) *why = "not valid UTF-8";
+    return RecordOutcome::kMalformed;
+  }
   auto cells = SplitCsv(row);
   if (!cells || cells->size() != csv_redact_.size()) {
     ++stats_.malformed;

@@ -199,6 +199,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   impl->last_caught_up = impl->clock();
   impl->max_staleness = options.max_staleness;
   auto engine = std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  // A store whose log no longer matches the head it signed is refused, as
+  // one whose chain breaks is: answering from it, or signing a second head
+  // of the same size, would hide what happened.
+  OPTIN_RETURN_IF_ERROR(engine->CheckSignedHead());
   // A new store gets its log key at once (older stores when first needed).
   if (options.mode == StoreOpenMode::kCreate) OPTIN_RETURN_IF_ERROR(engine->SigningKey().status());
   return engine;
@@ -779,6 +783,60 @@ Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
   return out;
 }
 
+namespace {
+
+// What is wrong with the latest signed tree head the store keeps, checked
+// against the tree of its events: "" when it is sound or there is none; the
+// size it claims goes to `signed_size`.
+Result<std::string> CheckLatestHead(Store& store, const internal::MerkleTree& tree, uint64_t& signed_size) {
+  OPTIN_ASSIGN_OR_RETURN(std::optional<TreeHeadRow> kept, store.LatestTreeHead());
+  if (!kept) return std::string();
+  signed_size = kept->tree_size;
+  // A head of a larger tree means events were cut from the end.
+  if (kept->tree_size > tree.size()) {
+    return "the log was signed at " + std::to_string(kept->tree_size) + " events but holds " +
+           std::to_string(tree.size()) + ": events were removed from the end";
+  }
+  SignedTreeHead head;
+  head.tree_size = kept->tree_size;
+  if (kept->root_hash.size() == head.root_hash.size()) {
+    std::copy(kept->root_hash.begin(), kept->root_hash.end(), head.root_hash.begin());
+  }
+  head.timestamp = kept->timestamp;
+  head.key_id = kept->key_id;
+  head.signature = kept->signature;
+  if (head.root_hash != tree.Root(head.tree_size)) {
+    return "the signed tree head of size " + std::to_string(head.tree_size) +
+           " does not match the root of the first " + std::to_string(head.tree_size) +
+           " events: the events or the head were changed";
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> keys, store.ListLogKeys());
+  auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
+  if (key == keys.end()) return "the latest signed tree head names log key `" + head.key_id + "`, which the store lacks";
+  if (Status s = VerifyTreeHead(head, key->public_key); !s.ok()) return s.message();
+  return std::string();
+}
+
+}  // namespace
+
+Status Engine::CheckSignedHead() {
+  for (int attempt = 0;; ++attempt) {
+    uint64_t signed_size = 0;
+    std::string problem;
+    {
+      std::shared_lock lock(impl_->tree_mu);
+      OPTIN_ASSIGN_OR_RETURN(problem, CheckLatestHead(*impl_->store, impl_->tree, signed_size));
+    }
+    if (problem.empty()) return OkStatus();
+    // Another node may have appended and signed since this one caught up.
+    if (attempt == 0 && signed_size > log_size()) {
+      OPTIN_RETURN_IF_ERROR(impl_->writer->Sync());
+      continue;
+    }
+    return DataLossError("the log does not verify: " + problem + "; run `optin verify` for details");
+  }
+}
+
 Result<VerifyResult> VerifyStore(Store& store) {
   internal::MerkleTree tree;
   OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r,
@@ -790,37 +848,12 @@ Result<VerifyResult> VerifyStore(Store& store) {
   out.problem = r.problem;
   out.head_hash = ToHex(AsBytes(r.head));
   if (!out.intact) return out;
-  // The latest signed head must be of these events: a head of a larger tree
-  // means events were cut from the end.
-  OPTIN_ASSIGN_OR_RETURN(std::optional<TreeHeadRow> kept, store.LatestTreeHead());
-  if (!kept) return out;
-  out.signed_tree_size = kept->tree_size;
-  auto fail = [&out](std::string problem) {
-    out.intact = false;
-    out.first_bad_seq = out.events + 1;
-    out.problem = std::move(problem);
-    return out;
-  };
-  if (kept->tree_size > tree.size()) {
-    return fail("the log was signed at " + std::to_string(kept->tree_size) + " events but holds " +
-                std::to_string(tree.size()) + ": events were removed from the end");
-  }
-  SignedTreeHead head;
-  head.tree_size = kept->tree_size;
-  if (kept->root_hash.size() == head.root_hash.size()) {
-    std::copy(kept->root_hash.begin(), kept->root_hash.end(), head.root_hash.begin());
-  }
-  head.timestamp = kept->timestamp;
-  head.key_id = kept->key_id;
-  head.signature = kept->signature;
-  if (head.root_hash != tree.Root(head.tree_size)) {
-    return fail("the signed tree head of size " + std::to_string(head.tree_size) +
-                " does not match the events' root: events before it were changed");
-  }
-  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> keys, store.ListLogKeys());
-  auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
-  if (key == keys.end()) return fail("the latest signed tree head names log key `" + head.key_id + "`, which the store lacks");
-  if (Status s = VerifyTreeHead(head, key->public_key); !s.ok()) return fail(s.message());
+  OPTIN_ASSIGN_OR_RETURN(std::string problem, CheckLatestHead(store, tree, out.signed_tree_size));
+  if (problem.empty()) return out;
+  out.intact = false;
+  // Only events cut from the end name a first bad event: the one missing.
+  out.first_bad_seq = out.signed_tree_size > out.events ? out.events + 1 : 0;
+  out.problem = std::move(problem);
   return out;
 }
 

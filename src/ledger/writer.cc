@@ -53,15 +53,15 @@ uint64_t LedgerWriter::last_seq() const {
 }
 
 Status LedgerWriter::ApplyStored(const StoredEvent& stored,
-                                 const std::function<std::optional<std::string>(const Event&)>& key_of) {
+                                 const std::function<std::optional<SecretKey>(const Event&)>& key_of) {
   OPTIN_ASSIGN_OR_RETURN(Event event, CheckLink(stored, tail_seq_ + 1, tail_hash_));
   std::string subject;
   if (!event.subject_ref.empty()) {
-    if (std::optional<std::string> key = key_of(event)) {
+    if (std::optional<SecretKey> key = key_of(event)) {
       // The hash check above proved the box is as written, so a key that does
       // not open it is a newer key: the subject was erased and came back.
       // Events from before the erasure stay unreadable and decide nothing.
-      std::optional<std::string> plain = Open(ToKey(*key), event.subject_box);
+      std::optional<std::string> plain = Open(*key, event.subject_box);
       if (plain) subject = std::move(*plain);
     }
   }
@@ -74,13 +74,24 @@ Status LedgerWriter::ApplyStored(const StoredEvent& stored,
 }
 
 Status LedgerWriter::Replay() {
-  absl::flat_hash_map<std::string, std::string> keys;
+  // Subject refs are HMAC-SHA-256 outputs: kept as fixed arrays, the map
+  // needs no allocation per subject. A ref of another size (never written
+  // by optin) finds no key, so its events decide nothing.
+  auto ref_of = [](std::string_view ref) -> std::optional<Hash> {
+    if (ref.size() != kHashSize) return std::nullopt;
+    Hash h;
+    std::memcpy(h.data(), ref.data(), kHashSize);
+    return h;
+  };
+  absl::flat_hash_map<Hash, SecretKey> keys;
   OPTIN_RETURN_IF_ERROR(store_.ScanSubjectKeys([&](const SubjectKeyRow& row) {
-    keys.emplace(row.subject_ref, row.key);
+    if (auto ref = ref_of(row.subject_ref)) keys.emplace(*ref, ToKey(row.key));
     return OkStatus();
   }));
-  auto key_of = [&](const Event& e) -> std::optional<std::string> {
-    auto it = keys.find(e.subject_ref);
+  auto key_of = [&](const Event& e) -> std::optional<SecretKey> {
+    auto ref = ref_of(e.subject_ref);
+    if (!ref) return std::nullopt;
+    auto it = keys.find(*ref);
     if (it == keys.end()) return std::nullopt;
     return it->second;
   };
@@ -92,10 +103,10 @@ Status LedgerWriter::Replay() {
 }
 
 Status LedgerWriter::CatchUp() {
-  auto key_of = [&](const Event& e) -> std::optional<std::string> {
+  auto key_of = [&](const Event& e) -> std::optional<SecretKey> {
     auto key = store_.GetSubjectKey(e.subject_ref);
     if (!key.ok() || !key->has_value()) return std::nullopt;
-    return **key;
+    return ToKey(**key);
   };
   return store_.Scan(tail_seq_, [&](const StoredEvent& stored) { return ApplyStored(stored, key_of); });
 }

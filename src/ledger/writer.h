@@ -76,7 +76,7 @@ class LedgerWriter {
   Result<std::vector<Event>> CommitGroup(const std::vector<Writer*>& group);
   // Applies events other writers appended since our tail.
   Status CatchUp();
-  Status ApplyStored(const StoredEvent& stored, const std::function<std::optional<std::string>(const Event&)>& key_of);
+  Status ApplyStored(const StoredEvent& stored, const std::function<std::optional<SecretKey>(const Event&)>& key_of);
 
   Store& store_;
   SecretKey secret_;

@@ -346,6 +346,7 @@ Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
   } else {
     return InvalidArgumentError("a receipt file holds a receipt object or a list of them");
   }
+  if (out.empty()) return InvalidArgumentError("the list holds no receipt");
   return out;
 }
 

@@ -90,6 +90,19 @@ std::vector<std::string_view> Split(std::string_view path) {
   return parts;
 }
 
+// How many times the query names `name`.
+size_t QueryCount(std::string_view query, std::string_view name) {
+  size_t n = 0, start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    if (pair.substr(0, pair.find('=')) == name) ++n;
+    start = end + 1;
+  }
+  return n;
+}
+
 std::string QueryParam(std::string_view query, std::string_view name) {
   size_t start = 0;
   while (start <= query.size()) {
@@ -403,13 +416,17 @@ HttpResponse Api::Route(const HttpRequest& request) {
         if (auto catalog = engine_.catalog()) {
           locale = PickLocale(*catalog, QueryParam(request.query, "locale"), request.accept_language);
         }
+        const std::string format = QueryCount(request.query, "format") ? QueryParam(request.query, "format") : "json";
         Result<SubjectExport> data = engine_.Export(*subject, locale);
-        if (!data.ok()) {
+        if (format != "json" && format != "html") {
+          r = ErrorResponse(InvalidArgumentError("`format` is `json` or `html`, not `" + format + "`"));
+        } else if (!data.ok()) {
           r = ErrorResponse(data.status());
-        } else if (QueryParam(request.query, "format") == "html") {
+        } else if (format == "html") {
           r.content_type = "text/html; charset=utf-8";
           r.body = ExportHtml(*data);
-          r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+          r.headers.emplace_back("Content-Security-Policy",
+                                 "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
           r.headers.emplace_back("Content-Disposition", "attachment; filename=\"optin-export.html\"");
         } else {
           r = Json(ExportJson(*data), kRouteExport);
@@ -477,13 +494,16 @@ Result<std::string> Api::ChangeEvents(uint64_t after, size_t limit, uint64_t* la
 }
 
 HttpResponse Api::Log(const HttpRequest& request, std::string_view route) {
+  // Event numbers and tree sizes: whole numbers from 1, each given once.
   auto number = [&](std::string_view name, bool required) -> Result<uint64_t> {
+    const size_t given = QueryCount(request.query, name);
+    if (given == 0 && !required) return uint64_t{0};
+    if (given > 1) return InvalidArgumentError("the query gives `" + std::string(name) + "` more than once");
     const std::string text = QueryParam(request.query, name);
-    if (text.empty() && !required) return uint64_t{0};
     uint64_t v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      return InvalidArgumentError("the query needs `" + std::string(name) + "`, a whole number");
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0) {
+      return InvalidArgumentError("the query needs `" + std::string(name) + "`, a whole number from 1");
     }
     return v;
   };

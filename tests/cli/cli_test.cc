@@ -1,6 +1,8 @@
 // End-to-end: the `optin` binary as a user runs it (DESIGN §5).
 #include <gmock/gmock.h>
 
+#include <filesystem>
+
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -198,6 +200,30 @@ TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   EXPECT_EQ(v.exit_code, 0) << v.out;
   EXPECT_EQ(std::count(v.out.begin(), v.out.end(), 'V'), 2);  // two VALID lines
   EXPECT_EQ(RunOptin({"receipt", "verify", dir_.Write("bad.json", "{}")}).exit_code, 2);
+  auto none = RunOptin({"receipt", "verify", dir_.Write("none.json", "[]")});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("the list holds no receipt"));
+  // The key may also be given as the base64 that GET /v1/log/key shows.
+  const std::string keys = Run({"log", "key"}).out;
+  const size_t at = keys.find(R"("public_key":")") + 14;
+  const std::string base64 = keys.substr(at, keys.find('"', at) - at);
+  EXPECT_EQ(RunOptin({"receipt", "verify", grant, "--key", base64}).exit_code, 0);
+  auto unreadable = RunOptin({"receipt", "verify", grant, "--key", dir_.File("nowhere.pem")});
+  EXPECT_EQ(unreadable.exit_code, 3);
+  EXPECT_THAT(unreadable.err, HasSubstr("is neither a readable file nor a base64 key"));
+}
+
+TEST_F(CliTest, AReceiptPathThatCannotBeWrittenRecordsNothing) {
+  Init();
+  auto r = Run({"grant", "alice", "ads", "--receipt", dir_.File("no/such/dir/r.json")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("nothing was recorded"));
+  EXPECT_THAT(Run({"history", "alice"}).out, HasSubstr("no events about alice"));
+  // A refused change leaves no empty receipt file behind.
+  const std::string receipt = dir_.File("r.json");
+  EXPECT_NE(Run({"grant", "alice", "nope", "--receipt", receipt}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(receipt));
 }
 
 TEST_F(CliTest, EraseLeavesNothingReadableAndTheLedgerVerifiable) {

@@ -114,6 +114,31 @@ TEST_F(FilterTest, LinesAcrossReadBlocksAndOverlongLines) {
   EXPECT_THAT(ReadFile(reject), HasSubstr(in_file + ":" + std::to_string(overlong) + ": longer than 64 MiB"));
 }
 
+TEST_F(FilterTest, AParentThatIsNotAnObjectIsRedactedWhole) {
+  // page.title is redacted: where `page` is an array, a string or null,
+  // nothing of it may pass (bob never agreed).
+  const std::string input =
+      "{\"subject\":\"bob\",\"page\":[{\"title\":\"SECRET\"}],\"n\":1}\n"
+      "{\"subject\":\"bob\",\"page\":\"SECRET\",\"geo\":null,\"n\":2}\n"
+      "{\"subject\":\"bob\",\"page\":{\"title\":\"SECRET\",\"lang\":\"en\"},\"n\":3}\n";
+  auto r = Cli({"filter", "--purpose", "ads", "--mode", "redact"}, input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"subject\":\"bob\",\"n\":1}\n{\"subject\":\"bob\",\"n\":2}\n"
+                   "{\"subject\":\"bob\",\"page\":{\"lang\":\"en\"},\"n\":3}\n");
+  EXPECT_THAT(r.err, HasSubstr("3 redacted (4 fields)"));
+}
+
+TEST_F(FilterTest, WhatPassesGoesOutWhileTheInputIsStillOpen) {
+  // A live stream: the writer keeps the pipe open; the record must come out
+  // before it closes, not when 1 MiB has gathered.
+  const std::string out = dir_.File("out.jsonl");
+  auto r = RunCommand({"bash", "-c",
+                       "(printf '{\"subject\":\"alice\"}\\n'; sleep 3) | '" + std::string(OPTIN_BINARY) + "' --db '" +
+                           dir_.File("optin.db") + "' filter --purpose ads > '" + out + "' 2>/dev/null & sleep 1.5; cat '" +
+                           out + "'; wait"});
+  EXPECT_EQ(r.out, "{\"subject\":\"alice\"}\n");
+}
+
 TEST_F(FilterTest, CsvKeepsRowsAsTheyCameAndEmptiesRedactedCells) {
   const std::string reject = dir_.File("reject.txt");
   const std::string input =
@@ -141,12 +166,26 @@ TEST_F(FilterTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(Cli({"filter", "--purpose", "nope"}, "").exit_code, 3);
   EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--mode", "hide"}, "").exit_code, 2);
   EXPECT_EQ(Cli({"filter", "--purpose", "ads", "--format", "xml"}, "").exit_code, 2);
-  // What passed before a file could not be read is still written.
+  // Every input is opened before any is read: a missing or unreadable one
+  // stops the command before anything is written.
   const std::string first = dir_.Write("first.jsonl", "{\"subject\":\"alice\"}\n{\"subject\":\"bob\"}\n");
   auto missing = Cli({"filter", "--purpose", "ads", first, dir_.File("missing.jsonl")});
   EXPECT_EQ(missing.exit_code, 3);
-  EXPECT_EQ(missing.out, "{\"subject\":\"alice\"}\n");
-  EXPECT_THAT(missing.err, HasSubstr("missing.jsonl"));
+  EXPECT_EQ(missing.out, "");
+  EXPECT_THAT(missing.err, HasSubstr("missing.jsonl`: No such file or directory"));
+  auto directory = Cli({"filter", "--purpose", "ads", first, dir_.path().string()});
+  EXPECT_EQ(directory.exit_code, 3);
+  EXPECT_THAT(directory.err, HasSubstr("it is a directory"));
+  // --reject never overwrites an input.
+  auto same = Cli({"filter", "--purpose", "ads", "--reject", first, first});
+  EXPECT_EQ(same.exit_code, 2);
+  EXPECT_THAT(same.err, HasSubstr("is one of the inputs"));
+  EXPECT_EQ(ReadFile(first), "{\"subject\":\"alice\"}\n{\"subject\":\"bob\"}\n");
+  // `-` is stdin.
+  EXPECT_EQ(Cli({"filter", "--purpose", "ads", "-"}, "{\"subject\":\"alice\"}\n").out, "{\"subject\":\"alice\"}\n");
+  auto bad_path = Cli({"filter", "--purpose", "ads", "--subject-field", "user..id"}, "{}\n");
+  EXPECT_EQ(bad_path.exit_code, 2);
+  EXPECT_THAT(bad_path.err, HasSubstr("the subject field `user..id` has an empty part"));
 }
 
 // Random records: nested objects, escapes, non-ASCII, subjects allowed or not.

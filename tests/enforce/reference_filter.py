@@ -21,9 +21,9 @@ def remove(obj, path):
     head, rest = path[0], path[1:]
     if head not in obj:
         return
-    if not rest:
-        del obj[head]
-    elif isinstance(obj[head], dict):
+    if not rest or not isinstance(obj[head], dict):
+        del obj[head]  # the field, or a parent that is not an object: all of it
+    else:
         remove(obj[head], rest)
 
 

@@ -437,6 +437,28 @@ TEST_F(EngineTest, VerifyCatchesEventsCutFromTheEndOnceAHeadWasSigned) {
   ASSERT_THAT(v, IsOk());
   EXPECT_FALSE(v->intact);
   EXPECT_THAT(v->problem, HasSubstr("signed at 3 events but holds 2: events were removed from the end"));
+  EXPECT_EQ(v->first_bad_seq, 3u);
+  // Nor does the engine open it: it would allow what was withdrawn, and sign
+  // a second head of 3 events with another root.
+  EXPECT_THAT(Engine::Open({.store = dir_.File("optin.db"), .mode = StoreOpenMode::kExisting, .clock = {}}),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("signed at 3 events but holds 2")));
+}
+
+TEST_F(EngineTest, AChangedHeadIsFoundByVerifyAndRefusedOnOpen) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  ASSERT_THAT(engine_->LogHead(), IsOk());
+  engine_.reset();
+  ASSERT_EQ(std::system(("sqlite3 " + dir_.File("optin.db") + " 'UPDATE tree_heads SET root_hash = zeroblob(32)' >/dev/null").c_str()), 0);
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_FALSE(v->intact);
+  EXPECT_EQ(v->first_bad_seq, 0u);  // no event is to blame
+  EXPECT_THAT(v->problem, HasSubstr("does not match the root of the first 2 events: the events or the head were changed"));
+  store->reset();
+  EXPECT_THAT(Engine::Open({.store = dir_.File("optin.db"), .mode = StoreOpenMode::kExisting, .clock = {}}),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("run `optin verify`")));
 }
 
 TEST_F(EngineTest, ErasureForgetsTheSubjectAndKeepsEveryProof) {

@@ -427,6 +427,13 @@ TEST_F(ApiTest, TheLogIsPublicAndProvesEveryEvent) {
   EXPECT_EQ(JsonString(bad.body, "code"), "invalid_argument");
   EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/inclusion?seq=x").status, 400);
   EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/consistency?from=2").status, 400);
+  // Sizes and event numbers start at 1 and are given once.
+  for (const char* query : {"seq=2&tree_size=0", "seq=2&tree_size=", "seq=2&seq=1", "seq=0"}) {
+    HttpResult r = Http(port(), "GET", std::string("/v1/log/proof/inclusion?") + query);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(JsonString(r.body, "code"), "invalid_argument") << query;
+  }
+  EXPECT_EQ(Http(port(), "GET", "/v1/log/proof/consistency?from=0&to=2").status, 400);
   EXPECT_EQ(Http(port(), "POST", "/v1/log/head", "{}").status, 405);
 }
 
@@ -444,6 +451,40 @@ TEST(ServerHeads, TheServerKeepsSignedHeadsOfAGrowingLog) {
     verified = RunOptin({"--db", db, "verify"}).out;
   }
   EXPECT_THAT(verified, HasSubstr("log root matches the latest signed tree head (2 events)"));
+}
+
+// The verifier docs/log_format.md prints, run as it stands: a stranger's
+// check of the server's log, of its growth since an older head, and of a
+// receipt.
+TEST(DocumentedVerifier, ChecksTheLogItsGrowthAndAReceipt) {
+  const std::string doc = ReadFile(std::string(OPTIN_SOURCE_DIR) + "/docs/log_format.md");
+  const size_t begin = doc.find("```python\n");
+  ASSERT_NE(begin, std::string::npos);
+  const size_t end = doc.find("```", begin + 10);
+  TempDir dir;
+  const std::string script = dir.Write("verify.py", doc.substr(begin + 10, end - begin - 10));
+  const std::string db = dir.File("optin.db");
+  ASSERT_EQ(RunOptin({"--db", db, "init", "--demo"}).exit_code, 0);
+  ASSERT_EQ(RunOptin({"--db", db, "grant", "alice", "ad_targeting"}).exit_code, 0);
+  const std::string old_head = dir.Write("old.json", RunOptin({"--db", db, "log", "head"}).out);
+  const std::string receipt = dir.File("receipt.json");
+  ASSERT_EQ(RunOptin({"--db", db, "grant", "bob", "ad_targeting", "location_sharing", "--receipt", receipt}).exit_code, 0);
+  const std::string pem = dir.Write("company.pem", RunOptin({"--db", db, "log", "key", "--pem"}).out);
+  ServerProcess server(db);
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  auto log = optin::testing::RunCommand(
+      {"python3", script, "http://127.0.0.1:" + std::to_string(server.port()), old_head});
+  ASSERT_EQ(log.exit_code, 0) << log.err;
+  EXPECT_EQ(log.out, "head signature: True\nevent 1 included: True\nold head signature: True\nonly grew since: True\n");
+  auto checked = optin::testing::RunCommand({"python3", script, "--receipt", receipt, pem});
+  ASSERT_EQ(checked.exit_code, 0) << checked.err;
+  const std::string all_true = "{'signature': True, 'tree_head': True, 'leaf': True, 'inclusion': True, 'notice': True}";
+  EXPECT_EQ(checked.out, "receipt 3 " + all_true + "\nreceipt 4 " + all_true + "\n");
+  // A receipt changed by one word fails its signature.
+  std::string forged = ReadFile(receipt);
+  forged.replace(forged.find("\"given\""), 7, "\"taken\"");
+  auto bad = optin::testing::RunCommand({"python3", script, "--receipt", dir.Write("forged.json", forged), pem});
+  EXPECT_THAT(bad.out, HasSubstr("receipt 3 {'signature': False"));
 }
 
 TEST_F(ApiTest, EveryRecordedChangeReturnsAReceipt) {
@@ -493,6 +534,10 @@ TEST_F(ApiTest, ExportAndErasure) {
   ASSERT_EQ(html.status, 200);
   EXPECT_THAT(html.body, HasSubstr("<html lang=\"ja\">"));
   EXPECT_THAT(html.body, HasSubstr("パーソナライズ広告"));
+  EXPECT_THAT(html.headers["content-security-policy"], HasSubstr("frame-ancestors 'none'"));
+  HttpResult xml = Http(port(), "GET", "/v1/subjects/alice/export?format=xml", "", admin_);
+  EXPECT_EQ(xml.status, 400);
+  EXPECT_THAT(xml.body, HasSubstr("`format` is `json` or `html`, not `xml`"));
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", write_).status, 403);
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", Token("bob", "P1D")).status, 403);
   // Erasure: admin only.

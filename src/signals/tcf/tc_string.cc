@@ -160,7 +160,8 @@ Status DecodeCore(const Bits& bits, TcDecoded& out) {
   TcString& tc = out.tc;
   OPTIN_ASSIGN_OR_RETURN(uint64_t version, r.Read(kVersionBits, "version"));
   if (version != kTcfVersion) {
-    return InvalidArgumentError("version " + std::to_string(version) + " is not 2 (strings starting `B` are TCF v1)");
+    return InvalidArgumentError("version " + std::to_string(version) + " is not 2" +
+                                (version == 1 ? " (a string starting `B` is TCF v1)" : ""));
   }
   tc.version = kTcfVersion;
   OPTIN_ASSIGN_OR_RETURN(uint64_t created, r.Read(kTimestampBits, "created"));
