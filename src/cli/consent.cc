@@ -255,7 +255,7 @@ int RunReceiptVerify(const std::string& file, const std::string& key_file) {
   for (const std::string& receipt : receipts) {
     Result<ReceiptVerification> v = VerifyReceipt(receipt, key);
     if (!v.ok()) return Fail(InvalidArgumentError(file + ": " + v.status().message()));
-    std::cout << "receipt " << v->sequence << ": " << v->action << " " << (v->purpose.empty() ? "(signal)" : v->purpose)
+    std::cout << "receipt " << v->sequence << ": " << v->action << (v->purpose.empty() ? "" : " " + v->purpose)
               << " for " << v->subject << " at " << v->time << "\n";
     for (const ReceiptCheck& c : v->checks) std::cout << "  " << (c.ok ? "ok    " : "FAILED") << " " << c.name << ": " << c.detail << "\n";
     if (v->key_from_receipt) {

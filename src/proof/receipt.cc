@@ -200,7 +200,9 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
   if (s.ok()) s = field_status(key_id);
   if (s.ok() && !public_key) s = InvalidArgumentError("no public key: pass one, or keep `public_key` in the file");
   if (s.ok() && *key_id != LogKeyId(*public_key)) {
-    s = InvalidArgumentError("the receipt names key `" + *key_id + "` but the key given is `" + LogKeyId(*public_key) + "`");
+    s = InvalidArgumentError("the receipt names key `" + *key_id + "` but the key given is `" + LogKeyId(*public_key) +
+                             "` (after a key rotation, `optin log key` and GET /v1/log/key list the retired keys; "
+                             "pass the one named, as base64)");
   }
   if (s.ok()) s = internal::VerifyBytes(ReceiptSignedBytes(canonical), *signature, *public_key);
   check("signature", s, "the receipt is signed by log key " + key_id.value_or("?") +
@@ -268,7 +270,9 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
     if (s.ok() && purpose_id != event->purpose) s = differs("purpose", purpose_id, event->purpose);
     if (s.ok() && notice_version != event->notice) s = differs("notice version", notice_version, event->notice);
   }
-  check("event", s, "the event is " + out.action + " of `" + out.purpose + "`, number " + std::to_string(out.sequence));
+  check("event", s,
+        "the event is " + (out.purpose.empty() ? out.action : out.action + " of `" + out.purpose + "`") + ", number " +
+            std::to_string(out.sequence));
 
   // 5. The inclusion proof.
   s = field_status(r.Get("inclusion_proof"));

@@ -211,6 +211,15 @@ TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   auto unreadable = RunOptin({"receipt", "verify", grant, "--key", dir_.File("nowhere.pem")});
   EXPECT_EQ(unreadable.exit_code, 3);
   EXPECT_THAT(unreadable.err, HasSubstr("is neither a readable file nor a base64 key"));
+  // After a rotation the old receipts verify with the retired key, which
+  // `log key` lists; the new key says where to look.
+  ASSERT_EQ(Run({"log", "key", "--rotate"}).exit_code, 0);
+  auto rotated = RunOptin({"receipt", "verify", grant, "--key", dir_.Write("new.pem", Run({"log", "key", "--pem"}).out)});
+  EXPECT_EQ(rotated.exit_code, 1);
+  EXPECT_THAT(rotated.out, HasSubstr("list the retired keys"));
+  const std::string after = Run({"log", "key"}).out;
+  const size_t retired = after.find(R"("public_key":")", after.find("retired_keys")) + 14;
+  EXPECT_EQ(RunOptin({"receipt", "verify", grant, "--key", after.substr(retired, after.find('"', retired) - retired)}).exit_code, 0);
 }
 
 TEST_F(CliTest, AReceiptPathThatCannotBeWrittenRecordsNothing) {
