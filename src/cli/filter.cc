@@ -268,7 +268,8 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
         view.remove_suffix(1);
         ending = "\r\n";
       }
-      if (view.empty() && !cut) continue;
+      // Blank lines (nothing, or only spaces and tabs) separate nothing: skipped.
+      if (!cut && view.find_first_not_of(" \t") == std::string_view::npos) continue;
       if (cut || view.size() > kMaxLineBytes) {
         ++too_long;
         if (reject) reject << name << ":" << first_line << ": longer than 64 MiB\n";

@@ -181,8 +181,10 @@ TEST_F(FilterTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(same.exit_code, 2);
   EXPECT_THAT(same.err, HasSubstr("is one of the inputs"));
   EXPECT_EQ(ReadFile(first), "{\"subject\":\"alice\"}\n{\"subject\":\"bob\"}\n");
-  // `-` is stdin.
-  EXPECT_EQ(Cli({"filter", "--purpose", "ads", "-"}, "{\"subject\":\"alice\"}\n").out, "{\"subject\":\"alice\"}\n");
+  // `-` is stdin; blank lines and a byte order mark are no records.
+  auto dash = Cli({"filter", "--purpose", "ads", "-"}, "\xEF\xBB\xBF{\"subject\":\"alice\"}\n \t\n\n");
+  EXPECT_EQ(dash.out, "{\"subject\":\"alice\"}\n");
+  EXPECT_THAT(dash.err, HasSubstr("1 records in, 1 kept"));
   auto bad_path = Cli({"filter", "--purpose", "ads", "--subject-field", "user..id"}, "{}\n");
   EXPECT_EQ(bad_path.exit_code, 2);
   EXPECT_THAT(bad_path.err, HasSubstr("the subject field `user..id` has an empty part"));
