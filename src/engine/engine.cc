@@ -829,7 +829,7 @@ Status Engine::CheckSignedHead() {
     }
     if (problem.empty()) return OkStatus();
     // Another node may have appended and signed since this one caught up.
-    if (attempt == 0 && signed_size > log_size()) {
+    if (attempt < 3 && signed_size > log_size()) {
       OPTIN_RETURN_IF_ERROR(impl_->writer->Sync());
       continue;
     }
