@@ -275,6 +275,9 @@ class Engine {
   // and the error of the last attempt when it failed (empty when it worked).
   int64_t lag() const;
   std::string follow_error() const;
+  // Whether the lag passed EngineOptions.max_staleness, so that every
+  // consent purpose decides `stale`.
+  bool IsStale() const;
 
   // Up to `limit` ledger events after sequence number `after`, oldest first.
   Result<std::vector<Change>> Changes(uint64_t after, size_t limit);

@@ -746,6 +746,8 @@ Status Engine::Follow(int timeout_ms) {
 
 int64_t Engine::lag() const { return impl_->clock() - impl_->last_caught_up.load(std::memory_order_relaxed); }
 
+bool Engine::IsStale() const { return impl_->max_staleness > 0 && lag() > impl_->max_staleness; }
+
 std::string Engine::follow_error() const {
   std::lock_guard lock(impl_->follow_mu);
   return impl_->follow_error;

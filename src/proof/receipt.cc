@@ -340,6 +340,9 @@ Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
   std::vector<std::string> out;
+  element list;
+  // GET /v1/subjects/{id}/receipts wraps the list: {"subject","receipts":[…]}.
+  if (doc.is_object() && !doc["receipts"].get(list) && list.is_array()) doc = list;
   if (doc.is_object()) {
     out.push_back(simdjson::minify(doc));
   } else if (doc.is_array()) {

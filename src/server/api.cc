@@ -201,7 +201,12 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
   return r;
 }
 
-Api::Api(Engine& engine, std::string base_url) : engine_(engine), auth_(engine), base_url_(std::move(base_url)) {}
+Api::Api(Engine& engine, std::string base_url) : engine_(engine), auth_(engine), base_url_(std::move(base_url)) {
+  // The keys are read at once, so that a node the store drops out from under
+  // before its first request still knows them (the error, if any, shows on
+  // the first request).
+  (void)auth_.Load();
+}
 
 Result<std::string> MakeLink(Engine& engine, std::string_view subject, std::string_view ttl_text,
                              std::string_view base_url) {
@@ -536,11 +541,13 @@ HttpResponse Api::Log(const HttpRequest& request, std::string_view route) {
 }
 
 HttpResponse Api::Health() {
-  // Unhealthy once this node has fallen behind its store: it still answers,
-  // but a load balancer should send traffic elsewhere.
+  // Unhealthy once this node has not caught up with its store for 5 s, or
+  // is stale: it still answers, but a load balancer should send traffic
+  // elsewhere. A shorter blip (the database restarting) keeps it in, with
+  // the error shown.
   const int64_t lag = engine_.lag();
   const std::string error = engine_.follow_error();
-  const bool healthy = error.empty() && lag <= kUnhealthyLagMicros;
+  const bool healthy = lag <= kUnhealthyLagMicros && !engine_.IsStale();
   JsonWriter w;
   w.BeginObject().Key("status").String(healthy ? "ok" : "unhealthy").Key("last_seq").Uint(engine_.last_seq());
   w.Key("lag_ms").Int(lag / 1000);
@@ -622,6 +629,17 @@ WriteContext Api::WriterFor(const Principal& who) {
   return context;
 }
 
+// The `receipt` of a change that is recorded: the array's only element; when
+// it could not be made (the store briefly unreachable), null and why, for the
+// change stands and must not be reported as failed (GET …/receipts has it).
+static void WriteReceipt(JsonWriter& w, const Result<std::string>& receipts) {
+  if (!receipts.ok()) {
+    w.Key("receipt").Null().Key("receipt_error").String(receipts.status().message());
+    return;
+  }
+  w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
+}
+
 Result<std::string> Api::ReceiptsArray(const HttpRequest& request, const std::string& subject,
                                        const std::vector<uint64_t>& seqs) {
   std::string locale;
@@ -663,12 +681,7 @@ HttpResponse Api::Signals(const HttpRequest& request, const std::string& subject
   w.Key("recorded").Bool(recorded.has_value()).Key("event");
   if (recorded) w.Uint(recorded->seq);
   else w.Null();
-  if (recorded) {
-    Result<std::string> receipts = ReceiptsArray(request, subject, {recorded->seq});
-    if (!receipts.ok()) return ErrorResponse(receipts.status());
-    // One event, one receipt: the array's only element.
-    w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
-  }
+  if (recorded) WriteReceipt(w, ReceiptsArray(request, subject, {recorded->seq}));
   w.EndObject();
   return Json(std::move(w).Take(), kRouteSignals);
 }
@@ -689,9 +702,14 @@ HttpResponse Api::WithdrawAll(const HttpRequest& request, const std::string& sub
   std::vector<uint64_t> seqs;
   for (const Event& e : *events) seqs.push_back(e.seq);
   Result<std::string> receipts = ReceiptsArray(request, subject, seqs);
-  if (!receipts.ok()) return ErrorResponse(receipts.status());
   std::string body = DecisionsJson(subject, engine_.DecideAll(subject));
   body.pop_back();  // the closing brace: the receipts join the same object
+  if (!receipts.ok()) {
+    // Recorded all the same: the change must not be reported as failed.
+    JsonWriter error;
+    error.String(receipts.status().message());
+    return Json(body + ",\"receipts\":null,\"receipt_error\":" + std::move(error).Take() + "}", kRouteConsents);
+  }
   return Json(body + ",\"receipts\":" + *receipts + "}", kRouteConsents);
 }
 
@@ -734,9 +752,7 @@ HttpResponse Api::Record(const HttpRequest& request, const std::string& subject,
   w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
   w.EndObject();
-  Result<std::string> receipts = ReceiptsArray(request, subject, {e.seq});
-  if (!receipts.ok()) return ErrorResponse(receipts.status());
-  w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
+  WriteReceipt(w, ReceiptsArray(request, subject, {e.seq}));
   w.EndObject();
   return Json(std::move(w).Take(), kRouteConsent);
 }

@@ -22,6 +22,11 @@ Status Authenticator::ReloadIfStale() {
   return OkStatus();
 }
 
+Status Authenticator::Load() {
+  std::lock_guard lock(mu_);
+  return ReloadIfStale();
+}
+
 Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
   if (authorization.empty()) return Principal{};
   constexpr std::string_view kBearer = "Bearer ";

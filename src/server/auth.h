@@ -47,6 +47,8 @@ class Authenticator {
   // an unauthenticated principal; a header that names no valid key is
   // kUnauthenticated.
   Result<Principal> Authenticate(std::string_view authorization);
+  // Reads the keys now (they are read again at most every kKeyReload).
+  Status Load();
 
  private:
   Status ReloadIfStale();

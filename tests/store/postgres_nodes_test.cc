@@ -184,6 +184,29 @@ TEST_F(PostgresNodes, ANodeSurvivesAPostgresqlRestartAndSaysWhenItIsBehind) {
   EXPECT_EQ(RunOptin({"--db", url_, "verify"}).exit_code, 0);
 }
 
+TEST_F(PostgresNodes, ANodeAnswersFromMemoryBeforeItsFirstRequestToo) {
+  nodes_.clear();
+  ASSERT_EQ(RunOptin({"--db", url_, "grant", "carol", "ads"}).exit_code, 0);
+  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "check", "--name", "reader"});
+  const std::string reader = key.out.substr(0, key.out.find('\n'));
+  optin::testing::ServerProcess node(url_, {});
+  ASSERT_GT(node.port(), 0) << node.Stderr();
+  // The database goes away before anyone asked this node anything.
+  ASSERT_TRUE(server_.Stop()) << server_.error();
+  auto check = optin::testing::Http(node.port(), "POST", "/v1/check", R"({"subject":"carol","purpose":"ads"})", reader);
+  EXPECT_EQ(check.status, 200) << check.body;
+  EXPECT_THAT(check.body, HasSubstr(R"("allowed":true)"));
+  // A blip is not yet a reason to leave the load balancer; the error shows.
+  optin::testing::HttpResult health;
+  for (int i = 0; i < 40 && health.body.find(R"("error":")") == std::string::npos; ++i) {
+    health = optin::testing::Http(node.port(), "GET", "/healthz");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(health.status, 200);
+  EXPECT_THAT(health.body, HasSubstr(R"("error":")"));
+  ASSERT_TRUE(server_.Start()) << server_.error();
+}
+
 TEST_F(PostgresNodes, WritesDuringAPostgresqlRestartAreEitherAcknowledgedAndKeptOrRefused) {
   nodes_.clear();
   auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
@@ -224,6 +247,47 @@ TEST_F(PostgresNodes, WritesDuringAPostgresqlRestartAreEitherAcknowledgedAndKept
   for (const std::string& s : acknowledged) EXPECT_TRUE((*engine)->Decide(s, "ads").allowed) << s;
   // Writes after the restart went through on reconnected connections.
   EXPECT_TRUE((*engine)->Decide(acknowledged.back(), "ads").allowed);
+}
+
+TEST_F(PostgresNodes, AfterARestartEveryWriteIsAnsweredForWhatItDid) {
+  // Pooled connections the restart closed look fine until used: a write
+  // must not be recorded yet answered 503 (a retry would record it twice).
+  nodes_.clear();
+  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
+  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  optin::testing::ServerProcess node(url_, {});
+  ASSERT_GT(node.port(), 0) << node.Stderr();
+  auto purposes = optin::testing::Http(node.port(), "GET", "/v1/purposes");
+  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
+  const std::string notice = purposes.body.substr(at, 64);
+  auto grant = [&](const std::string& subject) {
+    return optin::testing::Http(node.port(), "PUT", "/v1/subjects/" + subject + "/consents/ads",
+                                R"({"notice":")" + notice + R"("})", admin);
+  };
+  // Several connections in the pool, all idle.
+  std::vector<std::thread> warm;
+  for (int i = 0; i < 6; ++i) warm.emplace_back([&, i] { EXPECT_EQ(grant("warm" + std::to_string(i)).status, 200); });
+  for (auto& t : warm) t.join();
+  ASSERT_TRUE(server_.Stop()) << server_.error();
+  ASSERT_TRUE(server_.Start()) << server_.error();
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = optin::testing::Http(node.port(), "GET", "/healthz").status == 200;
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(back);
+  // Writes at once, so that they lease every pooled connection.
+  std::vector<optin::testing::HttpResult> answers(6);
+  std::vector<std::thread> after;
+  for (int i = 0; i < 6; ++i) after.emplace_back([&, i] { answers[i] = grant("after" + std::to_string(i)); });
+  for (auto& t : after) t.join();
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(answers[i].status, 200) << answers[i].body;
+    EXPECT_THAT(answers[i].body, HasSubstr(R"("receipt":{)")) << answers[i].body;
+    auto history = optin::testing::Http(node.port(), "GET", "/v1/subjects/after" + std::to_string(i) + "/history", "", admin);
+    EXPECT_EQ(std::count(history.body.begin(), history.body.end(), '{') - 1, 1) << history.body;  // one event
+  }
+  EXPECT_EQ(RunOptin({"--db", url_, "verify"}).exit_code, 0);
 }
 
 TEST_F(PostgresNodes, ANodeKilledMidWriteLosesNoAcknowledgedEvent) {

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -181,7 +182,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(listen_mu_);
     if (!listen_ || PQstatus(listen_) != CONNECTION_OK) {
       if (listen_) PQfinish(listen_);
-      listen_ = PQconnectdb(url_.c_str());
+      listen_ = Quiet(PQconnectdb(url_.c_str()));
       PgResult r(PQexec(listen_, (std::string("LISTEN ") + kNotifyChannel).c_str()));
       if (PQstatus(listen_) != CONNECTION_OK || r.status() != PGRES_COMMAND_OK) {
         std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
@@ -374,6 +375,7 @@ class PostgresStore final : public Store {
   struct Conn {
     PGconn* pg = nullptr;
     std::map<std::string, std::string> prepared;  // SQL -> statement name
+    bool in_transaction = false;                   // between a BEGIN and its COMMIT or ROLLBACK
   };
 
   Conn* Acquire() {
@@ -421,6 +423,35 @@ class PostgresStore final : public Store {
 
   Conn* Current() { return current_.first == this ? current_.second : nullptr; }
 
+  // libpq's messages span lines (`FATAL: …\n\tIs the server running…`): one
+  // line, for logs and JSON error bodies.
+  static std::string OneLine(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '\n' || c == '\t' || c == '\r') {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out += c;
+      }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+  }
+
+  // PostgreSQL's notices (a server shutting down says so) go to stderr in
+  // optin's form instead of libpq's bare text.
+  static PGconn* Quiet(PGconn* pg) {
+    if (pg) {
+      PQsetNoticeProcessor(
+          pg,
+          [](void*, const char* message) {
+            std::fprintf(stderr, "optin: PostgreSQL says: %s\n", OneLine(message).c_str());
+          },
+          nullptr);
+    }
+    return pg;
+  }
+
   // Connects, or reconnects after a dropped connection, with backoff.
   Status Connect(Conn* c) {
     for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
@@ -428,22 +459,39 @@ class PostgresStore final : public Store {
       if (c->pg) {
         PQreset(c->pg);
       } else {
-        c->pg = PQconnectdb(url_.c_str());
+        c->pg = Quiet(PQconnectdb(url_.c_str()));
       }
       c->prepared.clear();  // a new session has none
       if (PQstatus(c->pg) == CONNECTION_OK) return OkStatus();
       if (attempt + 1 < kConnectAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
     }
-    std::string why = c->pg ? PQerrorMessage(c->pg) : "out of memory";
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    const std::string why = OneLine(c->pg ? PQerrorMessage(c->pg) : "out of memory");
     return UnavailableError("cannot reach " + Describe() + ": " + why);
   }
 
   // Runs `sql` as a prepared statement on the leased connection; results in
-  // binary. Errors: the SQLSTATE as the status reason.
+  // binary. Errors: the SQLSTATE as the status reason. A pooled connection
+  // the server closed (a restart) looks fine until used: a statement that
+  // finds it lost outside a transaction ran nowhere, so it is run again once
+  // on a new connection. Inside a transaction the loss is the caller's
+  // error: the transaction is gone, nothing of it acknowledged.
   Result<PgResult> Exec(const std::string& sql, const std::vector<Param>& params) {
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
+    const bool retry = !c->in_transaction;
+    Result<PgResult> r = ExecOnce(c, sql, params);
+    if (!r.ok() && c->pg && PQstatus(c->pg) != CONNECTION_OK) {
+      c->in_transaction = false;
+      if (retry) r = ExecOnce(c, sql, params);
+    }
+    if (r.ok()) {
+      if (sql == "BEGIN") c->in_transaction = true;
+      if (sql == "COMMIT" || sql == "ROLLBACK") c->in_transaction = false;
+    }
+    return r;
+  }
+
+  Result<PgResult> ExecOnce(Conn* c, const std::string& sql, const std::vector<Param>& params) {
     OPTIN_RETURN_IF_ERROR(Connect(c));
     PGconn* conn_ = c->pg;
     auto prepared = c->prepared.find(sql);
@@ -451,8 +499,7 @@ class PostgresStore final : public Store {
       const std::string name = "optin_" + std::to_string(c->prepared.size());
       PgResult p(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
       if (p.status() != PGRES_COMMAND_OK) {
-        std::string message = p.error();
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+        const std::string message = OneLine(p.error());
         if (PQstatus(conn_) != CONNECTION_OK) return UnavailableError("lost the connection to " + Describe() + ": " + message);
         return Status(StatusCode::kUnavailable, "PostgreSQL (" + p.sqlstate() + "): " + message, p.sqlstate());
       }
@@ -469,8 +516,7 @@ class PostgresStore final : public Store {
                               lengths.data(), formats.data(), 1));
     const ExecStatusType status = r.status();
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-    std::string message = r.error();
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    const std::string message = OneLine(r.error());
     if (PQstatus(conn_) != CONNECTION_OK) {
       // Reconnected on the next call; what was in flight is not acknowledged.
       return UnavailableError("lost the connection to " + Describe() + ": " + message);
@@ -487,7 +533,7 @@ class PostgresStore final : public Store {
     OPTIN_RETURN_IF_ERROR(Connect(c));
     PgResult r(PQexec(c->pg, sql));
     if (r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK) return OkStatus();
-    return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + r.error());
+    return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + OneLine(r.error()));
   }
 
   Status Create() {
