@@ -210,7 +210,8 @@ class Engine {
   // The verifiable log (optin/proof.h, docs/log_format.md). LogHead signs
   // the root at the current size with the log key (creating the key when
   // the store has none) and keeps that head; asked again at the same size it
-  // returns the kept head.
+  // returns the kept head. While the store is out of reach it returns the
+  // last head it returned (older, and as valid), if any.
   Result<SignedTreeHead> LogHead();
   // The audit path of event `seq` in the tree of `tree_size` events (0: the
   // current size). kInvalidArgument when seq is 0 or past tree_size, or
@@ -295,6 +296,8 @@ class Engine {
   // kDataLoss when the latest signed tree head the store keeps is not of
   // this log (events cut from the end, a changed head, an unknown key).
   Status CheckSignedHead();
+  // Signs the log as it is and keeps the head in the store (LogHead's work).
+  Result<SignedTreeHead> KeepHead();
   // The head receipts carry: the log as it is now, signed once per size
   // (in memory: /v1/log/head is what keeps heads).
   Result<SignedTreeHead> ReceiptHead();

@@ -98,6 +98,10 @@ struct Engine::Impl {
   mutable std::mutex catalog_mu;
   std::shared_ptr<const Catalog> catalog;
   // The verifiable log over the same events, in step with the index.
+  // The last head LogHead returned: what it serves while the store is out
+  // of reach (a monitor polling /v1/log/head gets a valid, older head).
+  std::mutex head_mu;
+  std::optional<SignedTreeHead> last_head;
   mutable std::shared_mutex tree_mu;
   internal::MerkleTree tree;
   std::mutex log_key_mu;  // creating, rotating and caching the signing key
@@ -442,6 +446,17 @@ Result<internal::LogKey> Engine::SigningKey() {
 }
 
 Result<SignedTreeHead> Engine::LogHead() {
+  Result<SignedTreeHead> head = KeepHead();
+  std::lock_guard lock(impl_->head_mu);
+  if (head.ok()) {
+    impl_->last_head = *head;
+  } else if (head.status().code() == StatusCode::kUnavailable && impl_->last_head) {
+    return *impl_->last_head;
+  }
+  return head;
+}
+
+Result<SignedTreeHead> Engine::KeepHead() {
   OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
   uint64_t size = 0;
   MerkleHash root;

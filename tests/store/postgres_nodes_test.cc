@@ -158,8 +158,14 @@ TEST_F(PostgresNodes, ANodeSurvivesAPostgresqlRestartAndSaysWhenItIsBehind) {
   };
   EXPECT_THAT(check(), HasSubstr(R"("allowed":true)"));
   EXPECT_EQ(optin::testing::Http(node.port(), "GET", "/healthz").status, 200);
+  auto head = optin::testing::Http(node.port(), "GET", "/v1/log/head");
+  ASSERT_EQ(head.status, 200) << head.body;
 
   ASSERT_TRUE(server_.Stop()) << server_.error();
+  // Monitors polling the head still get the last one (older, as valid).
+  auto head_while_down = optin::testing::Http(node.port(), "GET", "/v1/log/head");
+  EXPECT_EQ(head_while_down.status, 200) << head_while_down.body;
+  EXPECT_EQ(head_while_down.body, head.body);
   // Writes fail and are not acknowledged; reads go on from the index until
   // the node is staler than --max-staleness, then every consent purpose is denied.
   EXPECT_EQ(optin::testing::Http(node.port(), "DELETE", "/v1/subjects/carol/consents/ads", "", admin).status, 503);
