@@ -419,14 +419,14 @@ void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) 
                                    std::to_string(kMaxTcfTwelveBits));
       }
     };
-    number("cmp_id", 1, s.cmp_id);
+    number("cmp_id", 2, s.cmp_id);  // the IAB assigns CMP IDs from 2; readers refuse 0 and 1
     number("cmp_version", 0, s.cmp_version);
     number("vendor_list_version", 1, s.vendor_list_version);
     for (auto [key, out] : {std::pair{"publisher_cc", &s.publisher_cc}, std::pair{"consent_language", &s.consent_language}}) {
       if (!t.count(key)) continue;
       const std::string what = std::string("`signals.tcf.") + key + "`";
       if (c.String(t[key], what, *out) && !TwoLetters(*out)) {
-        c.Error(t[key].Mark(), what + " must be two capital letters, such as `DE` or `EN`");
+        c.Error(t[key].Mark(), what + " must be two capital letters, such as `DE` or `JP`");
       }
     }
   }

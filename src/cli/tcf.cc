@@ -170,6 +170,10 @@ int RunTcfEncode() {
   Result<std::string> text = EncodeTcString(*tc);
   if (!text.ok()) return Fail(text.status());
   std::cout << *text << "\n";
+  // The same policy warnings a reader gets, on stderr.
+  if (Result<TcDecoded> back = DecodeTcString(*text); back.ok()) {
+    for (const std::string& w : back->warnings) std::cerr << "optin: warning: " << w << "\n";
+  }
   return kExitOk;
 }
 

@@ -141,6 +141,8 @@ TEST(TcString, IgnoresTheDeprecatedAllowedVendorsSegmentWithAWarning) {
 
 TEST(TcString, WarnsAboutPolicyNotErrors) {
   TcString tc;
+  tc.cmp_id = 300;
+  tc.vendor_list_version = 150;
   tc.policy_version = 2;
   tc.is_service_specific = false;
   tc.purpose_legitimate_interests = {2, 3, 7};
@@ -150,6 +152,12 @@ TEST(TcString, WarnsAboutPolicyNotErrors) {
   ASSERT_THAT(d, IsOk());
   EXPECT_THAT(d->warnings, ElementsAre(HasSubstr("policy_version 2 is below 4"), HasSubstr("is_service_specific is 0"),
                                        HasSubstr("purpose_legitimate_interests includes purpose 3")));
+  // IDs no reader takes.
+  tc = TcString();
+  d = DecodeTcString(*EncodeTcString(tc));
+  ASSERT_THAT(d, IsOk());
+  EXPECT_THAT(d->warnings, ElementsAre(HasSubstr("cmp_id 0 is not a registered CMP"),
+                                       HasSubstr("vendor_list_version 0 names no Global Vendor List")));
 }
 
 bool VendorConsentsUseRanges(const std::string& tc_string) {

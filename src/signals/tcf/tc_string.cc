@@ -252,6 +252,9 @@ void AddWarnings(TcDecoded& d) {
                          " is below 4 (TCF v2.2); such strings are invalid since 2023-09-30");
   }
   if (!tc.is_service_specific) d.warnings.push_back("is_service_specific is 0; TCF v2.2 requires 1");
+  // IDs the IAB never assigns: readers such as @iabtcf/core refuse them.
+  if (tc.cmp_id < 2) d.warnings.push_back("cmp_id " + std::to_string(tc.cmp_id) + " is not a registered CMP (IDs start at 2)");
+  if (tc.vendor_list_version < 1) d.warnings.push_back("vendor_list_version 0 names no Global Vendor List");
   AddLegitimateInterestWarnings(tc.purpose_legitimate_interests, "purpose_legitimate_interests", d.warnings);
   if (tc.publisher) {
     AddLegitimateInterestWarnings(tc.publisher->purpose_legitimate_interests, "publisher.purpose_legitimate_interests",
