@@ -432,6 +432,9 @@ void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) 
   }
   if (f.count("gpp_sections")) {
     WordList(c, f["gpp_sections"], "`signals.gpp_sections`", {kGppSectionNames}, s.gpp_sections);
+    if (f["gpp_sections"].IsSequence() && f["gpp_sections"].size() == 0) {
+      c.Error(f["gpp_sections"].Mark(), "`signals.gpp_sections` is empty; name a section, or leave the key out for the default");
+    }
     if (!s.tcf && std::find(s.gpp_sections.begin(), s.gpp_sections.end(), "tcfeuv2") != s.gpp_sections.end()) {
       c.Error(f["gpp_sections"].Mark(), "`signals.gpp_sections` lists `tcfeuv2`, which needs a `signals.tcf` block");
     }

@@ -175,6 +175,7 @@ TEST(Catalog, RejectsBadSignalMappingsWithTheirPosition) {
   fails("  tcf: {cmp_id: 300, cmp_version: 2, vendor_list_version: 150, publisher_cc: JP}\n", "",
         "purpose `ads` maps to TCF, which needs a `signals.tcf` block");
   fails("cmp_id: 300", "cmp_id: 1", "`signals.tcf.cmp_id` must be a whole number from 2 to 4095");
+  fails("gpp_sections: [tcfeuv2, uspv1, usnat, usca]", "gpp_sections: []", "`signals.gpp_sections` is empty");
   fails("publisher_cc: JP", "publisher_cc: Japan", "`signals.tcf.publisher_cc` must be two capital letters");
   fails("gpp_sections: [tcfeuv2, uspv1, usnat, usca]", "gpp_sections: [usnat, usva]",
         "`signals.gpp_sections`: unknown `usva` (expected one of: tcfeuv2, uspv1, usnat, usca)");
