@@ -95,6 +95,9 @@ struct SignalSettings {
   std::string consent_language;     // two letters; empty: the first locale's
   std::vector<std::string> gpp_sections;  // names; empty: tcfeuv2 (with tcf) and usnat
   bool mspa_covered_transaction = false;
+  // The MSPA mode of a covered transaction: `opt_out_option` or
+  // `service_provider` (required when mspa_covered_transaction).
+  std::string mspa_mode;
   bool lspa_covered = false;
 };
 

@@ -401,7 +401,7 @@ bool TwoLetters(const std::string& s) {
 
 void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) {
   if (!c.ExpectMap(node, "`signals`")) return;
-  auto f = c.Fields(node, "`signals`", {"tcf", "gpp_sections", "mspa_covered_transaction", "lspa_covered"});
+  auto f = c.Fields(node, "`signals`", {"tcf", "gpp_sections", "mspa_covered_transaction", "mspa_mode", "lspa_covered"});
   if (f.count("tcf") && c.ExpectMap(f["tcf"], "`signals.tcf`")) {
     s.tcf = true;
     const YAML::Node& tcf = f["tcf"];
@@ -441,6 +441,20 @@ void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) 
   }
   if (f.count("mspa_covered_transaction")) {
     c.Bool(f["mspa_covered_transaction"], "`signals.mspa_covered_transaction`", s.mspa_covered_transaction);
+  }
+  // A covered transaction runs in exactly one of the MSPA's two modes, which
+  // the US sections state (one `yes`, the other `no`).
+  if (f.count("mspa_mode")) {
+    if (c.String(f["mspa_mode"], "`signals.mspa_mode`", s.mspa_mode) && s.mspa_mode != "opt_out_option" &&
+        s.mspa_mode != "service_provider") {
+      c.Error(f["mspa_mode"].Mark(), "`signals.mspa_mode` is `opt_out_option` or `service_provider`, not `" +
+                                         s.mspa_mode + "`");
+    } else if (!s.mspa_covered_transaction) {
+      c.Error(f["mspa_mode"].Mark(), "`signals.mspa_mode` applies only with `mspa_covered_transaction: true`");
+    }
+  } else if (s.mspa_covered_transaction) {
+    c.Error(f["mspa_covered_transaction"].Mark(),
+            "`signals.mspa_covered_transaction: true` needs `mspa_mode`: `opt_out_option` or `service_provider`");
   }
   if (f.count("lspa_covered")) c.Bool(f["lspa_covered"], "`signals.lspa_covered`", s.lspa_covered);
 }

@@ -21,6 +21,7 @@ constexpr int kNoConsent = 1;       // consents
 constexpr int kConsent = 2;
 constexpr int kMspaYes = 1;
 constexpr int kMspaNo = 2;
+constexpr int kNotApplicable = 0;
 // The four Consent Mode v2 types, always reported.
 constexpr std::string_view kConsentModeV2[] = {"ad_storage", "ad_user_data", "ad_personalization",
                                                "analytics_storage"};
@@ -121,6 +122,19 @@ int OptOut(const Grants<std::string>& us, const std::string& kind) {
 }
 int Consent(bool granted) { return granted ? kConsent : kNoConsent; }
 
+// MspaCoveredTransaction, then for a covered one its mode: one of the two
+// `yes`, the other `no`; both `not applicable` otherwise.
+template <typename Section>
+void SetMspa(const SignalSettings& s, Section& out) {
+  out.mspa_covered_transaction = s.mspa_covered_transaction ? kMspaYes : kMspaNo;
+  out.mspa_opt_out_option_mode = !s.mspa_covered_transaction ? kNotApplicable
+                                 : s.mspa_mode == "opt_out_option" ? kMspaYes
+                                                                    : kMspaNo;
+  out.mspa_service_provider_mode = !s.mspa_covered_transaction ? kNotApplicable
+                                   : s.mspa_mode == "service_provider" ? kMspaYes
+                                                                        : kMspaNo;
+}
+
 GppUsNat MakeUsNat(const Catalog& catalog, const AllGrants& g, bool gpc) {
   GppUsNat n;
   n.version = kUsNatVersion;
@@ -136,7 +150,7 @@ GppUsNat MakeUsNat(const Catalog& catalog, const AllGrants& g, bool gpc) {
   // optin records no parent's consent: known children's data is never consented.
   n.known_child_sensitive_data_consents.assign(n.known_child_sensitive_data_consents.size(), kNoConsent);
   n.personal_data_consents = Consent(g.us.Granted("personal_data"));
-  n.mspa_covered_transaction = catalog.signals.mspa_covered_transaction ? kMspaYes : kMspaNo;
+  SetMspa(catalog.signals, n);
   n.gpc = gpc;
   return n;
 }
@@ -150,7 +164,7 @@ GppUsCa MakeUsCa(const Catalog& catalog, const AllGrants& g, bool gpc) {
   for (const auto& categories : kUsCaSensitive) c.sensitive_data_processing.push_back(Consent(g.us.GrantedAny(categories)));
   c.known_child_sensitive_data_consents.assign(c.known_child_sensitive_data_consents.size(), kNoConsent);
   c.personal_data_consents = Consent(g.us.Granted("personal_data"));
-  c.mspa_covered_transaction = catalog.signals.mspa_covered_transaction ? kMspaYes : kMspaNo;
+  SetMspa(catalog.signals, c);
   c.gpc = gpc;
   return c;
 }

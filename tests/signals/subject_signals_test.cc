@@ -2,6 +2,8 @@
 // allowed purpose grants, GPC, and the JSON the API and CLI print.
 #include <gmock/gmock.h>
 
+#include <tuple>
+
 #include "optin/signals.h"
 #include "tests/support/test_support.h"
 
@@ -10,6 +12,7 @@ namespace {
 
 using ::optin::testing::IsOk;
 using ::optin::testing::ReadFile;
+using ::optin::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
@@ -93,6 +96,35 @@ TEST_F(SubjectSignalsTest, GpcShowsInTheUsSections) {
   SubjectSignals s = SignalsFor(catalog_, choices, kNov29);
   EXPECT_EQ(s.gpp.usnat->gpc, std::optional<bool>(true));
   EXPECT_EQ(s.gpp.usca->gpc, std::optional<bool>(true));
+}
+
+TEST_F(SubjectSignalsTest, AnMspaCoveredTransactionStatesItsMode) {
+  // Not covered: both modes not applicable.
+  SubjectSignals s = SignalsFor(catalog_, Choices(false, false), kNov29);
+  EXPECT_EQ(s.gpp.usnat->mspa_covered_transaction, 2);
+  EXPECT_EQ(s.gpp.usnat->mspa_opt_out_option_mode, 0);
+  EXPECT_EQ(s.gpp.usnat->mspa_service_provider_mode, 0);
+  const std::string tcf_line = "  gpp_sections: [tcfeuv2, uspv1, usnat, usca]\n";
+  std::string yaml = ReadFile(kShopPath);
+  ASSERT_NE(yaml.find(tcf_line), std::string::npos);
+  // Covered: exactly one mode says yes.
+  yaml.insert(yaml.find(tcf_line) + tcf_line.size(), "  mspa_covered_transaction: true\n  mspa_mode: service_provider\n");
+  Result<Catalog> covered = ParseCatalog(yaml, "shop.yaml");
+  ASSERT_THAT(covered, IsOk());
+  s = SignalsFor(*covered, Choices(false, false), kNov29);
+  for (auto [covered_field, opt_out_mode, provider_mode] :
+       {std::tuple{s.gpp.usnat->mspa_covered_transaction, s.gpp.usnat->mspa_opt_out_option_mode,
+                   s.gpp.usnat->mspa_service_provider_mode},
+        std::tuple{s.gpp.usca->mspa_covered_transaction, s.gpp.usca->mspa_opt_out_option_mode,
+                   s.gpp.usca->mspa_service_provider_mode}}) {
+    EXPECT_EQ(covered_field, 1);
+    EXPECT_EQ(opt_out_mode, 2);
+    EXPECT_EQ(provider_mode, 1);
+  }
+  // Covered without a mode is refused, where it says so.
+  yaml.erase(yaml.find("  mspa_mode: service_provider\n"), 31);
+  EXPECT_THAT(ParseCatalog(yaml, "shop.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("needs `mspa_mode`")));
 }
 
 TEST_F(SubjectSignalsTest, WithoutTcfSettingsThereIsNoTcString) {
