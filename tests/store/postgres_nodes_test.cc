@@ -41,6 +41,23 @@ class PostgresNodes : public ::testing::Test {
     }
   }
 
+  // A new admin key on the store.
+  std::string AdminKey() {
+    auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
+    return key.out.substr(0, key.out.find('\n'));
+  }
+  // The notice version of `ads` a server shows (what a grant must name).
+  static std::string AdsNotice(int port) {
+    auto purposes = optin::testing::Http(port, "GET", "/v1/purposes");
+    const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
+    return purposes.body.substr(at, 64);
+  }
+  static optin::testing::HttpResult GrantAds(int port, const std::string& subject, const std::string& notice,
+                                             const std::string& key) {
+    return optin::testing::Http(port, "PUT", "/v1/subjects/" + subject + "/consents/ads",
+                                R"({"notice":")" + notice + R"("})", key);
+  }
+
   PostgresServer server_;
   std::string url_;
   std::vector<std::unique_ptr<Engine>> nodes_;
@@ -123,9 +140,8 @@ TEST_F(PostgresNodes, ConcurrentWritersOnEveryNodeMakeOneChain) {
 TEST_F(PostgresNodes, TwoServersOnePostgresqlDatabase) {
   nodes_.clear();
   ASSERT_EQ(RunOptin({"--db", url_, "grant", "bob", "ads"}).exit_code, 0);
-  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
-  ASSERT_EQ(key.exit_code, 0) << key.err;
-  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  const std::string admin = AdminKey();
+  ASSERT_EQ(admin.rfind("optin_", 0), 0u) << admin;
   optin::testing::ServerProcess a(url_, {}), b(url_, {});
   ASSERT_GT(a.port(), 0) << a.Stderr();
   ASSERT_GT(b.port(), 0) << b.Stderr();
@@ -149,8 +165,7 @@ TEST_F(PostgresNodes, TwoServersOnePostgresqlDatabase) {
 TEST_F(PostgresNodes, ANodeSurvivesAPostgresqlRestartAndSaysWhenItIsBehind) {
   nodes_.clear();
   ASSERT_EQ(RunOptin({"--db", url_, "grant", "carol", "ads"}).exit_code, 0);
-  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
-  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  const std::string admin = AdminKey();
   optin::testing::ServerProcess node(url_, {"--max-staleness", "1"});
   ASSERT_GT(node.port(), 0) << node.Stderr();
   auto check = [&] {
@@ -215,21 +230,17 @@ TEST_F(PostgresNodes, ANodeAnswersFromMemoryBeforeItsFirstRequestToo) {
 
 TEST_F(PostgresNodes, WritesDuringAPostgresqlRestartAreEitherAcknowledgedAndKeptOrRefused) {
   nodes_.clear();
-  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
-  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  const std::string admin = AdminKey();
   optin::testing::ServerProcess node(url_, {});
   ASSERT_GT(node.port(), 0) << node.Stderr();
-  auto purposes = optin::testing::Http(node.port(), "GET", "/v1/purposes");
-  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
-  const std::string notice = purposes.body.substr(at, 64);
+  const std::string notice = AdsNotice(node.port());
   std::atomic<bool> stop{false};
   std::atomic<int> refused{0};
   std::vector<std::string> acknowledged;
   std::thread writer([&] {
     for (int i = 0; !stop; ++i) {
       const std::string subject = "r" + std::to_string(i);
-      auto g = optin::testing::Http(node.port(), "PUT", "/v1/subjects/" + subject + "/consents/ads",
-                                    R"({"notice":")" + notice + R"("})", admin);
+      auto g = GrantAds(node.port(), subject, notice, admin);
       if (g.status == 200) {
         acknowledged.push_back(subject);
       } else {
@@ -259,17 +270,11 @@ TEST_F(PostgresNodes, AfterARestartEveryWriteIsAnsweredForWhatItDid) {
   // Pooled connections the restart closed look fine until used: a write
   // must not be recorded yet answered 503 (a retry would record it twice).
   nodes_.clear();
-  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
-  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  const std::string admin = AdminKey();
   optin::testing::ServerProcess node(url_, {});
   ASSERT_GT(node.port(), 0) << node.Stderr();
-  auto purposes = optin::testing::Http(node.port(), "GET", "/v1/purposes");
-  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
-  const std::string notice = purposes.body.substr(at, 64);
-  auto grant = [&](const std::string& subject) {
-    return optin::testing::Http(node.port(), "PUT", "/v1/subjects/" + subject + "/consents/ads",
-                                R"({"notice":")" + notice + R"("})", admin);
-  };
+  const std::string notice = AdsNotice(node.port());
+  auto grant = [&](const std::string& subject) { return GrantAds(node.port(), subject, notice, admin); };
   // Several connections in the pool, all idle.
   std::vector<std::thread> warm;
   for (int i = 0; i < 6; ++i) warm.emplace_back([&, i] { EXPECT_EQ(grant("warm" + std::to_string(i)).status, 200); });
@@ -298,22 +303,18 @@ TEST_F(PostgresNodes, AfterARestartEveryWriteIsAnsweredForWhatItDid) {
 
 TEST_F(PostgresNodes, ANodeKilledMidWriteLosesNoAcknowledgedEvent) {
   nodes_.clear();
-  auto key = RunOptin({"--db", url_, "key", "create", "--scope", "admin", "--name", "ops"});
-  const std::string admin = key.out.substr(0, key.out.find('\n'));
+  const std::string admin = AdminKey();
   auto node = std::make_unique<optin::testing::ServerProcess>(url_, std::vector<std::string>{});
   ASSERT_GT(node->port(), 0) << node->Stderr();
   const int port = node->port();
-  auto purposes = optin::testing::Http(port, "GET", "/v1/purposes");
-  const size_t at = purposes.body.find(R"("notice":")", purposes.body.find(R"("id":"ads")")) + 10;
-  const std::string notice = purposes.body.substr(at, 64);
+  const std::string notice = AdsNotice(port);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::vector<std::string> acknowledged;
   std::thread writer([&] {
     for (int i = 0; !stop; ++i) {
       const std::string subject = "k" + std::to_string(i);
-      auto g = optin::testing::Http(port, "PUT", "/v1/subjects/" + subject + "/consents/ads",
-                                    R"({"notice":")" + notice + R"("})", admin);
+      auto g = GrantAds(port, subject, notice, admin);
       if (g.status != 200) break;
       std::lock_guard lock(mu);
       acknowledged.push_back(subject);
