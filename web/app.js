@@ -500,7 +500,7 @@
       timeCell.appendChild(time);
       tr.appendChild(timeCell);
       tr.appendChild(el('td', null, purposeTitle(e.purpose)));
-      tr.appendChild(el('td', null, actionText(e.action)));
+      tr.appendChild(el('td', null, e.gpc_conflict_acknowledged ? t('actions.grant_despite_gpc') : actionText(e.action)));
       tr.appendChild(el('td', null, channelText(e.channel)));
       body.appendChild(tr);
     }

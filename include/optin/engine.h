@@ -88,6 +88,9 @@ struct HistoryEntry {
   std::string notice;
   std::string channel;
   std::string actor;
+  // A grant of a `sale_or_share` purpose made while the browser sent Global
+  // Privacy Control, after the customer confirmed it knowingly.
+  bool gpc_conflict_acknowledged = false;
 };
 
 // One ledger event as downstream systems see it (the change feed).

@@ -160,6 +160,7 @@ int RunHistory(const Globals& g, const std::string& subject, bool json) {
     std::cout << h.seq << "  " << FormatRfc3339(h.time) << "  " << ActionName(h.action) << "  " << h.purpose
               << "  via " << h.channel;
     if (!h.notice.empty()) std::cout << "  notice " << h.notice.substr(0, 12);
+    if (h.gpc_conflict_acknowledged) std::cout << "  (despite Global Privacy Control, confirmed)";
     std::cout << "\n";
   }
   return kExitOk;

@@ -23,6 +23,9 @@ namespace {
 constexpr std::string_view kChannels[] = {"web", "api", "cli", "gpc", "import"};
 
 // DO NOT CHANGE: the payload of publication events (docs/ledger_format.md).
+// DO NOT CHANGE: the payload of a grant that acknowledged a GPC conflict.
+constexpr std::string_view kGpcConflictAcknowledged = "gpc_conflict_acknowledged";
+
 std::string EncodePublication(const Catalog& catalog, const std::vector<std::string>& editorial) {
   ByteWriter w;
   w.U32(static_cast<uint32_t>(editorial.size()));
@@ -308,7 +311,7 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
     internal::EventDraft d;
     d.action = Action::kGrant;
     // DO NOT CHANGE: marks a grant given knowingly despite GPC (docs/ledger_format.md).
-    if (p->sale_or_share && context.gpc) d.payload = "gpc_conflict_acknowledged";
+    if (p->sale_or_share && context.gpc) d.payload = std::string(kGpcConflictAcknowledged);
     d.subject = subject;
     d.purpose = id;
     d.notice = p->notice_version;
@@ -393,7 +396,8 @@ Result<std::vector<HistoryEntry>> Engine::History(std::string_view subject) {
     // they are not this person's any more.
     OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, impl_->writer->OpenSubject(e));
     if (!owner || *owner != subject) return OkStatus();
-    out.push_back({e.seq, e.time, e.action, e.purpose, e.notice, e.channel, e.actor});
+    out.push_back({e.seq, e.time, e.action, e.purpose, e.notice, e.channel, e.actor,
+                   e.action == Action::kGrant && e.payload == kGpcConflictAcknowledged});
     return OkStatus();
   }));
   return out;

@@ -25,15 +25,27 @@ std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDec
   return std::move(w).Take();
 }
 
-std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history) {
-  JsonWriter w;
-  w.BeginObject().Key("subject").String(subject).Key("events").BeginArray();
-  for (const auto& h : history) {
+namespace {
+
+void WriteEvents(JsonWriter& w, const std::vector<HistoryEntry>& events) {
+  w.BeginArray();
+  for (const HistoryEntry& h : events) {
     w.BeginObject().Key("seq").Uint(h.seq).Key("time").String(FormatRfc3339(h.time));
     w.Key("purpose").String(h.purpose).Key("action").String(ActionName(h.action));
-    w.Key("notice").String(h.notice).Key("channel").String(h.channel).EndObject();
+    w.Key("notice").String(h.notice).Key("channel").String(h.channel);
+    if (h.gpc_conflict_acknowledged) w.Key("gpc_conflict_acknowledged").Bool(true);
+    w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history) {
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("events");
+  WriteEvents(w, history);
+  w.EndObject();
   return std::move(w).Take();
 }
 
@@ -80,16 +92,6 @@ std::string HtmlEscaped(std::string_view text) {
     }
   }
   return out;
-}
-
-void WriteEvents(JsonWriter& w, const std::vector<HistoryEntry>& events) {
-  w.BeginArray();
-  for (const HistoryEntry& h : events) {
-    w.BeginObject().Key("seq").Uint(h.seq).Key("time").String(FormatRfc3339(h.time));
-    w.Key("purpose").String(h.purpose).Key("action").String(ActionName(h.action));
-    w.Key("notice").String(h.notice).Key("channel").String(h.channel).EndObject();
-  }
-  w.EndArray();
 }
 
 }  // namespace

@@ -171,6 +171,8 @@ test('a browser sending Global Privacy Control is heard, and told before a sold-
   assert.match(said, /Global Privacy Control/);
   assert.equal((await check('gpc-customer', 'ad_targeting')).reason, 'granted');
   await page.waitForSelector('#history tbody tr:nth-child(2)');
+  // The history tells the knowing yes from a plain one.
+  await page.waitForSelector('#history tbody tr:first-child :text("knowing your browser asks sites not to sell or share")');
   await context.close();
 });
 

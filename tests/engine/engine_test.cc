@@ -267,6 +267,10 @@ TEST_F(EngineTest, AGrantUnderGpcNeedsTheConflictAcknowledged) {
   gpc.gpc_conflict_acknowledged = true;
   ASSERT_THAT(engine_->Grant("alice", std::vector<std::string>{"ads"}, gpc), IsOk());
   EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
+  auto history = engine_->History("alice");
+  ASSERT_THAT(history, IsOk());
+  EXPECT_TRUE(history->back().gpc_conflict_acknowledged);
+  EXPECT_FALSE((*history)[history->size() - 2].gpc_conflict_acknowledged);  // recommendations needed none
   // The same signal repeating does not undo the knowing grant.
   EXPECT_FALSE(engine_->RecordGpc("alice", ctx_)->has_value());
   EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);

@@ -568,6 +568,10 @@ TEST_F(ApiTest, GlobalPrivacyControlInThePreferenceCenter) {
                             R"({"notice":")" + ads_notice_ + R"(","gpc_conflict_acknowledged":true})", gpc);
   ASSERT_EQ(granted.status, 200) << granted.body;
   EXPECT_EQ(CheckAds("carol").body, R"({"allowed":true,"reason":"granted","event":3})");
+  // It is recorded as knowing: the history says so.
+  HttpResult history = Http(port(), "GET", "/v1/subjects/carol/history", "", gpc);
+  EXPECT_THAT(history.body, HasSubstr(R"("action":"grant","notice":")" + ads_notice_ +
+                                      R"(","channel":"web","gpc_conflict_acknowledged":true})"));
   // The signal repeating on later requests does not undo it.
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/carol/consents", "", gpc).status, 200);
   EXPECT_EQ(CheckAds("carol").body, R"({"allowed":true,"reason":"granted","event":3})");
