@@ -229,6 +229,10 @@ int main(int argc, char** argv) {
   usp_encode->add_option("--lspa", usp_lspa, "Y, N or - (default -)");
   usp_encode->callback([&] { code = RunUspEncode(usp_notice, usp_opt_out, usp_lspa); });
 
+  // Usage errors in optin's form, like every other error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "optin: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -195,7 +195,9 @@ int RunUspDecode(const std::string& text, bool json) {
 
 int RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa) {
   for (const std::string* flag : {&notice, &opt_out_sale, &lspa}) {
-    if (flag->size() != 1) return Fail(InvalidArgumentError("each flag is one of Y, N or -, not `" + *flag + "`"));
+    if (*flag != "Y" && *flag != "N" && *flag != "-") {
+      return Fail(InvalidArgumentError("each flag is one of Y, N or -, not `" + *flag + "`"));
+    }
   }
   // The decoder checks each flag and says which one is wrong.
   Result<UspString> usp = DecodeUspString("1" + notice + opt_out_sale + lspa);
