@@ -277,7 +277,9 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   Init();
   EXPECT_EQ(Run({}).exit_code, 2);
   EXPECT_EQ(Run({"frobnicate"}).exit_code, 2);
-  EXPECT_EQ(Run({"check", "alice"}).exit_code, 2);
+  auto missing = Run({"check", "alice"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, ::testing::StartsWith("optin: PURPOSE is required"));
   EXPECT_EQ(Run({"withdraw", "alice"}).exit_code, 2);
   EXPECT_EQ(Run({"withdraw", "alice", "ads", "--all"}).exit_code, 2);
   auto r = Run({"grant", std::string(300, 'x'), "ads"});
