@@ -132,6 +132,16 @@ struct Catalog {
   const DataCategory* FindCategory(std::string_view id) const;
 };
 
+// One changed text of a purpose in one locale, between two publications:
+// a word diff in the style of `git diff --word-diff` (`[-removed-]`,
+// `{+added+}`; docs/notice_version.md, "Material changes").
+struct TextChange {
+  std::string purpose;
+  std::string field;  // `title`, `description`, `benefit`, `data.ID.title`, `data.ID.description`
+  std::string locale;
+  std::string diff;
+};
+
 // Parses and validates a catalog. `file_name` prefixes every error. On
 // failure returns kInvalidArgument whose message holds every error found, one
 // per line, each as `FILE:LINE:COL: message`.

@@ -78,6 +78,20 @@ struct WriteContext {
 struct PublishResult {
   uint64_t seq = 0;
   std::vector<std::string> added, changed, editorial, unchanged, removed;
+  // The structured changes of each changed or editorial purpose, e.g.
+  // "`ad_targeting`: `data` adds `precise_location` (sensitive)".
+  std::vector<std::string> notes;
+  // Every changed text of those purposes, per locale (kept in the event).
+  std::vector<TextChange> texts;
+};
+
+// One publication of the catalog, as the ledger keeps it.
+struct PublicationRecord {
+  uint64_t seq = 0;
+  int64_t time = 0;
+  std::string actor;
+  std::vector<std::string> added, changed, editorial, removed;
+  std::vector<TextChange> texts;  // empty for publications made before optin kept them
 };
 
 struct HistoryEntry {
@@ -181,8 +195,16 @@ class Engine {
   // version; the change lapses earlier consents (reason `notice_changed`)
   // unless the purpose is in `editorial`. kInvalidArgument if `editorial`
   // names a purpose not in `catalog`.
+  // kFailedPrecondition (API code `material_change`), publishing nothing,
+  // when a purpose in `editorial` has a change that is material whatever
+  // the publisher says (docs/notice_version.md, "Material changes"), or a
+  // purpose's signal mappings grant more while its notice is unchanged;
+  // the message names each purpose and field.
   Result<PublishResult> Publish(const Catalog& catalog, const std::vector<std::string>& editorial,
                                 const WriteContext& context);
+  // Every publication, oldest first, with what it changed (for reviewers:
+  // what was called editorial, and the word diffs of its texts).
+  Result<std::vector<PublicationRecord>> Publications();
 
   // Records opt-in of `subject` to each purpose under its current notice
   // version, atomically. kNotFound for a purpose not in force,

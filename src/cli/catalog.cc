@@ -3,6 +3,8 @@
 #include "optin/catalog.h"
 #include "src/cli/cli.h"
 #include "src/cli/output.h"
+#include "src/common/time.h"
+#include "src/engine/wire_json.h"
 
 namespace optin::cli {
 namespace {
@@ -36,6 +38,11 @@ int RunCatalogPublish(const Globals& g, const std::string& file, const std::vect
   if (!engine.ok()) return Fail(engine.status());
   WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
   Result<PublishResult> r = (*engine)->Publish(*catalog, editorial, context);
+  // A change that is material whatever the publisher says is publish's "no".
+  if (!r.ok() && r.status().reason() == "material_change") {
+    Fail(r.status());
+    return kExitNo;
+  }
   if (!r.ok()) return Fail(r.status());
   std::cout << "published " << file << " as event " << r->seq << "\n";
   if (!r->added.empty()) std::cout << "  added:     " << Joined(r->added) << "\n";
@@ -48,6 +55,28 @@ int RunCatalogPublish(const Globals& g, const std::string& file, const std::vect
   if (!r->unchanged.empty()) std::cout << "  unchanged: " << Joined(r->unchanged) << "\n";
   if (!r->removed.empty()) {
     std::cout << "  removed:   " << Joined(r->removed) << " (decisions now unknown_purpose; history kept)\n";
+  }
+  for (const std::string& note : r->notes) std::cout << "  - " << note << "\n";
+  PrintTextChanges(std::cout, r->texts);
+  return kExitOk;
+}
+
+int RunCatalogHistory(const Globals& g, bool json) {
+  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
+  if (!engine.ok()) return Fail(engine.status());
+  Result<std::vector<PublicationRecord>> pubs = (*engine)->Publications();
+  if (!pubs.ok()) return Fail(pubs.status());
+  if (json) {
+    std::cout << PublicationsJson(*pubs) << "\n";
+    return kExitOk;
+  }
+  for (const PublicationRecord& p : *pubs) {
+    std::cout << "event " << p.seq << "  " << FormatRfc3339(p.time) << "  " << p.actor << "\n";
+    if (!p.added.empty()) std::cout << "  added:     " << Joined(p.added) << "\n";
+    if (!p.changed.empty()) std::cout << "  changed:   " << Joined(p.changed) << "\n";
+    if (!p.editorial.empty()) std::cout << "  editorial: " << Joined(p.editorial) << "\n";
+    if (!p.removed.empty()) std::cout << "  removed:   " << Joined(p.removed) << "\n";
+    PrintTextChanges(std::cout, p.texts);
   }
   return kExitOk;
 }

@@ -38,6 +38,8 @@ int RunInit(const Globals& g, bool demo);
 int RunCatalogLint(const std::string& file);
 int RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial);
 int RunCatalogShow(const Globals& g, bool json, const std::string& locale);
+// Every publication with what it changed and the word diffs of its texts.
+int RunCatalogHistory(const Globals& g, bool json);
 int RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
              const std::string& channel, const std::string& receipt_file);
 int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,

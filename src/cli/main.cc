@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   auto* lint = catalog->add_subcommand("lint", "Validate a catalog file (exit 1 if invalid)");
   lint->add_option("FILE", file, "Catalog YAML file")->required();
   lint->callback([&] { code = RunCatalogLint(file); });
-  auto* publish = catalog->add_subcommand("publish", "Publish a catalog's notices");
+  auto* publish = catalog->add_subcommand(
+      "publish", "Publish a catalog's notices (exit 1 if an --editorial purpose has a material change)");
   std::vector<std::string> editorial;
   publish->add_option("FILE", file, "Catalog YAML file")->required();
   publish->add_option("--editorial", editorial,
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
   show->add_flag("--json", json, "One JSON document on stdout");
   show->add_option("--locale", locale, "Locale of the texts (default: the catalog's first)");
   show->callback([&] { code = RunCatalogShow(g, json, locale); });
+  auto* catalog_history =
+      catalog->add_subcommand("history", "Every publication: what it added, changed or called editorial, and its text diffs");
+  catalog_history->add_flag("--json", json, "One JSON document on stdout");
+  catalog_history->callback([&] { code = RunCatalogHistory(g, json); });
 
   std::string subject, purpose, channel = "cli";
   std::vector<std::string> purposes;

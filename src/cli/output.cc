@@ -2,6 +2,14 @@
 
 namespace optin::cli {
 
+void PrintTextChanges(std::ostream& out, const std::vector<TextChange>& texts) {
+  if (texts.empty()) return;
+  out << "  changed texts ([-removed-] {+added+}):\n";
+  for (const TextChange& t : texts) {
+    out << "    " << t.purpose << " " << t.field << " [" << t.locale << "]: " << t.diff << "\n";
+  }
+}
+
 std::string EventText(uint64_t seq) { return seq == 0 ? "-" : std::to_string(seq); }
 
 void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale) {

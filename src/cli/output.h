@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "optin/catalog.h"
 #include "optin/decision.h"
@@ -17,6 +18,8 @@ namespace optin::cli {
 
 inline std::string CatalogJson(const Catalog& catalog, std::string_view locale) { return NoticesJson(catalog, locale); }
 void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale);
+// Each changed text as `  PURPOSE FIELD [LOCALE]: DIFF`, under a heading.
+void PrintTextChanges(std::ostream& out, const std::vector<TextChange>& texts);
 // `123` or `-` when there is no event.
 std::string EventText(uint64_t seq);
 

@@ -12,6 +12,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/common/utf8.h"
+#include "src/catalog/notice_diff.h"
 #include "src/index/index.h"
 #include "src/ledger/writer.h"
 #include "src/proof/log_key.h"
@@ -26,17 +27,26 @@ constexpr std::string_view kChannels[] = {"web", "api", "cli", "gpc", "import"};
 // DO NOT CHANGE: the payload of a grant that acknowledged a GPC conflict.
 constexpr std::string_view kGpcConflictAcknowledged = "gpc_conflict_acknowledged";
 
-std::string EncodePublication(const Catalog& catalog, const std::vector<std::string>& editorial) {
+std::string EncodePublication(const Catalog& catalog, const std::vector<std::string>& editorial,
+                              const std::vector<TextChange>& texts) {
   ByteWriter w;
   w.U32(static_cast<uint32_t>(editorial.size()));
   for (const auto& id : editorial) w.Field(id);
   w.Field(catalog.source);
+  w.U32(static_cast<uint32_t>(texts.size()));
+  for (const TextChange& t : texts) {
+    w.Field(t.purpose);
+    w.Field(t.field);
+    w.Field(t.locale);
+    w.Field(t.diff);
+  }
   return std::move(w).Take();
 }
 
 struct Publication {
   std::vector<std::string> editorial;
   std::string source;
+  std::vector<TextChange> texts;  // empty in publications made before they were kept
 };
 
 Result<Publication> DecodePublication(const Event& e) {
@@ -51,8 +61,16 @@ Result<Publication> DecodePublication(const Event& e) {
     out.editorial.emplace_back(id);
   }
   std::string_view source;
-  if (!r.Field(source) || !r.AtEnd()) return bad();
+  if (!r.Field(source)) return bad();
   out.source = source;
+  if (r.AtEnd()) return out;
+  if (!r.U32(n)) return bad();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view purpose, field, locale, diff;
+    if (!r.Field(purpose) || !r.Field(field) || !r.Field(locale) || !r.Field(diff)) return bad();
+    out.texts.push_back({std::string(purpose), std::string(field), std::string(locale), std::string(diff)});
+  }
+  if (!r.AtEnd()) return bad();
   return out;
 }
 
@@ -117,6 +135,8 @@ struct Engine::Impl {
   };
   mutable std::mutex notices_mu;
   std::map<std::string, Notice, std::less<>> notices;
+  mutable std::mutex publications_mu;
+  std::vector<PublicationRecord> publications;
   std::mutex receipt_head_mu;  // the head receipts carry, signed once per log size
   std::optional<SignedTreeHead> receipt_head;
   // Following a shared store: when this node last caught up, and how stale
@@ -148,6 +168,7 @@ struct Engine::Impl {
       if (!parsed.ok()) return DataLossError(parsed.status().message());
       auto catalog_ptr = std::make_shared<const Catalog>(std::move(parsed).value());
       index.ApplyPublish(*catalog_ptr, pub.editorial, e.seq);
+      RecordPublication(e, *catalog_ptr, std::move(pub));
       {
         std::lock_guard lock(notices_mu);
         for (const Purpose& p : catalog_ptr->purposes) {
@@ -164,6 +185,28 @@ struct Engine::Impl {
       index.ApplySubjectEvent(subject, e);
     }
     return OkStatus();
+  }
+
+  // What each publication changed, from the catalogs before and after it.
+  void RecordPublication(const Event& e, const Catalog& next, Publication pub) {
+    PublicationRecord r{e.seq, e.time, e.actor, {}, {}, std::move(pub.editorial), {}, std::move(pub.texts)};
+    auto before = Current();
+    for (const Purpose& p : next.purposes) {
+      const Purpose* old = before ? before->FindPurpose(p.id) : nullptr;
+      if (!old) {
+        r.added.push_back(p.id);
+      } else if (old->notice_version != p.notice_version &&
+                 std::find(r.editorial.begin(), r.editorial.end(), p.id) == r.editorial.end()) {
+        r.changed.push_back(p.id);
+      }
+    }
+    if (before) {
+      for (const Purpose& p : before->purposes) {
+        if (!next.FindPurpose(p.id)) r.removed.push_back(p.id);
+      }
+    }
+    std::lock_guard lock(publications_mu);
+    publications.push_back(std::move(r));
   }
 
   std::shared_ptr<const Catalog> Current() const {
@@ -225,25 +268,42 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   }
   PublishResult result;
   auto before = impl_->Current();
+  std::string refused;  // every purpose whose publication is refused, with why
   for (const Purpose& p : catalog.purposes) {
     const Purpose* old = before ? before->FindPurpose(p.id) : nullptr;
-    bool is_editorial = std::find(editorial.begin(), editorial.end(), p.id) != editorial.end();
+    const bool is_editorial = std::find(editorial.begin(), editorial.end(), p.id) != editorial.end();
     if (!old) {
       result.added.push_back(p.id);
-    } else if (old->notice_version == p.notice_version) {
-      result.unchanged.push_back(p.id);
-    } else if (is_editorial) {
-      // How long a "yes" lasts is part of what the customer agreed to.
-      if (old->expires != p.expires) {
-        return InvalidArgumentError("the change to `" + p.id + "` alters `expires` (" +
-                                    (old->expires.empty() ? "none" : old->expires) + " to " +
-                                    (p.expires.empty() ? "none" : p.expires) +
-                                    "), which is always material; publish without --editorial " + p.id);
-      }
-      result.editorial.push_back(p.id);
-    } else {
-      result.changed.push_back(p.id);
+      continue;
     }
+    NoticeChanges changes = CompareNotices(*before, *old, catalog, p);
+    auto refuse = [&](const std::string& why) { refused += "\n  `" + p.id + "`: " + why; };
+    auto joined = [](const std::vector<std::string>& items) {
+      std::string out;
+      for (const auto& item : items) out += (out.empty() ? "" : "; ") + item;
+      return out;
+    };
+    if (old->notice_version == p.notice_version) {
+      // A mapping that grants more must be said in the notice first.
+      if (changes.signals_grant_more) {
+        refuse(joined(changes.material) + ", but its notice is unchanged: say in the notice what the mapping "
+               "implies, then publish (earlier consents lapse)");
+      }
+      result.unchanged.push_back(p.id);
+      continue;
+    }
+    if (is_editorial && !changes.material.empty()) {
+      refuse(joined(changes.material) + " (material whatever the publisher says; publish without --editorial " +
+             p.id + " so that earlier consents lapse)");
+    }
+    (is_editorial ? result.editorial : result.changed).push_back(p.id);
+    for (const auto* list : {&changes.material, &changes.other}) {
+      for (const std::string& note : *list) result.notes.push_back("`" + p.id + "`: " + note);
+    }
+    for (TextChange& t : changes.texts) result.texts.push_back(std::move(t));
+  }
+  if (!refused.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "nothing was published:" + refused, "material_change");
   }
   if (before) {
     for (const Purpose& p : before->purposes) {
@@ -255,10 +315,15 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   d.channel = context.channel;
   d.actor = context.actor;
   // Only purposes whose text changed can carry consents over.
-  d.payload = EncodePublication(catalog, result.editorial);
+  d.payload = EncodePublication(catalog, result.editorial, result.texts);
   OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
   result.seq = events.front().seq;
   return result;
+}
+
+Result<std::vector<PublicationRecord>> Engine::Publications() {
+  std::lock_guard lock(impl_->publications_mu);
+  return impl_->publications;
 }
 
 Result<std::optional<Event>> Engine::RecordGpc(std::string_view subject, const WriteContext& context) {

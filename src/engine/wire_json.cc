@@ -49,6 +49,31 @@ std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry
   return std::move(w).Take();
 }
 
+std::string PublicationsJson(const std::vector<PublicationRecord>& publications) {
+  auto ids = [](JsonWriter& w, std::string_view key, const std::vector<std::string>& list) {
+    w.Key(key).BeginArray();
+    for (const std::string& id : list) w.String(id);
+    w.EndArray();
+  };
+  JsonWriter w;
+  w.BeginObject().Key("publications").BeginArray();
+  for (const PublicationRecord& p : publications) {
+    w.BeginObject().Key("seq").Uint(p.seq).Key("time").String(FormatRfc3339(p.time)).Key("actor").String(p.actor);
+    ids(w, "added", p.added);
+    ids(w, "changed", p.changed);
+    ids(w, "editorial", p.editorial);
+    ids(w, "removed", p.removed);
+    w.Key("texts").BeginArray();
+    for (const TextChange& t : p.texts) {
+      w.BeginObject().Key("purpose").String(t.purpose).Key("field").String(t.field);
+      w.Key("locale").String(t.locale).Key("diff").String(t.diff).EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray().EndObject();
+  return std::move(w).Take();
+}
+
 std::string Ed25519PublicKeyPem(std::string_view public_key) {
   // DO NOT CHANGE: the DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410).
   static constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b,

@@ -30,6 +30,10 @@ std::string ExportHtml(const SubjectExport& e);
 
 // {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
 // "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.
+// `optin catalog history --json`: {"publications":[{"seq","time","actor",
+// "added","changed","editorial","removed","texts":[{"purpose","field",
+// "locale","diff"}]}]}.
+std::string PublicationsJson(const std::vector<PublicationRecord>& publications);
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys);
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.

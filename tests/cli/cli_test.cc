@@ -352,6 +352,45 @@ TEST_F(CliTest, PublishReportsMaterialAndEditorialChanges) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(CliTest, EditorialIsRefusedForAMaterialChangeAndTheDiffIsKept) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
+  std::string shop = ReadFile(kShopPath);
+  auto edit = [&](std::string s, const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  // A new third party under cover of a text edit.
+  std::string broker = edit(edit(shop, "Ads that fit you.", "Ads that suit you."),
+                            "recipients: [{name: Example Ads, role: processor}]",
+                            "recipients: [{name: Example Ads, role: processor}, {name: Data Broker Inc, role: third_party}]");
+  auto r = Run({"catalog", "publish", dir_.Write("broker.yaml", broker), "--editorial", "ads"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "optin: nothing was published:\n  `ads`: `recipients` adds `Data Broker Inc` (third_party) "
+                   "(material whatever the publisher says; publish without --editorial ads so that earlier "
+                   "consents lapse)\n");
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "allow granted\n");
+
+  // A text-only change may be editorial; publish shows its word diff.
+  std::string words = edit(edit(shop, "Ads that fit you.", "Ads that suit you."), "あなたに合った広告。", "あなたにぴったりの広告。");
+  r = Run({"catalog", "publish", dir_.Write("words.yaml", words), "--editorial", "ads"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  changed texts ([-removed-] {+added+}):\n"
+                               "    ads benefit [en]: Ads that [-fit-]{+suit+} you.\n"
+                               "    ads benefit [ja]: あなたに[-合った-]{+ぴったりの+}広告。\n"));
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "allow granted\n");
+
+  // Afterwards (a new process replays the ledger) a reviewer sees it.
+  r = Run({"catalog", "history"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  editorial: ads\n  changed texts ([-removed-] {+added+}):\n"
+                               "    ads benefit [en]: Ads that [-fit-]{+suit+} you.\n"));
+  r = Run({"catalog", "history", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(R"("editorial":["ads"],"removed":[],"texts":[{"purpose":"ads","field":"benefit","locale":"en","diff":"Ads that [-fit-]{+suit+} you."})"));
+}
+
 TEST_F(CliTest, CatalogShowInEachLocale) {
   Init();
   auto r = Run({"catalog", "show", "--json", "--locale", "ja"});

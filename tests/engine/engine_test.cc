@@ -183,7 +183,7 @@ TEST_F(EngineTest, AChangeOfExpiryCannotBeEditorial) {
   Grant("alice", {"ads"});
   auto c = ParseCatalog(ShopWith("expires: P12M", "expires: P24M"), "t.yaml").value();
   EXPECT_THAT(engine_->Publish(c, {"ads"}, ctx_),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("alters `expires` (P1Y to P2Y), which is always material")));
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("`expires` changes from P1Y to P2Y")));
   EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);  // nothing was published
 }
 
