@@ -144,15 +144,24 @@ struct LinkToken {
   int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
+// What `optin verify` could prove. The hash chain shows that no event was
+// changed without recomputing every hash after it; only a signed tree head
+// covering an event shows that it was not rewritten that way, and only a
+// head kept outside the store (a receipt's, a monitor's) holds against
+// someone who can also read the log key in the store.
 struct VerifyResult {
   bool intact = true;
   uint64_t events = 0;         // events checked and found good
-  uint64_t first_bad_seq = 0;  // when !intact
+  uint64_t first_bad_seq = 0;  // when !intact, if one event can be named
   std::string problem;         // when !intact
   std::string head_hash;       // hex hash of the last good event
   // The latest signed tree head kept in the store, checked against the
   // events (its root and its signature); 0 when none was ever signed.
+  // Events after it could have been rewritten undetectably.
   uint64_t signed_tree_size = 0;
+  // Heads given by the caller (kept outside the store) that matched.
+  uint64_t external_heads = 0;
+  uint64_t external_tree_size = 0;  // the largest of them
 };
 
 // What Engine::Export gathers (rendered by ExportJson / ExportHtml in
@@ -334,7 +343,10 @@ class Engine {
 
 // Re-checks every event and hash link of the ledger in `store` without
 // opening an Engine (so it works on a damaged store).
-Result<VerifyResult> VerifyStore(Store& store);
+// `external` are signed tree heads kept outside the store (`optin verify
+// --head FILE`): each must be signed by one of the store's log keys and
+// match the root of the store's events at its size.
+Result<VerifyResult> VerifyStore(Store& store, std::span<const SignedTreeHead> external = {});
 
 }  // namespace optin
 

@@ -40,6 +40,15 @@ struct SubjectKeyRow {
   std::string key;  // 32 bytes
 };
 
+// A signed tree head as kept: the first one signed for each tree size.
+struct TreeHeadRow {
+  uint64_t tree_size = 0;
+  std::string root_hash;  // 32 bytes
+  int64_t timestamp = 0;  // milliseconds since the Unix epoch
+  std::string key_id;
+  std::string signature;  // 64 bytes
+};
+
 struct AppendBatch {
   std::vector<StoredEvent> events;      // consecutive sequence numbers
   std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
@@ -47,6 +56,10 @@ struct AppendBatch {
   // new key of the same subject in `new_keys` is written), so that nothing
   // sealed under them can be opened again.
   std::vector<std::string> erased_keys;
+  // The signed tree head of the log with these events, kept in the same
+  // transaction (as PutTreeHead would), so that every append is covered by
+  // a signed head (docs/log_format.md, "Signed tree heads"). Optional.
+  std::optional<TreeHeadRow> head;
 };
 
 // An API key as stored: never the key itself, only its SHA-256.
@@ -65,15 +78,6 @@ struct LogKeyRow {
   std::string private_key;  // 64 bytes
   int64_t created = 0;      // microseconds since the Unix epoch
   int64_t retired = 0;      // microseconds since the Unix epoch; 0 while in use
-};
-
-// A signed tree head as kept: the first one signed for each tree size.
-struct TreeHeadRow {
-  uint64_t tree_size = 0;
-  std::string root_hash;  // 32 bytes
-  int64_t timestamp = 0;  // milliseconds since the Unix epoch
-  std::string key_id;
-  std::string signature;  // 64 bytes
 };
 
 enum class StoreOpenMode {
@@ -142,6 +146,9 @@ class Store {
   virtual Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) = 0;
   // The kept head of the largest tree size, or nullopt when there is none.
   virtual Result<std::optional<TreeHeadRow>> LatestTreeHead() = 0;
+  // Calls `fn` for every kept head, smallest tree size first, until `fn`
+  // returns an error (which is returned).
+  virtual Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) = 0;
 };
 
 // A store held in memory: for tests and benchmarks.

@@ -75,14 +75,16 @@ int RunErase(const Globals& g, const std::string& subject);
 int RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale);
 int RunReceiptVerify(const std::string& file, const std::string& key_file);
 int RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file);
-int RunVerify(const Globals& g, bool json);
+// verify [--json] [--head FILE...]: the hash chain, the store's latest
+// signed head, and heads kept elsewhere.
+int RunVerify(const Globals& g, bool json, const std::vector<std::string>& head_files);
 struct ServeFlags {
   std::string public_url;
   int threads = 0;
   int request_timeout_s = 15;
   int max_connections = 1024;
   int max_staleness_s = 30;
-  int head_interval_s = 10;
+  int head_interval_s = 10;  // accepted, unused: every commit keeps a signed head
 };
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);

@@ -85,9 +85,14 @@ int main(int argc, char** argv) {
   signals->add_flag("--json", json, "One JSON document on stdout");
   signals->callback([&] { code = RunSignals(g, subject, json); });
 
-  auto* verify = app.add_subcommand("verify", "Re-check the ledger's hash links (exit 1 if tampered)");
+  auto* verify = app.add_subcommand(
+      "verify", "Re-check the ledger's hash links and signed tree heads, and say what that proves (exit 1 if tampered)");
+  std::vector<std::string> verify_heads;
   verify->add_flag("--json", json, "One JSON document on stdout");
-  verify->callback([&] { code = RunVerify(g, json); });
+  verify->add_option("--head", verify_heads,
+                     "A signed tree head kept outside the store (`optin log head`, GET /v1/log/head, a receipt's "
+                     "tree_head) that the log must still match");
+  verify->callback([&] { code = RunVerify(g, json, verify_heads); });
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
   std::string listen = "127.0.0.1:8080";
@@ -98,7 +103,7 @@ int main(int argc, char** argv) {
                     "Seconds a client has to send a whole request (default 15)");
   serve->add_option("--max-connections", serve_flags.max_connections, "Open connections at most (default 1024)");
   serve->add_option("--head-interval", serve_flags.head_interval_s,
-                    "Seconds between the signed tree heads the server keeps of a growing log (default 10)");
+                    "No longer needed: every commit keeps a signed tree head (accepted for compatibility)");
   serve->add_option("--max-staleness", serve_flags.max_staleness_s,
                     "Seconds without catching up with the store after which every consent purpose is denied "
                     "(default 30; 0: never)");

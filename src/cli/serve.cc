@@ -47,8 +47,8 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   }
   while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
   if (flags.max_staleness_s < 0) return Fail(InvalidArgumentError("--max-staleness must be 0 or more seconds"));
+  // Accepted as before; every commit now keeps a signed head of its own.
   if (flags.head_interval_s < 1) return Fail(InvalidArgumentError("--head-interval must be at least 1 second"));
-  options.head_interval = std::chrono::seconds(flags.head_interval_s);
   EngineOptions engine_options;
   engine_options.store = g.db;
   engine_options.max_staleness = int64_t{flags.max_staleness_s} * 1'000'000;

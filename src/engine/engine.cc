@@ -209,6 +209,47 @@ struct Engine::Impl {
     publications.push_back(std::move(r));
   }
 
+  // The log key that signs, made (and kept in the store) when there is none.
+  Result<internal::LogKey> SigningKey() {
+    std::lock_guard lock(log_key_mu);
+    if (log_key) return *log_key;
+    OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> rows, store->ListLogKeys());
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (it->retired == 0) {
+        log_key = internal::LogKey{it->key_id, it->public_key, it->private_key};
+        return *log_key;
+      }
+    }
+    internal::LogKey key = internal::NewLogKey();
+    OPTIN_RETURN_IF_ERROR(store->PutLogKey({key.key_id, key.public_key, key.private_key, clock(), 0}));
+    log_key = key;
+    return key;
+  }
+
+  // The signed head of the log with `appended`, kept in the same
+  // transaction: every commit is covered by a head (docs/log_format.md).
+  Result<std::optional<TreeHeadRow>> SignAppend(std::span<const StoredEvent> appended) {
+    if (appended.empty()) return std::optional<TreeHeadRow>();
+    OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
+    std::vector<MerkleHash> leaves;
+    leaves.reserve(appended.size());
+    for (const StoredEvent& e : appended) leaves.push_back(LeafHash(e.body));
+    uint64_t size = 0;
+    MerkleHash root;
+    {
+      std::shared_lock lock(tree_mu);
+      if (tree.size() + 1 != appended.front().seq) {
+        return InternalError("the log tree has " + std::to_string(tree.size()) + " leaves before event " +
+                             std::to_string(appended.front().seq));
+      }
+      size = tree.size() + leaves.size();
+      root = tree.RootWith(leaves);
+    }
+    const SignedTreeHead head = internal::SignTreeHead(size, root, clock() / 1000, key);
+    return std::optional<TreeHeadRow>(TreeHeadRow{size, std::string(reinterpret_cast<const char*>(root.data()), root.size()),
+                                                  head.timestamp, head.key_id, head.signature});
+  }
+
   std::shared_ptr<const Catalog> Current() const {
     std::lock_guard lock(catalog_mu);
     return catalog;
@@ -244,7 +285,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   Impl* raw = impl.get();
   impl->writer = std::make_unique<internal::LedgerWriter>(
       *impl->store, secret, impl->clock,
-      [raw](const Event& e, std::string_view subject, std::string_view body) { return raw->Apply(e, subject, body); });
+      [raw](const Event& e, std::string_view subject, std::string_view body) { return raw->Apply(e, subject, body); },
+      [raw](std::span<const StoredEvent> appended) { return raw->SignAppend(appended); });
   OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
   impl->last_caught_up = impl->clock();
   impl->max_staleness = options.max_staleness;
@@ -498,21 +540,7 @@ Result<SubjectSignals> Engine::Signals(std::string_view subject, bool* gpc) {
   return SignalsFor(*catalog, choices, impl_->clock());
 }
 
-Result<internal::LogKey> Engine::SigningKey() {
-  std::lock_guard lock(impl_->log_key_mu);
-  if (impl_->log_key) return *impl_->log_key;
-  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> rows, impl_->store->ListLogKeys());
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-    if (it->retired == 0) {
-      impl_->log_key = internal::LogKey{it->key_id, it->public_key, it->private_key};
-      return *impl_->log_key;
-    }
-  }
-  internal::LogKey key = internal::NewLogKey();
-  OPTIN_RETURN_IF_ERROR(impl_->store->PutLogKey({key.key_id, key.public_key, key.private_key, impl_->clock(), 0}));
-  impl_->log_key = key;
-  return key;
-}
+Result<internal::LogKey> Engine::SigningKey() { return impl_->SigningKey(); }
 
 Result<SignedTreeHead> Engine::LogHead() {
   Result<SignedTreeHead> head = KeepHead();
@@ -923,7 +951,50 @@ Status Engine::CheckSignedHead() {
   }
 }
 
-Result<VerifyResult> VerifyStore(Store& store) {
+namespace {
+
+SignedTreeHead FromRow(const TreeHeadRow& row) {
+  SignedTreeHead head;
+  head.tree_size = row.tree_size;
+  if (row.root_hash.size() == head.root_hash.size()) std::copy(row.root_hash.begin(), row.root_hash.end(), head.root_hash.begin());
+  head.timestamp = row.timestamp;
+  head.key_id = row.key_id;
+  head.signature = row.signature;
+  return head;
+}
+
+// When the latest kept head does not match: the first kept head that does
+// not either, which brackets the rewritten events.
+Status LocateRewrite(Store& store, const internal::MerkleTree& tree, const std::vector<LogKeyRow>& keys,
+                     VerifyResult& out) {
+  uint64_t last_good = 0;
+  std::optional<TreeHeadRow> first_bad;
+  Status scanned = store.ScanTreeHeads([&](const TreeHeadRow& row) {
+    if (row.tree_size > tree.size()) return OkStatus();
+    if (FromRow(row).root_hash == tree.Root(row.tree_size)) {
+      last_good = row.tree_size;
+      return OkStatus();
+    }
+    first_bad = row;
+    return Status(StatusCode::kResourceExhausted, "found");  // stops the scan
+  });
+  if (!first_bad) return scanned;
+  const SignedTreeHead head = FromRow(*first_bad);
+  auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
+  const bool genuine = key != keys.end() && VerifyTreeHead(head, key->public_key).ok();
+  const uint64_t from = last_good + 1, to = head.tree_size;
+  out.first_bad_seq = genuine && from == to ? from : 0;
+  const std::string which = from == to ? "event " + std::to_string(from) : "an event in " + std::to_string(from) + "-" + std::to_string(to);
+  out.problem = genuine ? which + " was rewritten (its hashes recomputed): the signed tree head of size " +
+                              std::to_string(to) + " does not match the root of the first " + std::to_string(to) +
+                              " events" + (last_good ? ", while the one of size " + std::to_string(last_good) + " does" : "")
+                        : "the signed tree head of size " + std::to_string(to) + " was changed (its signature does not verify)";
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<VerifyResult> VerifyStore(Store& store, std::span<const SignedTreeHead> external) {
   internal::MerkleTree tree;
   OPTIN_ASSIGN_OR_RETURN(internal::VerifyReport r,
                          internal::VerifyLedger(store, [&tree](std::string_view body) { tree.Append(LeafHash(body)); }));
@@ -934,12 +1005,35 @@ Result<VerifyResult> VerifyStore(Store& store) {
   out.problem = r.problem;
   out.head_hash = ToHex(AsBytes(r.head));
   if (!out.intact) return out;
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> keys, store.ListLogKeys());
+  for (const SignedTreeHead& head : external) {
+    auto fail = [&](std::string problem) {
+      out.intact = false;
+      out.problem = "the tree head you gave (size " + std::to_string(head.tree_size) + "): " + std::move(problem);
+      return out;
+    };
+    auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
+    if (key == keys.end()) return fail("signed with key `" + head.key_id + "`, which this store does not have");
+    if (Status s = VerifyTreeHead(head, key->public_key); !s.ok()) return fail(s.message());
+    if (head.tree_size > tree.size()) {
+      out.first_bad_seq = tree.size() + 1;
+      return fail("the log held " + std::to_string(head.tree_size) + " events but now holds " +
+                  std::to_string(tree.size()) + ": events were removed from the end");
+    }
+    if (head.root_hash != tree.Root(head.tree_size)) {
+      return fail("it does not match the root of the first " + std::to_string(head.tree_size) +
+                  " events: events were changed since");
+    }
+    ++out.external_heads;
+    out.external_tree_size = std::max(out.external_tree_size, head.tree_size);
+  }
   OPTIN_ASSIGN_OR_RETURN(std::string problem, CheckLatestHead(store, tree, out.signed_tree_size));
   if (problem.empty()) return out;
   out.intact = false;
   // Only events cut from the end name a first bad event: the one missing.
   out.first_bad_seq = out.signed_tree_size > out.events ? out.events + 1 : 0;
   out.problem = std::move(problem);
+  if (out.signed_tree_size <= out.events) OPTIN_RETURN_IF_ERROR(LocateRewrite(store, tree, keys, out));
   return out;
 }
 

@@ -40,8 +40,9 @@ Result<Event> CheckLink(const StoredEvent& stored, uint64_t expected_seq, const 
 
 }  // namespace
 
-LedgerWriter::LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply)
-    : store_(store), secret_(secret), clock_(std::move(clock)), apply_(std::move(apply)) {}
+LedgerWriter::LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply,
+                           HeadSigner sign_head)
+    : store_(store), secret_(secret), clock_(std::move(clock)), apply_(std::move(apply)), sign_head_(std::move(sign_head)) {}
 
 std::string LedgerWriter::SubjectRef(std::string_view subject) const {
   return std::string(AsBytes(HmacSha256(secret_, subject)));
@@ -235,6 +236,11 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
         batch.events.push_back(std::move(stored));
         events.push_back(std::move(e));
       }
+    }
+    // Every commit leaves a signed head covering it, so that a rewritten
+    // chain cannot read as intact (docs/log_format.md).
+    if (sign_head_) {
+      OPTIN_ASSIGN_OR_RETURN(batch.head, sign_head_(batch.events));
     }
     Status s = store_.Append(batch);
     if (s.code() == StatusCode::kAlreadyExists) {

@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,15 @@ struct EventDraft {
 // canonical bytes (what its hash covers).
 using Applier = std::function<Status(const Event& event, std::string_view subject, std::string_view body)>;
 
+// Signs the tree head of the log as it will be with `appended` (consecutive
+// events following everything applied so far), to be kept in the same
+// transaction; nullopt to keep none.
+using HeadSigner = std::function<Result<std::optional<TreeHeadRow>>(std::span<const StoredEvent> appended)>;
+
 class LedgerWriter {
  public:
-  LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply);
+  LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply,
+               HeadSigner sign_head = nullptr);
 
   // Reads the whole ledger, checking every hash link, and applies it.
   // kDataLoss naming the first bad sequence number when the ledger does not
@@ -82,6 +89,7 @@ class LedgerWriter {
   SecretKey secret_;
   std::function<int64_t()> clock_;
   Applier apply_;
+  HeadSigner sign_head_;
 
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;

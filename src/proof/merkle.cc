@@ -130,6 +130,18 @@ MerkleHash MerkleTree::Hash(uint64_t begin, uint64_t end) const {
 
 MerkleHash MerkleTree::Root(uint64_t size) const { return Hash(0, size); }
 
+MerkleHash MerkleTree::HashWith(uint64_t begin, uint64_t end, std::span<const MerkleHash> more) const {
+  if (end <= size()) return Hash(begin, end);
+  const uint64_t n = end - begin;
+  if (n == 1) return more[begin - size()];
+  const uint64_t k = SplitPoint(n);
+  return NodeHash(HashWith(begin, begin + k, more), HashWith(begin + k, end, more));
+}
+
+MerkleHash MerkleTree::RootWith(std::span<const MerkleHash> more) const {
+  return HashWith(0, size() + more.size(), more);
+}
+
 void MerkleTree::Path(uint64_t index, uint64_t begin, uint64_t end, std::vector<MerkleHash>& out) const {
   const uint64_t n = end - begin;
   if (n <= 1) return;

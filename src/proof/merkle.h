@@ -10,6 +10,7 @@
 #define OPTIN_PROOF_MERKLE_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "optin/proof.h"
@@ -24,6 +25,8 @@ class MerkleTree {
 
   // The root of the first `size` leaves; `size` ≤ size().
   MerkleHash Root(uint64_t size) const;
+  // The root the tree will have once `more` is appended (O(log n + k)).
+  MerkleHash RootWith(std::span<const MerkleHash> more) const;
   // RFC 9162 §2.1.3.1 PATH(index, D[size]); kInvalidArgument unless
   // index < size ≤ size().
   Result<std::vector<MerkleHash>> InclusionPath(uint64_t index, uint64_t size) const;
@@ -34,6 +37,8 @@ class MerkleTree {
  private:
   // MTH of leaves [begin, end), end ≤ size().
   MerkleHash Hash(uint64_t begin, uint64_t end) const;
+  // The same over this tree followed by `more`.
+  MerkleHash HashWith(uint64_t begin, uint64_t end, std::span<const MerkleHash> more) const;
   void Path(uint64_t index, uint64_t begin, uint64_t end, std::vector<MerkleHash>& out) const;
   void SubProof(uint64_t m, uint64_t begin, uint64_t end, bool whole, std::vector<MerkleHash>& out) const;
 

@@ -296,21 +296,11 @@ class BeastServer final : public Server {
   void Run() {
     Accept();
     // Follows the store on its own thread: woken at once by a store that
-    // notifies (PostgreSQL), else every sync interval.
+    // notifies (PostgreSQL), else every sync interval. (Signed heads need
+    // no loop: every commit keeps one.)
     follower_ = std::thread([this] {
       const int ms = static_cast<int>(shared_.options.sync_interval.count());
-      auto last_head = std::chrono::steady_clock::now();
-      uint64_t kept_size = 0;
-      while (!stop_following_.load()) {
-        (void)engine_.Follow(ms);  // the error shows in /healthz
-        // Keep a signed head of the grown log now and then, so that `optin
-        // verify` can tell if events are ever cut from the end.
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_head >= shared_.options.head_interval && engine_.log_size() != kept_size) {
-          last_head = now;
-          if (auto head = engine_.LogHead(); head.ok()) kept_size = head->tree_size;
-        }
-      }
+      while (!stop_following_.load()) (void)engine_.Follow(ms);  // the error shows in /healthz
     });
     if (shared_.options.handle_signals) {
       signals_.add(SIGTERM);

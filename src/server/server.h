@@ -32,8 +32,6 @@ struct ServerOptions {
   std::chrono::seconds drain_timeout{10};  // longest a shutdown waits
   // How often the server takes in what other processes (the CLI) appended.
   std::chrono::milliseconds sync_interval{200};
-  // How often the server keeps a signed tree head of a log that grew.
-  std::chrono::milliseconds head_interval{10'000};
   bool handle_signals = true;  // SIGTERM and SIGINT start a shutdown
   // Prefix of preference-center links the server hands out; empty:
   // `http://ADDRESS:PORT` as bound.

@@ -299,7 +299,7 @@ TEST_F(CliTest, DataErrorsExitThreeAndRecordNothing) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr("necessary"));
   EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny no_consent\n");
-  EXPECT_THAT(Run({"verify"}).out, HasSubstr("ledger intact: 1 events"));
+  EXPECT_THAT(Run({"verify"}).out, HasSubstr("hash chain consistent: 1 events"));
 }
 
 TEST_F(CliTest, LintReportsEveryErrorWithPositions) {
@@ -329,7 +329,7 @@ TEST_F(CliTest, PublishingAnInvalidCatalogChangesNothing) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("binary"));
   EXPECT_EQ(Run({"check", "alice", "ads"}).out, "allow granted\n");
-  EXPECT_THAT(Run({"verify"}).out, HasSubstr("ledger intact: 2 events"));
+  EXPECT_THAT(Run({"verify"}).out, HasSubstr("hash chain consistent: 2 events"));
 }
 
 TEST_F(CliTest, PublishReportsMaterialAndEditorialChanges) {

@@ -90,7 +90,7 @@ TEST_P(StoreContractTest, KeepsSubjectKeysAndRefusesDuplicates) {
   EXPECT_EQ(key->value_or(""), std::string(32, 'k'));
   EXPECT_FALSE(store_->GetSubjectKey("r2")->has_value());
   // A batch whose key exists already writes nothing, events included.
-  EXPECT_THAT(store_->Append({{Ev(2, "r1")}, {{"r1", std::string(32, 'x')}}}), StatusIs(StatusCode::kAlreadyExists, HasSubstr("")));
+  EXPECT_THAT(store_->Append({{Ev(2, "r1")}, {{"r1", std::string(32, 'x')}}}), StatusIs(StatusCode::kAlreadyExists, HasSubstr("a subject key was created by another writer")));
   EXPECT_EQ(AllSeqs(), (std::vector<uint64_t>{1}));
   int n = 0;
   ASSERT_THAT(store_->ScanSubjectKeys([&](const SubjectKeyRow&) {
@@ -159,6 +159,30 @@ TEST_P(StoreContractTest, KeepsTheFirstTreeHeadOfEachSize) {
   EXPECT_EQ((*latest)->tree_size, 5u);
   EXPECT_EQ((*latest)->root_hash, std::string(32, 'r'));
   EXPECT_EQ((*latest)->key_id, "k1");
+}
+
+TEST_P(StoreContractTest, KeepsTheHeadOfAnAppendInTheSameTransaction) {
+  AppendBatch batch{{Ev(1), Ev(2)}, {}};
+  batch.head = TreeHeadRow{2, std::string(32, 'a'), 1000, "k1", std::string(64, 's')};
+  ASSERT_THAT(store_->Append(batch), IsOk());
+  // An append refused (the ledger moved on) keeps no head either.
+  AppendBatch stale{{Ev(2)}, {}};
+  stale.head = TreeHeadRow{9, std::string(32, 'x'), 2000, "k1", std::string(64, 'x')};
+  EXPECT_THAT(store_->Append(stale), StatusIs(StatusCode::kAlreadyExists, HasSubstr("the ledger moved on")));
+  AppendBatch next{{Ev(3)}, {}};
+  next.head = TreeHeadRow{3, std::string(32, 'b'), 3000, "k1", std::string(64, 't')};
+  ASSERT_THAT(store_->Append(next), IsOk());
+  std::vector<uint64_t> sizes;
+  ASSERT_THAT(store_->ScanTreeHeads([&](const TreeHeadRow& h) {
+    sizes.push_back(h.tree_size);
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{2, 3}));
+  auto latest = store_->LatestTreeHead();
+  ASSERT_THAT(latest, IsOk());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->root_hash, std::string(32, 'b'));
+  EXPECT_EQ((*latest)->signature, std::string(64, 't'));
 }
 
 TEST_P(StoreContractTest, ScanStopsAtTheCallersError) {

@@ -28,11 +28,12 @@ class MemoryStore final : public Store {
     for (const auto& k : batch.new_keys) {
       const bool erased_first =
           std::find(batch.erased_keys.begin(), batch.erased_keys.end(), k.subject_ref) != batch.erased_keys.end();
-      if (keys_.count(k.subject_ref) && !erased_first) return AlreadyExistsError("subject key exists already");
+      if (keys_.count(k.subject_ref) && !erased_first) return AlreadyExistsError("a subject key was created by another writer");
     }
     for (const auto& ref : batch.erased_keys) keys_.erase(ref);
     for (const auto& k : batch.new_keys) keys_[k.subject_ref] = k.key;
     for (const auto& e : batch.events) events_.push_back(e);
+    if (batch.head) tree_heads_.emplace(batch.head->tree_size, *batch.head);
     return OkStatus();
   }
 
@@ -145,6 +146,16 @@ class MemoryStore final : public Store {
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
     std::lock_guard lock(mu_);
     return tree_heads_.emplace(head.tree_size, head).first->second;
+  }
+
+  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+    std::vector<TreeHeadRow> copy;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [size, head] : tree_heads_) copy.push_back(head);
+    }
+    for (const auto& h : copy) OPTIN_RETURN_IF_ERROR(fn(h));
+    return OkStatus();
   }
 
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override {

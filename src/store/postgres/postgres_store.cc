@@ -135,7 +135,7 @@ class PostgresStore final : public Store {
 
   Status Append(const AppendBatch& batch) override {
     Lease lease(*this);
-    if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
+    if (batch.events.empty() && batch.new_keys.empty() && !batch.head) return OkStatus();
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
     Status s = AppendInTransaction(batch);
     if (s.ok()) s = Exec("COMMIT", {}).status();
@@ -330,16 +330,25 @@ class PostgresStore final : public Store {
 
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
     Lease lease(*this);
-    OPTIN_RETURN_IF_ERROR(Exec("INSERT INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
-                               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
-                               {Int(static_cast<int64_t>(head.tree_size)), Bytes(head.root_hash), Int(head.timestamp),
-                                Text(head.key_id), Bytes(head.signature)})
-                              .status());
+    OPTIN_RETURN_IF_ERROR(InsertTreeHead(head));
     OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
                                             "WHERE tree_size = $1",
                                             {Int(static_cast<int64_t>(head.tree_size))}));
     if (r.rows() != 1) return InternalError("the tree head just kept is gone");
     return HeadRow(r, 0);
+  }
+
+  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+    std::vector<TreeHeadRow> heads;
+    {
+      Lease lease(*this);
+      OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
+                                              "ORDER BY tree_size",
+                                              {}));
+      for (int i = 0; i < r.rows(); ++i) heads.push_back(HeadRow(r, i));
+    }
+    for (const TreeHeadRow& h : heads) OPTIN_RETURN_IF_ERROR(fn(h));
+    return OkStatus();
   }
 
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
@@ -353,6 +362,15 @@ class PostgresStore final : public Store {
 
  private:
   static constexpr std::string_view kUniqueViolation = "23505";
+
+  // Keeps `head` unless one of its size is kept already.
+  Status InsertTreeHead(const TreeHeadRow& head) {
+    return Exec("INSERT INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
+                {Int(static_cast<int64_t>(head.tree_size)), Bytes(head.root_hash), Int(head.timestamp),
+                 Text(head.key_id), Bytes(head.signature)})
+        .status();
+  }
 
   static StoredEvent Row(const PgResult& r, int i) {
     StoredEvent e;
@@ -581,6 +599,7 @@ class PostgresStore final : public Store {
                                         ref})
               .status());
     }
+    if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
     if (!batch.events.empty()) {
       // Delivered at COMMIT, to every node that listens.
       OPTIN_RETURN_IF_ERROR(

@@ -232,7 +232,7 @@ class SqliteStore final : public Store {
 
   Status Append(const AppendBatch& batch) override {
     std::lock_guard lock(mu_);
-    if (batch.events.empty() && batch.new_keys.empty()) return OkStatus();
+    if (batch.events.empty() && batch.new_keys.empty() && !batch.head) return OkStatus();
     OPTIN_RETURN_IF_ERROR(Step(*begin_, "starting an append"));
     Status s = AppendInTransaction(batch);
     if (!s.ok()) {
@@ -295,6 +295,7 @@ class SqliteStore final : public Store {
       if ((rc & 0xff) == SQLITE_CONSTRAINT) return AlreadyExistsError("the ledger moved on (sequence taken)");
       if (rc != SQLITE_DONE) return Error(rc, "writing an event");
     }
+    if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
     return OkStatus();
   }
 
@@ -465,19 +466,21 @@ class SqliteStore final : public Store {
 
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {
     std::lock_guard lock(mu_);
-    Stmt s;
-    OPTIN_RETURN_IF_ERROR(Prepare(
-        "INSERT OR IGNORE INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)",
-        s));
-    sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(head.tree_size));
-    sqlite3_bind_blob(s.get(), 2, head.root_hash.data(), static_cast<int>(head.root_hash.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(s.get(), 3, head.timestamp);
-    sqlite3_bind_text(s.get(), 4, head.key_id.data(), static_cast<int>(head.key_id.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(s.get(), 5, head.signature.data(), static_cast<int>(head.signature.size()), SQLITE_STATIC);
-    int rc = sqlite3_step(s.get());
-    if (rc != SQLITE_DONE) return Error(rc, "writing a tree head");
+    OPTIN_RETURN_IF_ERROR(InsertTreeHead(head));
     return ReadTreeHead("WHERE tree_size = " + std::to_string(head.tree_size));
+  }
+
+  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(
+        Prepare("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads ORDER BY tree_size", s));
+    while (true) {
+      int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) return OkStatus();
+      if (rc != SQLITE_ROW) return Error(rc, "reading tree heads");
+      OPTIN_RETURN_IF_ERROR(fn(HeadRow(s.get())));
+    }
   }
 
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override {
@@ -489,6 +492,27 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Keeps `head` unless one of its size is kept already.
+  Status InsertTreeHead(const TreeHeadRow& head) {
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare(
+        "INSERT OR IGNORE INTO tree_heads(tree_size, root_hash, timestamp, key_id, signature) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        s));
+    sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(head.tree_size));
+    sqlite3_bind_blob(s.get(), 2, head.root_hash.data(), static_cast<int>(head.root_hash.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s.get(), 3, head.timestamp);
+    sqlite3_bind_text(s.get(), 4, head.key_id.data(), static_cast<int>(head.key_id.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 5, head.signature.data(), static_cast<int>(head.signature.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing a tree head");
+  }
+
+  static TreeHeadRow HeadRow(sqlite3_stmt* s) {
+    return TreeHeadRow{static_cast<uint64_t>(sqlite3_column_int64(s, 0)), std::string(Blob(s, 1)),
+                       sqlite3_column_int64(s, 2), std::string(Blob(s, 3)), std::string(Blob(s, 4))};
+  }
+
   // The first tree head row matching `where` (a fixed SQL tail); kNotFound
   // when there is none.
   Result<TreeHeadRow> ReadTreeHead(const std::string& where) {
@@ -498,8 +522,7 @@ class SqliteStore final : public Store {
     int rc = sqlite3_step(s.get());
     if (rc == SQLITE_DONE) return NotFoundError("no tree head");
     if (rc != SQLITE_ROW) return Error(rc, "reading a tree head");
-    return TreeHeadRow{static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0)), std::string(Blob(s.get(), 1)),
-                       sqlite3_column_int64(s.get(), 2), std::string(Blob(s.get(), 3)), std::string(Blob(s.get(), 4))};
+    return HeadRow(s.get());
   }
 
   std::string path_;
