@@ -18,13 +18,15 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-
 #include <iterator>
 #include <mutex>
+#include <thread>
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
@@ -35,6 +37,9 @@ namespace {
 constexpr int kSchemaVersion = 3;
 constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
 constexpr int kBusyTimeoutMs = 10'000;
+// How often WaitForChange looks for other processes' commits. PRAGMA
+// data_version reads the WAL index in shared memory: about a microsecond.
+constexpr auto kChangePoll = std::chrono::milliseconds(1);
 constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
 
 const char* const kSchema = R"sql(
@@ -84,6 +89,7 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   ~SqliteStore() override {
+    data_version_.reset();
     insert_event_.reset();
     insert_key_.reset();
     get_key_.reset();
@@ -145,7 +151,7 @@ class SqliteStore final : public Store {
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA secure_delete=ON", "setting secure_delete"));
     // Look-ups by subject land on random pages: keep many of them cached.
     OPTIN_RETURN_IF_ERROR(Exec("PRAGMA cache_size=-65536", "sizing the page cache"));
-    for (auto* stmt : {&insert_event_, &insert_key_, &get_key_, &last_seq_, &begin_, &commit_, &rollback_}) {
+    for (auto* stmt : {&insert_event_, &insert_key_, &get_key_, &last_seq_, &begin_, &commit_, &rollback_, &data_version_}) {
       *stmt = std::make_unique<Stmt>();
     }
     OPTIN_RETURN_IF_ERROR(
@@ -156,6 +162,37 @@ class SqliteStore final : public Store {
     OPTIN_RETURN_IF_ERROR(Prepare("BEGIN IMMEDIATE", *begin_));
     OPTIN_RETURN_IF_ERROR(Prepare("COMMIT", *commit_));
     OPTIN_RETURN_IF_ERROR(Prepare("ROLLBACK", *rollback_));
+    OPTIN_RETURN_IF_ERROR(Prepare("PRAGMA data_version", *data_version_));
+    return DataVersion().status();
+  }
+
+  // Changes whenever another connection (another process: the CLI, a
+  // second server) commits; never for this connection's own commits.
+  Result<int64_t> DataVersion() {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* s = data_version_->get();
+    sqlite3_reset(s);
+    int rc = sqlite3_step(s);
+    const int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) return Error(rc, "reading the data version");
+    return v;
+  }
+
+  // Returns as soon as another process commits (within kChangePoll), so
+  // that a server takes in a CLI withdrawal at once.
+  Status WaitForChange(int timeout_ms) override {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    OPTIN_ASSIGN_OR_RETURN(int64_t seen, DataVersion());
+    if (seen != last_data_version_.exchange(seen)) return OkStatus();
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(kChangePoll);
+      OPTIN_ASSIGN_OR_RETURN(int64_t now, DataVersion());
+      if (now != seen) {
+        last_data_version_ = now;
+        return OkStatus();
+      }
+    }
     return OkStatus();
   }
 
@@ -530,7 +567,9 @@ class SqliteStore final : public Store {
   // One connection serves every thread; calls made from a Scan callback on
   // the same thread re-enter.
   std::recursive_mutex mu_;
-  std::unique_ptr<Stmt> insert_event_, insert_key_, get_key_, last_seq_, begin_, commit_, rollback_;
+  std::unique_ptr<Stmt> insert_event_, insert_key_, get_key_, last_seq_, begin_, commit_, rollback_, data_version_;
+  // The data version the last WaitForChange saw.
+  std::atomic<int64_t> last_data_version_{0};
 };
 
 // Looks at the first bytes without SQLite, so nothing is ever written to a
