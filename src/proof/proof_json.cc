@@ -4,6 +4,7 @@
 
 #include "optin/proof.h"
 #include "src/common/crypto.h"
+#include "src/common/json_keys.h"
 #include "src/common/json_writer.h"
 #include "src/proof/log_key.h"
 
@@ -61,6 +62,7 @@ Result<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
   if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   simdjson::dom::object o;
   if (doc.get(o)) return InvalidArgumentError("a tree head must be a JSON object");
   SignedTreeHead head;

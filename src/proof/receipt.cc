@@ -9,6 +9,7 @@
 #include "optin/ledger.h"
 #include "optin/proof.h"
 #include "src/common/crypto.h"
+#include "src/common/json_keys.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
 
@@ -147,6 +148,7 @@ Result<std::string> CanonicalJson(std::string_view json) {
   if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   std::string out;
   OPTIN_RETURN_IF_ERROR(Canonical(doc, out, 0));
   return out;
@@ -162,6 +164,7 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
   if (auto error = parser.parse(receipt_file.data(), receipt_file.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   if (!doc.is_object()) return InvalidArgumentError("a receipt file is a JSON object");
   const Reader file{doc, ""};
   OPTIN_ASSIGN_OR_RETURN(element receipt_element, file.Get("receipt"));
@@ -339,6 +342,7 @@ Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
   if (auto error = parser.parse(text.data(), text.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   std::vector<std::string> out;
   element list;
   // GET /v1/subjects/{id}/receipts wraps the list: {"subject","receipts":[…]}.

@@ -6,6 +6,7 @@
 
 #include "src/catalog/notices_json.h"
 #include "src/server/web_assets.h"
+#include "src/common/json_keys.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/engine/wire_json.h"
@@ -171,6 +172,8 @@ Result<simdjson::dom::element> ParseBody(const std::string& body) {
     return InvalidArgumentError(std::string("the body is not valid JSON: ") + simdjson::error_message(error));
   }
   if (!doc.is_object()) return InvalidArgumentError("the body must be a JSON object");
+  // A repeated key could be read two ways; refuse it rather than pick one.
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   return doc;
 }
 

@@ -1,5 +1,7 @@
 #include "src/server/auth.h"
 
+#include <cctype>
+
 #include "src/common/crypto.h"
 
 namespace optin::server {
@@ -27,13 +29,37 @@ Status Authenticator::Load() {
   return ReloadIfStale();
 }
 
+Result<std::string_view> ParseBearer(std::string_view authorization) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  // Optional whitespace around a field value is not part of it (RFC 9110 §5.5).
+  while (!authorization.empty() && blank(authorization.front())) authorization.remove_prefix(1);
+  while (!authorization.empty() && blank(authorization.back())) authorization.remove_suffix(1);
+  const Status kForm = UnauthenticatedError("the Authorization header must be `Bearer TOKEN` (an API key or a link token)");
+  // credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1); the scheme is
+  // case-insensitive (RFC 9110 §11.1).
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ') return kForm;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return kForm;
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  size_t i = 0;
+  auto b64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  };
+  while (i < token.size() && b64(token[i])) ++i;
+  while (i < token.size() && token[i] == '=') ++i;
+  if (i == 0 || i != token.size()) {
+    return UnauthenticatedError("the Authorization header must be `Bearer TOKEN`: one token of letters, digits and "
+                               "-._~+/ after `Bearer`");
+  }
+  return token;
+}
+
 Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
   if (authorization.empty()) return Principal{};
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() || !authorization.starts_with(kBearer)) {
-    return UnauthenticatedError("the Authorization header must be `Bearer KEY`");
-  }
-  std::string_view key = authorization.substr(kBearer.size());
+  OPTIN_ASSIGN_OR_RETURN(std::string_view key, ParseBearer(authorization));
   if (!key.starts_with("optin_")) {
     OPTIN_ASSIGN_OR_RETURN(LinkToken link, engine_.OpenLinkToken(key));
     Principal customer;

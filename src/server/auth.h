@@ -39,6 +39,11 @@ struct Principal {
   bool MayActFor(std::string_view s) const { return MayWrite() || (IsCustomer() && subject == s); }
 };
 
+// The token of an `Authorization: Bearer TOKEN` value (RFC 6750 §2.1: the
+// scheme in any case, one or more spaces, a b64token; whitespace around the
+// value is ignored). kUnauthenticated naming what is wrong otherwise.
+Result<std::string_view> ParseBearer(std::string_view authorization);
+
 class Authenticator {
  public:
   explicit Authenticator(Engine& engine) : engine_(engine) {}

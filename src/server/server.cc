@@ -8,12 +8,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/range/iterator_range.hpp>
 
 #include <atomic>
 #include <list>
+#include <optional>
+#include <string>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -38,6 +41,28 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_tra
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
+
+// What is wrong with a request header's framing or its fields, if anything:
+// a request that could be read two ways is refused, never guessed at.
+std::optional<std::string> RefusedFraming(const http::request<http::string_body>& req) {
+  const size_t transfer_encodings = req.count(http::field::transfer_encoding);
+  const size_t content_lengths = req.count(http::field::content_length);
+  if (transfer_encodings > 0) {
+    std::string codings;
+    for (const auto& f : boost::make_iterator_range(req.equal_range(http::field::transfer_encoding))) {
+      codings += (codings.empty() ? "" : ", ") + std::string(f.value());
+    }
+    // Only `chunked`, alone and once: anything else cannot be framed the
+    // same way by every hop, which is what request smuggling relies on.
+    if (transfer_encodings != 1 || !beast::iequals(req[http::field::transfer_encoding], "chunked")) {
+      return "Transfer-Encoding `" + codings + "` is not supported: only `chunked` on its own";
+    }
+    if (content_lengths > 0) return "a request may not carry both Transfer-Encoding and Content-Length";
+  }
+  if (content_lengths > 1) return "the request has more than one Content-Length header";
+  if (req.count(http::field::authorization) > 1) return "the request has more than one Authorization header; send one";
+  return std::nullopt;
+}
 
 // Headers on every response (DESIGN §8): nothing may frame or script it.
 void SecurityHeaders(http::response<http::string_body>& res) {
@@ -101,6 +126,19 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
     stream_.expires_after(shared_.options.request_timeout);
+    // The header first: its framing is checked before any body is read.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [me = shared_from_this()](beast::error_code ec, size_t) { me->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    if (std::optional<std::string> bad = RefusedFraming(parser_->get())) {
+      // Whatever follows is never parsed as another request: the
+      // connection closes after the answer (RFC 9112 §6.1, §6.3).
+      return Send(400, "bad_request", *bad, false);
+    }
+    if (parser_->is_done()) return OnRead(ec);
     http::async_read(stream_, buffer_, *parser_,
                      [me = shared_from_this()](beast::error_code ec, size_t) { me->OnRead(ec); });
   }

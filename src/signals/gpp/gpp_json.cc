@@ -7,6 +7,7 @@
 #include <string>
 
 #include "optin/signals.h"
+#include "src/common/json_keys.h"
 #include "src/common/json_writer.h"
 #include "src/signals/gpp/us_fields.h"
 #include "src/signals/tcf/tc_json.h"
@@ -207,6 +208,7 @@ Result<GppString> GppStringFromJson(std::string_view json) {
   if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   simdjson::dom::object o;
   if (doc.get(o)) return InvalidArgumentError("the GPP string model must be a JSON object");
   GppString gpp;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "optin/signals.h"
+#include "src/common/json_keys.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/signals/tcf/bits.h"
@@ -248,6 +249,7 @@ Result<TcString> TcStringFromJson(std::string_view json) {
   if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
     return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
   }
+  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
   simdjson::dom::object o;
   if (doc.get(o)) return InvalidArgumentError("the TC string model must be a JSON object");
   TcString tc;
