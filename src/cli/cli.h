@@ -83,6 +83,7 @@ struct ServeFlags {
   int threads = 0;
   int request_timeout_s = 15;
   int max_connections = 1024;
+  int max_connections_per_client = -1;  // -1: a quarter of max_connections
   int max_staleness_s = 30;
   int head_interval_s = 10;  // accepted, unused: every commit keeps a signed head
 };

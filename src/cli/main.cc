@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
   serve->add_option("--request-timeout", serve_flags.request_timeout_s,
                     "Seconds a client has to send a whole request (default 15)");
   serve->add_option("--max-connections", serve_flags.max_connections, "Open connections at most (default 1024)");
+  serve->add_option("--max-connections-per-client", serve_flags.max_connections_per_client,
+                    "Open connections one client address may hold (default: a quarter of --max-connections; "
+                    "0: no limit, e.g. behind a reverse proxy)");
   serve->add_option("--head-interval", serve_flags.head_interval_s,
                     "No longer needed: every commit keeps a signed tree head (accepted for compatibility)");
   serve->add_option("--max-staleness", serve_flags.max_staleness_s,

@@ -13,6 +13,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/range/iterator_range.hpp>
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <atomic>
 #include <list>
 #include <optional>
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "src/server/api.h"
+#include "src/server/limits.h"
 
 namespace optin::server {
 namespace {
@@ -75,29 +79,53 @@ void SecurityHeaders(http::response<http::string_body>& res) {
 struct Shared {
   Api api;
   ServerOptions options;
-  std::atomic<int> connections{0};
+  ConnectionLimits limits;
+  std::atomic<int> connections{0};  // every session, refused ones included
   std::atomic<bool> draining{false};
   std::mutex sessions_mu;
   std::list<std::weak_ptr<class Session>> sessions;
 
-  Shared(Engine& engine, const ServerOptions& o, std::string base_url) : api(engine, std::move(base_url)), options(o) {}
+  Shared(Engine& engine, const ServerOptions& o, std::string base_url)
+      : api(engine, std::move(base_url)),
+        options(o),
+        limits({.max_connections = o.max_connections,
+                .max_per_client = o.max_connections_per_client,
+                .reserved_for_health = kReservedForHealth}) {}
+
+  // Connections beyond the limit that may still ask /healthz or /metrics.
+  static constexpr int kReservedForHealth = 4;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket&& socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+  Session(Socket&& socket, Shared& shared, std::string client)
+      : stream_(std::move(socket)), shared_(shared), client_(std::move(client)) {
     shared_.connections.fetch_add(1);
+    admission_ = shared_.limits.Admit(client_);
   }
-  ~Session() { shared_.connections.fetch_sub(1); }
+  ~Session() {
+    shared_.limits.Release(client_, admission_);
+    shared_.connections.fetch_sub(1);
+  }
+
+  Admission admission() const { return admission_; }
 
   void Start(std::list<std::weak_ptr<Session>>::iterator self) {
     self_ = self;
     net::dispatch(stream_.get_executor(), [me = shared_from_this()] { me->Read(); });
   }
 
-  // Answers 503 and closes: the server is at its connection limit.
+  // Answers 503 and closes: the server, or this client's share of it, is
+  // full.
   void Refuse() {
     net::dispatch(stream_.get_executor(), [me = shared_from_this()] {
+      if (me->admission_ == Admission::kRefuseClient) {
+        return me->Send(503, "unavailable",
+                        "too many connections from your address (" +
+                            std::to_string(me->shared_.options.max_connections_per_client) +
+                            " at most); close some and try again",
+                        false);
+      }
       me->Send(503, "unavailable", "the server is at its connection limit; try again", false);
     });
   }
@@ -113,6 +141,23 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Near the connection limit: a keep-alive connection waiting, with
+  // nothing received, for its next request is closed unless that request
+  // starts within kHurriedTimeout.
+  void HurryIfIdle() {
+    net::dispatch(stream_.get_executor(), [me = shared_from_this()] {
+      if (!me->waiting_ || me->requests_ == 0 || me->buffer_.size() > 0) return;
+      if (!me->hurry_timer_) me->hurry_timer_ = std::make_unique<Timer>(me->stream_.get_executor());
+      me->hurry_timer_->expires_after(kHurriedTimeout);
+      me->hurry_timer_->async_wait([me, wait = me->reads_](beast::error_code ec) {
+        if (ec || !me->waiting_ || me->reads_ != wait || me->buffer_.size() > 0) return;
+        beast::error_code ignored;
+        me->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        me->stream_.close();
+      });
+    });
+  }
+
   void Forget() {
     std::lock_guard lock(shared_.sessions_mu);
     if (self_) shared_.sessions.erase(*self_);
@@ -125,18 +170,32 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.options.max_header_bytes));
     parser_->body_limit(shared_.options.max_body_bytes);
-    stream_.expires_after(shared_.options.request_timeout);
+    // A health check beyond the limit, or an idle keep-alive connection of
+    // a node near its limit, gets little time: others need the slot.
+    const bool hurry = admission_ == Admission::kHealthOnly || (requests_ > 0 && shared_.limits.NearLimit());
+    stream_.expires_after(hurry ? std::min<std::chrono::steady_clock::duration>(kHurriedTimeout, shared_.options.request_timeout)
+                                : std::chrono::steady_clock::duration(shared_.options.request_timeout));
     // The header first: its framing is checked before any body is read.
+    waiting_ = true;
+    ++reads_;
     http::async_read_header(stream_, buffer_, *parser_,
                             [me = shared_from_this()](beast::error_code ec, size_t) { me->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
+    waiting_ = false;
     if (ec) return OnRead(ec);
     if (std::optional<std::string> bad = RefusedFraming(parser_->get())) {
       // Whatever follows is never parsed as another request: the
       // connection closes after the answer (RFC 9112 §6.1, §6.3).
       return Send(400, "bad_request", *bad, false);
+    }
+    if (admission_ == Admission::kHealthOnly) {
+      const std::string_view target = parser_->get().target();
+      const std::string_view path = target.substr(0, target.find('?'));
+      if (path != "/healthz" && path != "/metrics") {
+        return Send(503, "unavailable", "the server is at its connection limit; try again", false);
+      }
     }
     if (parser_->is_done()) return OnRead(ec);
     http::async_read(stream_, buffer_, *parser_,
@@ -183,8 +242,9 @@ class Session : public std::enable_shared_from_this<Session> {
     SecurityHeaders(*res);
     for (auto& [name, value] : response.headers) res->set(name, value);
     res->body() = std::move(response.body);
-    res->keep_alive(keep_alive && !shared_.draining);
+    res->keep_alive(keep_alive && !shared_.draining && admission_ == Admission::kServe);
     res->prepare_payload();
+    ++requests_;
     Write(std::move(res));
   }
 
@@ -282,9 +342,16 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   Stream stream_;
+  Shared& shared_;
+  const std::string client_;  // the peer's address
+  Admission admission_ = Admission::kRefuseBusy;
+  int requests_ = 0;  // answered on this connection
+  bool waiting_ = false;  // for a request header
+  uint64_t reads_ = 0;    // requests waited for (tells one wait from the next)
+  std::unique_ptr<Timer> hurry_timer_;
+  static constexpr auto kHurriedTimeout = std::chrono::seconds(1);
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Shared& shared_;
   bool busy_ = false;
   static constexpr auto kDrainTime = std::chrono::seconds(2);
   static constexpr size_t kDrainChunk = 64 * 1024;
@@ -332,13 +399,17 @@ class BeastServer final : public Server {
   }
 
   void Run() {
+    ReserveSocketRecords();
     Accept();
     // Follows the store on its own thread: woken at once by a store that
     // notifies (PostgreSQL), else every sync interval. (Signed heads need
     // no loop: every commit keeps one.)
     follower_ = std::thread([this] {
       const int ms = static_cast<int>(shared_.options.sync_interval.count());
-      while (!stop_following_.load()) (void)engine_.Follow(ms);  // the error shows in /healthz
+      while (!stop_following_.load()) {
+        (void)engine_.Follow(ms);  // the error shows in /healthz
+        GiveMemoryBackAfterAFlood();
+      }
     });
     if (shared_.options.handle_signals) {
       signals_.add(SIGTERM);
@@ -395,8 +466,11 @@ class BeastServer final : public Server {
         if (!shared_.draining) Accept();
         return;
       }
-      auto session = std::make_shared<Session>(std::move(*socket), shared_);
-      if (shared_.connections.load() > shared_.options.max_connections) {
+      beast::error_code peer_ec;
+      const auto peer = socket->remote_endpoint(peer_ec);
+      std::string client = peer_ec ? std::string("unknown") : peer.address().to_string();
+      auto session = std::make_shared<Session>(std::move(*socket), shared_, std::move(client));
+      if (session->admission() == Admission::kRefuseBusy || session->admission() == Admission::kRefuseClient) {
         session->Refuse();
       } else {
         std::list<std::weak_ptr<Session>>::iterator it;
@@ -405,9 +479,60 @@ class BeastServer final : public Server {
           it = shared_.sessions.insert(shared_.sessions.end(), session);
         }
         session->Start(it);
+        if (shared_.limits.NearLimit()) HurryIdleSessions();
       }
       if (!shared_.draining) Accept();
     });
+  }
+
+  // Near the limit, idle keep-alive connections make room (at most every
+  // kHurryEvery, so that a flood of accepts does not visit every session
+  // each time).
+  void HurryIdleSessions() {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(hurry_mu_);
+      if (now - last_hurry_ < kHurryEvery) return;
+      last_hurry_ = now;
+    }
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard lock(shared_.sessions_mu);
+      for (auto& w : shared_.sessions) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->HurryIfIdle();
+  }
+  static constexpr auto kHurryEvery = std::chrono::milliseconds(200);
+  std::mutex hurry_mu_;
+  std::chrono::steady_clock::time_point last_hurry_{};
+
+  // Asio keeps a record per open socket and reuses it, never freeing it.
+  // Made during a flood, those records would sit between the sessions'
+  // freed memory and pin it; made now, in one run, they leave the pages a
+  // flood uses free to give back afterwards.
+  void ReserveSocketRecords() {
+    std::vector<tcp::socket> sockets;
+    const int records = shared_.options.max_connections + Shared::kReservedForHealth + kSocketRecordsSpare;
+    sockets.reserve(static_cast<size_t>(records));
+    for (int i = 0; i < records; ++i) {
+      beast::error_code ec;
+      tcp::socket s(pool_);
+      s.open(tcp::v4(), ec);
+      if (ec) break;  // out of descriptors: fewer records, nothing worse
+      sockets.push_back(std::move(s));
+    }
+  }
+  static constexpr int kSocketRecordsSpare = 64;
+
+  // Once a burst of connections is over, the memory its sessions used goes
+  // back to the system: freed blocks otherwise stay in the allocator's
+  // per-thread arenas, and the process grows a little with every flood.
+  void GiveMemoryBackAfterAFlood() {
+    constexpr int kFlood = 64;
+    const int peak = shared_.limits.TakePeak();
+    if (peak >= kFlood && shared_.limits.connections() * 4 <= peak) malloc_trim(0);
   }
 
   // Once every connection is gone, stop the timers so the pool can finish.

@@ -29,6 +29,9 @@ struct ServerOptions {
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds request_timeout{15};  // to receive a whole request
   int max_connections = 1024;
+  // Connections one client address may hold; 0: no limit of its own.
+  // Behind a reverse proxy every client has the proxy's address.
+  int max_connections_per_client = 256;
   std::chrono::seconds drain_timeout{10};  // longest a shutdown waits
   // How often the server takes in what other processes (the CLI) appended.
   std::chrono::milliseconds sync_interval{200};

@@ -675,19 +675,19 @@ TEST(ServerLimits, ConnectionsBeyondTheLimitAreTurnedAway) {
   TempDir dir;
   std::string db = dir.File("optin.db");
   ASSERT_EQ(RunOptin({"--db", db, "init", "--demo"}).exit_code, 0);
-  ServerProcess server(db, {"--max-connections", "2"});
+  ServerProcess server(db, {"--max-connections", "2", "--max-connections-per-client", "0"});
   ASSERT_GT(server.port(), 0) << server.Stderr();
   int a = Connect(server.port()), b = Connect(server.port());
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both accepted
-  HttpResult third = Http(server.port(), "GET", "/healthz");
+  HttpResult third = Http(server.port(), "GET", "/v1/purposes");
   EXPECT_EQ(third.status, 503);
   EXPECT_EQ(JsonString(third.body, "code"), "unavailable");
   close(a);
   close(b);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(Http(server.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(Http(server.port(), "GET", "/v1/purposes").status, 200);
 }
 
 TEST(KeyCli, CreateListRevoke) {
