@@ -86,6 +86,7 @@ struct ServeFlags {
   int max_connections_per_client = -1;  // -1: a quarter of max_connections
   int max_staleness_s = 30;
   int head_interval_s = 10;  // accepted, unused: every commit keeps a signed head
+  std::vector<std::string> cors_origins;
 };
 int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);

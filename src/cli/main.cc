@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
   serve->add_option("--max-staleness", serve_flags.max_staleness_s,
                     "Seconds without catching up with the store after which every consent purpose is denied "
                     "(default 30; 0: never)");
+  serve->add_option("--cors-origin", serve_flags.cors_origins,
+                    "A browser origin allowed to call the API from its pages (CORS), such as https://shop.example; "
+                    "repeat for several");
   serve->add_option("--public-url", serve_flags.public_url,
                     "Prefix of preference-center links (default: http://ADDR:PORT as bound)");
 

@@ -7,6 +7,7 @@
 
 #include "src/cli/cli.h"
 #include "src/server/api.h"
+#include "src/server/cors.h"
 #include "src/server/server.h"
 
 namespace optin::cli {
@@ -45,6 +46,10 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   options.threads = flags.threads;
   options.request_timeout = std::chrono::seconds(flags.request_timeout_s);
   options.max_connections = flags.max_connections;
+  for (const std::string& origin : flags.cors_origins) {
+    if (Status s = server::ValidateOrigin(origin); !s.ok()) return Fail(InvalidArgumentError("--cors-origin: " + s.message()));
+  }
+  options.cors_origins = flags.cors_origins;
   if (flags.max_connections_per_client < -1) {
     return Fail(InvalidArgumentError("--max-connections-per-client must be 0 (no limit) or more"));
   }

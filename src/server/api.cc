@@ -204,7 +204,8 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
   return r;
 }
 
-Api::Api(Engine& engine, std::string base_url) : engine_(engine), auth_(engine), base_url_(std::move(base_url)) {
+Api::Api(Engine& engine, std::string base_url, std::vector<std::string> cors_origins)
+    : engine_(engine), auth_(engine), cors_(std::move(cors_origins)), base_url_(std::move(base_url)) {
   // The keys are read at once, so that a node the store drops out from under
   // before its first request still knows them (the error, if any, shows on
   // the first request).
@@ -225,7 +226,10 @@ Result<std::string> MakeLink(Engine& engine, std::string_view subject, std::stri
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
-  HttpResponse response = Route(request);
+  // OPTIONS is answered before any authentication (a browser's preflight
+  // carries no credentials).
+  HttpResponse response = request.method == "OPTIONS" ? cors_.Preflight(request) : Route(request);
+  cors_.Decorate(request, response);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.CountRequest(response.route, response.status, seconds);
   return response;

@@ -15,6 +15,7 @@
 
 #include "optin/engine.h"
 #include "src/server/auth.h"
+#include "src/server/cors.h"
 #include "src/server/http.h"
 #include "src/server/metrics.h"
 
@@ -26,7 +27,8 @@ constexpr size_t kMaxBatchChecks = 10'000;
 class Api {
  public:
   // `base_url` prefixes preference-center links, e.g. `https://privacy.example`.
-  Api(Engine& engine, std::string base_url);
+  // `cors_origins`: the browser origins allowed across origins (cors.h).
+  Api(Engine& engine, std::string base_url, std::vector<std::string> cors_origins = {});
 
   HttpResponse Handle(const HttpRequest& request);
   // Before serving starts only.
@@ -63,6 +65,7 @@ class Api {
 
   Engine& engine_;
   Authenticator auth_;
+  Cors cors_;
   Metrics metrics_;
   std::string base_url_;
 };

@@ -25,6 +25,7 @@ struct HttpRequest {
   std::string content_type;
   std::string last_event_id;  // SSE resumption (Last-Event-ID)
   bool gpc = false;           // `Sec-GPC: 1` (Global Privacy Control)
+  std::string origin;         // `Origin`, sent by browsers across origins
   std::string body;
 };
 

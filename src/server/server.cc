@@ -86,7 +86,7 @@ struct Shared {
   std::list<std::weak_ptr<class Session>> sessions;
 
   Shared(Engine& engine, const ServerOptions& o, std::string base_url)
-      : api(engine, std::move(base_url)),
+      : api(engine, std::move(base_url), o.cors_origins),
         options(o),
         limits({.max_connections = o.max_connections,
                 .max_per_client = o.max_connections_per_client,
@@ -230,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::content_type); it != req.end()) request.content_type = std::string(it->value());
     if (auto it = req.find("Last-Event-ID"); it != req.end()) request.last_event_id = std::string(it->value());
     if (auto it = req.find("Sec-GPC"); it != req.end()) request.gpc = it->value() == "1";
+    if (auto it = req.find(http::field::origin); it != req.end()) request.origin = std::string(it->value());
     request.body = req.body();
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
@@ -238,12 +239,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (response.stream_changes_after) return StartStream(*response.stream_changes_after);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
     res->set(http::field::server, "optin");
-    res->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
     SecurityHeaders(*res);
     for (auto& [name, value] : response.headers) res->set(name, value);
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive && !shared_.draining && admission_ == Admission::kServe);
     res->prepare_payload();
+    // No body, and no Content-Length either (RFC 9110 §8.6).
+    if (response.status == 204) res->erase(http::field::content_length);
     ++requests_;
     Write(std::move(res));
   }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "optin/engine.h"
 #include "optin/status.h"
@@ -39,6 +40,9 @@ struct ServerOptions {
   // Prefix of preference-center links the server hands out; empty:
   // `http://ADDRESS:PORT` as bound.
   std::string public_url;
+  // Browser origins allowed to call the API across origins (CORS), e.g.
+  // `https://shop.example`; none by default.
+  std::vector<std::string> cors_origins;
 };
 
 class Server {
