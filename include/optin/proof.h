@@ -50,10 +50,13 @@ struct ConsistencyProof {
 };
 
 // OK when `proof` shows its leaf under `root` (RFC 9162 §2.1.3.2); otherwise
-// kInvalidArgument saying what does not hold.
+// kInvalidArgument saying what does not hold (a leaf index at or beyond the
+// tree size included).
 Status VerifyInclusion(const InclusionProof& proof, const MerkleHash& root);
 // OK when `proof` shows that the tree of `first_root` is a prefix of the
-// tree of `second_root` (RFC 9162 §2.1.4.2); otherwise kInvalidArgument.
+// tree of `second_root` (RFC 9162 §2.1.4.2); otherwise kInvalidArgument. A
+// proof from an empty tree (first == 0) is always refused, as in
+// transparency-dev/merkle: it would prove nothing.
 Status VerifyConsistency(const ConsistencyProof& proof, const MerkleHash& first_root, const MerkleHash& second_root);
 
 // A signed tree head: the log's root at `tree_size`, signed with the log key

@@ -81,6 +81,16 @@ int RunAudit(const Globals& g, const std::string& first_file, const std::string&
     heads.push_back(std::move(*head));
   }
   if (heads[0].tree_size > heads[1].tree_size) std::swap(heads[0], heads[1]);
+  if (heads[0].tree_size == 0) {
+    // Every log extends the empty one: there is nothing to prove.
+    if (heads[0].root_hash != EmptyTreeHash()) {
+      std::cout << "NOT consistent: the head of size 0 has a root other than the empty tree's\n";
+      return kExitNo;
+    }
+    std::cout << "consistent: the log only grew, from 0 to " << heads[1].tree_size
+              << " events (every log extends the empty one); both heads are signed by this log\n";
+    return kExitOk;
+  }
   ConsistencyProof proof{heads[0].tree_size, heads[1].tree_size, {}};
   if (proof.first > 0 && proof.first < proof.second) {
     Result<ConsistencyProof> made = (*engine)->ProveConsistency(proof.first, proof.second);

@@ -68,12 +68,13 @@ Status VerifyConsistency(const ConsistencyProof& proof, const MerkleHash& first_
     return InvalidArgumentError("the first tree (" + std::to_string(proof.first) + ") is larger than the second (" +
                                 std::to_string(proof.second) + ")");
   }
-  if (proof.first == proof.second || proof.first == 0) {
+  // As in transparency-dev/merkle: every log extends the empty one, so a
+  // proof from it says nothing, and accepting one would let a forged head
+  // of size 0 pass as checked.
+  if (proof.first == 0) return InvalidArgumentError("a consistency proof from an empty tree proves nothing");
+  if (proof.first == proof.second) {
     if (!proof.path.empty()) return InvalidArgumentError("the proof should be empty");
-    if (proof.first == 0 && first_root != EmptyTreeHash()) return InvalidArgumentError("an empty tree has another root");
-    if (proof.first == proof.second && first_root != second_root) {
-      return InvalidArgumentError("trees of the same size have different roots");
-    }
+    if (first_root != second_root) return InvalidArgumentError("trees of the same size have different roots");
     return OkStatus();
   }
   std::vector<MerkleHash> path = proof.path;

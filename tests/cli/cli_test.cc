@@ -172,6 +172,24 @@ TEST_F(CliTest, LogHeadsProofsKeysAndAudit) {
   EXPECT_EQ(Run({"audit", head_a, head_b}).exit_code, 0);
 }
 
+TEST_F(CliTest, AnEmptyLogsHeadIsExtendedByAnyLog) {
+  ASSERT_EQ(Run({"init"}).exit_code, 0);
+  auto empty = Run({"log", "head"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_THAT(empty.out, HasSubstr(R"("tree_size":0,)"));
+  ASSERT_EQ(Run({"catalog", "publish", kShopPath}).exit_code, 0);
+  const std::string head_a = dir_.Write("a.json", empty.out), head_b = dir_.Write("b.json", Run({"log", "head"}).out);
+  auto audit = Run({"audit", head_a, head_b});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("consistent: the log only grew, from 0 to 1 events (every log extends the empty one)"));
+  // A head of size 0 with another root is no empty log's.
+  std::string forged = empty.out;
+  const size_t at = forged.find("\"root_hash\":\"") + 13;
+  forged.replace(at, 2, forged.substr(at, 2) == "00" ? "11" : "00");
+  audit = Run({"audit", dir_.Write("forged.json", forged), head_b});
+  EXPECT_EQ(audit.exit_code, 1);
+}
+
 TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   Init();
   const std::string grant = dir_.File("grant.json"), both = dir_.File("both.json");
