@@ -219,6 +219,43 @@ TEST_F(Interop, IabLibrariesReadWhatOptinWrites) {
   EXPECT_THAT(r.out, ::testing::HasSubstr(std::to_string(2 * kModels) + " strings agree"));
 }
 
+// Strings no encoder of either side writes, but that circulate: non-zero
+// pad bits (tests/testdata/tcf/pad_bits.md) and usnat version 2 in the
+// original 12/2 layout (tests/testdata/gpp/iab_published.md). optin reads
+// each as the IAB library does (with a warning, which is not compared).
+TEST_F(Interop, IrregularStringsAreReadAsTheIabLibrariesReadThem) {
+  const std::vector<std::pair<std::string, std::string>> strings = {
+      {"tcf", "CQeEcwAQeEcwAAHABAENAyEgAIAAAAAAAAwIAAoAAAAB"},
+      {"tcf", "CQeEcwAQeEcwAAHABAENAyEgAIAAAAAAAAwIAAoAAAAP"},
+      {"tcf", "CQeEcwAQeEcwAEsAFBDEC0EgAIAAAAAAAAYgABMAAAAA.IAeQAoAAgBkADwB.eAAABAAAAdR"},
+      {"gpp", "DBABLA~CVVqYYYYZZA"},
+      {"gpp", "DBABLA~CVVqYYYYZZ.YA"},
+      {"gpp", "DBABLA~CVVqYYYYmWVl"},
+      {"gpp", "DBABLA~CVVVkkkkkpFY.YA"},
+      {"gpp", "DBABLA~CAAAVVVVAFBA.QA"},
+      {"gpp", "DBABLA~BVVVkkkklWA.YA"},
+      {"gpp", "DBABBg~BVWSSSVY.YA"},
+  };
+  std::string lines;
+  for (const auto& [kind, text] : strings) {
+    std::string model;
+    if (kind == "tcf") {
+      Result<TcDecoded> d = DecodeTcString(text);
+      ASSERT_TRUE(d.ok()) << text << ": " << d.status().message();
+      EXPECT_FALSE(d->warnings.empty()) << text;
+      model = TcStringToJson(*d);
+    } else {
+      Result<GppDecoded> d = DecodeGppString(text);
+      ASSERT_TRUE(d.ok()) << text << ": " << d.status().message();
+      model = GppStringToJson(*d);
+    }
+    lines += R"({"kind":")" + kind + R"(","string":")" + text + R"(","model":)" + model + "}\n";
+  }
+  CommandResult r = Peer({"check", dir_.Write("irregular.jsonl", lines)});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr(std::to_string(strings.size()) + " strings agree"));
+}
+
 TEST_F(Interop, OptinReadsWhatIabLibrariesWrite) {
   for (std::string kind : {"tcf", "gpp"}) {
     SCOPED_TRACE(kind);

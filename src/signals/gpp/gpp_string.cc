@@ -47,6 +47,10 @@ constexpr int kUsCa = 8;
 constexpr int kUsNatVersionLegacy = 1;
 constexpr int kUsNatVersion2024 = 2;
 constexpr int kUsCaVersion = 1;
+// A usnat core in the original layout: 6 version bits and 27 two-bit
+// fields, as written (10 characters) or padded to whole bytes (11).
+constexpr size_t kUsNatLegacyCoreBits = 60;
+constexpr size_t kUsNatLegacyPaddedCoreBits = 66;
 
 struct SectionName {
   int id;
@@ -165,8 +169,8 @@ std::string EncodeHeader(const std::vector<int>& ids) {
 // ---- US sections (usnat, usca): a core segment, then subsections.
 
 template <typename Section>
-Status ReadUsCore(BitReader& r, std::span<const UsField<Section>> fields, const ListLengths& lengths,
-                  Section& out) {
+Status ReadUsCore(BitReader& r, std::span<const UsField<Section>> fields, const ListLengths& lengths, Section& out,
+                  std::string_view section, std::vector<std::string>& warnings) {
   auto read_value = [&r](std::string_view name) -> Result<int> {
     const std::string where = At(r);
     OPTIN_ASSIGN_OR_RETURN(uint64_t v, r.Read(kUsFieldBits, name));
@@ -186,7 +190,11 @@ Status ReadUsCore(BitReader& r, std::span<const UsField<Section>> fields, const 
       OPTIN_ASSIGN_OR_RETURN(list[i], read_value(std::string(f.name) + "[" + std::to_string(i) + "]"));
     }
   }
-  return CheckPadding(r);
+  // Bits after the last field carry nothing; the IAB's decoders ignore them.
+  if (!r.RestIsZero()) {
+    warnings.push_back(std::string(section) + ": non-zero bits after the last field" + At(r) + " were ignored");
+  }
+  return OkStatus();
 }
 
 template <typename Section>
@@ -280,23 +288,30 @@ Status DecodeUsNat(std::string_view text, GppUsNat& out, std::vector<std::string
   OPTIN_ASSIGN_OR_RETURN(UsSectionText parts, SplitUsSection(text));
   BitReader r(parts.core);
   OPTIN_ASSIGN_OR_RETURN(uint64_t version, r.Read(kVersionBits, "version"));
-  out.version = static_cast<int>(version);
-  if (version == kUsNatVersion2024) {
-    OPTIN_RETURN_IF_ERROR(ReadUsCore<GppUsNat>(r, gpp::kUsNatFields, gpp::kUsNatV2Lists, out));
-  } else if (version == kUsNatVersionLegacy) {
-    Status legacy = ReadUsCore<GppUsNat>(r, gpp::kUsNatFields, gpp::kUsNatV1Lists, out);
-    if (!legacy.ok()) {
-      // Some encoders wrote the 2024 layout under version 1: read it so if
-      // the bits say so, and say what was done.
-      BitReader again(parts.core);
-      (void)again.Read(kVersionBits, "version");
-      if (!ReadUsCore<GppUsNat>(again, gpp::kUsNatFields, gpp::kUsNatV2Lists, out).ok()) return legacy;
-      out.version = kUsNatVersion2024;
-      warnings.push_back(
-          "usnat: a version 1 section in the 2024 layout (16 sensitive data categories) was read as version 2");
-    }
-  } else {
+  if (version != kUsNatVersion2024 && version != kUsNatVersionLegacy) {
     return InvalidArgumentError("version " + std::to_string(version) + " is not 1 or 2");
+  }
+  out.version = static_cast<int>(version);
+  // The layout goes by the core's length, as @iabgpp/cmpapi reads it: 10 or
+  // 11 characters are the original 12/2 layout, anything else the 2024 one
+  // (tests/testdata/gpp/iab_published.md). Encoders have written each
+  // layout under either version.
+  const size_t bits = parts.core.bit_length;
+  const bool legacy_layout = bits == kUsNatLegacyCoreBits || bits == kUsNatLegacyPaddedCoreBits;
+  OPTIN_RETURN_IF_ERROR(ReadUsCore<GppUsNat>(r, gpp::kUsNatFields, legacy_layout ? gpp::kUsNatV1Lists : gpp::kUsNatV2Lists,
+                                             out, "usnat", warnings));
+  if (version == kUsNatVersionLegacy && !legacy_layout) {
+    out.version = kUsNatVersion2024;
+    warnings.push_back(
+        "usnat: a version 1 section in the 2024 layout (16 sensitive data categories) was read as version 2");
+  } else if (version == kUsNatVersion2024 && legacy_layout) {
+    // Categories 13-16 and the third child consent were not asked: 0, not
+    // applicable, as cmpapi reads them.
+    out.sensitive_data_processing.resize(static_cast<size_t>(gpp::kUsNatV2Lists.sensitive_data_processing), 0);
+    out.known_child_sensitive_data_consents.resize(static_cast<size_t>(gpp::kUsNatV2Lists.known_child_sensitive_data_consents), 0);
+    warnings.push_back(
+        "usnat: a version 2 section in the original layout (12 sensitive data categories) was read with categories "
+        "13-16 and the third child consent as 0 (not applicable)");
   }
   if (out.mspa_covered_transaction == 0) {
     warnings.push_back("usnat: mspa_covered_transaction is 0, which the specification does not allow");
@@ -310,7 +325,7 @@ Status DecodeUsCa(std::string_view text, GppUsCa& out, std::vector<std::string>&
   OPTIN_ASSIGN_OR_RETURN(uint64_t version, r.Read(kVersionBits, "version"));
   if (version != kUsCaVersion) return InvalidArgumentError("version " + std::to_string(version) + " is not 1");
   out.version = kUsCaVersion;
-  OPTIN_RETURN_IF_ERROR(ReadUsCore<GppUsCa>(r, gpp::kUsCaFields, gpp::kUsCaV1Lists, out));
+  OPTIN_RETURN_IF_ERROR(ReadUsCore<GppUsCa>(r, gpp::kUsCaFields, gpp::kUsCaV1Lists, out, "usca", warnings));
   if (out.mspa_covered_transaction == 0) {
     warnings.push_back("usca: mspa_covered_transaction is 0, which the specification does not allow");
   }

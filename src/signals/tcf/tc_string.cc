@@ -148,11 +148,12 @@ Result<std::string> ReadLetters(BitReader& r, std::string_view field) {
   return out;
 }
 
-// Encoders pad a segment with zero bits to whole characters (or more); any
-// other bit after the last field means the string is not what it claims.
-Status CheckPadding(const BitReader& r) {
-  if (r.RestIsZero()) return OkStatus();
-  return InvalidArgumentError("non-zero bits after the last field" + At(r));
+// Encoders pad a segment with zero bits to whole characters (or more). A one
+// there carries no field, and strings with one circulate: the IAB's and
+// prebid's decoders ignore it, so it is a warning, not an error
+// (tests/testdata/tcf/pad_bits.md).
+void NotePadding(const BitReader& r, std::string_view segment, std::vector<std::string>& warnings) {
+  if (!r.RestIsZero()) warnings.push_back(std::string(segment) + ": non-zero bits after the last field" + At(r) + " were ignored");
 }
 
 Status DecodeCore(const Bits& bits, TcDecoded& out) {
@@ -219,7 +220,8 @@ Status DecodeCore(const Bits& bits, TcDecoded& out) {
       same->vendors = std::move(merged);
     }
   }
-  return CheckPadding(r);
+  NotePadding(r, "core segment", out.warnings);
+  return OkStatus();
 }
 
 Status DecodePublisherTc(BitReader& r, TcPublisherSegment& pub) {
@@ -423,8 +425,8 @@ Result<TcDecoded> DecodeTcString(std::string_view text) {
         s = DecodePublisherTc(r, pub);
         out.tc.publisher = std::move(pub);
       }
-      if (s.ok()) s = CheckPadding(r);
       if (!s.ok()) return InvalidArgumentError(label() + " (type " + std::to_string(*type) + "): " + s.message());
+      NotePadding(r, label() + " (type " + std::to_string(*type) + ")", out.warnings);
     }
     if (dot == std::string_view::npos) break;
     start = dot + 1;
