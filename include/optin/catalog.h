@@ -142,10 +142,19 @@ struct TextChange {
   std::string diff;
 };
 
+// Which rules ParseCatalog applies. kPublish, all of them: for a catalog
+// that is linted or about to be published. kPublished: for a catalog read
+// back from the ledger, which passed the rules of its day when it was
+// published; the rules added since (a `sale_or_share` purpose needs a
+// recipient that is not a processor) are left out, so that an older ledger
+// still opens.
+enum class CatalogRules { kPublish, kPublished };
+
 // Parses and validates a catalog. `file_name` prefixes every error. On
 // failure returns kInvalidArgument whose message holds every error found, one
 // per line, each as `FILE:LINE:COL: message`.
-Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name);
+Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name,
+                             CatalogRules rules = CatalogRules::kPublish);
 // Reads `path` (refusing files over kMaxCatalogBytes, kResourceExhausted) and
 // parses it. kNotFound if it cannot be read.
 Result<Catalog> ParseCatalogFile(const std::string& path);

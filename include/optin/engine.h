@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -46,6 +47,10 @@ constexpr size_t kMaxSubjectIdBytes = 256;
 Status ValidateSubjectId(std::string_view subject);
 // kInvalidArgument unless `channel` is one of web, api, cli, gpc, import.
 Status ValidateChannel(std::string_view channel);
+// kInvalidArgument unless `url` is an `http://` or `https://` URL with a
+// host (and optionally a port and a path), without query or fragment: where
+// preference-center links point.
+Status ValidatePublicUrl(std::string_view url);
 
 struct EngineOptions {
   // Where the store is: a path, `sqlite:PATH`, or `memory:`.
@@ -170,13 +175,30 @@ struct SubjectExport {
   std::string subject;
   int64_t exported = 0;  // microseconds since the Unix epoch
   std::string locale;
+  Organization organization;  // of the catalog in force
   std::vector<PurposeDecision> decisions;
   std::vector<HistoryEntry> events;
+  // Every purpose named above, by id: its title in `locale` (from the
+  // catalog in force, else from the last notice that had it).
+  std::map<std::string, std::string> titles;
   struct Notice {
     std::string version;
     std::string purpose;
     std::string title;  // in `locale`
     std::string text;   // the canonical notice, every locale (docs/notice_version.md)
+    // The same notice as the customer read it, in `locale`.
+    Basis basis = Basis::kConsent;
+    std::string description;
+    std::string benefit;
+    struct Data {
+      std::string title;
+      bool sensitive = false;
+    };
+    std::vector<Data> data;
+    std::vector<Recipient> recipients;
+    std::string retention;  // ISO 8601 durations; empty when none
+    std::string expires;
+    bool sale_or_share = false;
   };
   std::vector<Notice> notices;
   std::vector<std::string> receipts;  // receipt files
@@ -299,6 +321,12 @@ class Engine {
   // The subject a token opens; kUnauthenticated when it is not genuine or
   // has expired.
   Result<LinkToken> OpenLinkToken(std::string_view token) const;
+  // Where the preference center of the server on this store is reached:
+  // `optin serve` keeps its --public-url (else the address it bound) in the
+  // store when it starts. kNotFound when no server has run on this store.
+  Result<std::string> PublicUrl();
+  // kInvalidArgument (ValidatePublicUrl) for anything but an http(s) URL.
+  Status SetPublicUrl(std::string_view url);
 
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).

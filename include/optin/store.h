@@ -128,6 +128,12 @@ class Store {
   // store copy). kFailedPrecondition once the store holds any event.
   virtual Status AdoptSecret(std::string_view secret) = 0;
 
+  // Settings kept with the store, by name (`public_url`: where the running
+  // server's preference center is reached, written by `optin serve`).
+  // GetSetting: nullopt when unset. PutSetting replaces the value.
+  virtual Result<std::optional<std::string>> GetSetting(std::string_view name) = 0;
+  virtual Status PutSetting(std::string_view name, std::string_view value) = 0;
+
   // API keys. PutApiKey: kAlreadyExists when the name is taken.
   // RevokeApiKey deletes the key; kNotFound when there is none of that name.
   virtual Status PutApiKey(const ApiKeyRow& key) = 0;

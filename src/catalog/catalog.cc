@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <span>
 #include <sstream>
 #include <tuple>
 #include <sys/stat.h>
 
+#include "src/common/closest.h"
 #include "src/common/crypto.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
@@ -48,6 +50,24 @@ bool IsValidLocale(std::string_view tag) {
     start = end + 1;
   }
   return true;
+}
+
+// The known keys of a mapping and their values, as Checker::Fields() read
+// them.
+struct Keys : std::map<std::string, YAML::Node> {
+  // Known keys given under a near-miss spelling (`benfit`), already reported:
+  // not also missing.
+  std::set<std::string> misspelled;
+};
+
+// `text` as a YAML double-quoted scalar.
+std::string DoubleQuoted(std::string_view text) {
+  std::string out = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
 }
 
 // Walks the YAML tree, collecting every error with its position.
@@ -156,10 +176,14 @@ class Checker {
       return;
     }
     if (!ExpectMap(node, what)) return;
+    CommaSplit split(*this, node);
     for (const auto& kv : node) {
+      const bool declared = kv.first.IsScalar() &&
+                            std::find(locales.begin(), locales.end(), kv.first.Scalar()) != locales.end();
+      if (split.IsPiece(kv.first, kv.second, declared)) continue;
       std::string locale;
       if (!String(kv.first, std::string(what) + " locale", locale)) continue;
-      if (std::find(locales.begin(), locales.end(), locale) == locales.end()) {
+      if (!declared) {
         Error(kv.first.Mark(), std::string(what) + " has text for `" + locale + "`, which is not in `locales`");
         continue;
       }
@@ -168,8 +192,13 @@ class Checker {
         continue;
       }
       std::string text;
-      if (String(kv.second, std::string(what) + " (" + locale + ")", text)) out[locale] = std::move(text);
+      const std::string text_what = std::string(what) + " (" + locale + ")";
+      if (String(kv.second, text_what, text)) {
+        split.Text(text_what, locale, kv.second);
+        out[locale] = std::move(text);
+      }
     }
+    split.Report();
     for (const auto& locale : locales) {
       if (!out.count(locale) && !node[locale]) {
         Error(node.Mark(), std::string(what) + " has no text for locale `" + locale + "`");
@@ -178,21 +207,36 @@ class Checker {
   }
 
   // Checks the keys of a mapping against `allowed`, reports unknown and
-  // duplicate keys, and returns key -> value.
-  std::map<std::string, YAML::Node> Fields(const YAML::Node& node, std::string_view what,
-                                           std::initializer_list<std::string_view> allowed) {
-    std::map<std::string, YAML::Node> out;
+  // duplicate keys, and returns the known keys with their values. An unknown
+  // key that is a near miss of an allowed one is reported as such, and that
+  // key does not count as missing (Require). `texts` names the keys whose
+  // values are free text, which an unquoted comma may split (CommaSplit).
+  Keys Fields(const YAML::Node& node, std::string_view what, std::initializer_list<std::string_view> allowed,
+              std::initializer_list<std::string_view> texts = {}) {
+    Keys out;
+    CommaSplit split(*this, node);
     for (const auto& kv : node) {
       if (!Visit(kv.first)) break;
+      const bool known = kv.first.IsScalar() &&
+                         std::find(allowed.begin(), allowed.end(), kv.first.Scalar()) != allowed.end();
+      if (split.IsPiece(kv.first, kv.second, known)) continue;
       if (!kv.first.IsScalar()) {
         Error(kv.first.Mark(), std::string(what) + " keys must be plain words");
         continue;
       }
       const std::string& key = kv.first.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      if (!known) {
+        const std::vector<std::string> candidates(allowed.begin(), allowed.end());
+        const std::string closest = ClosestMatch(key, candidates);
+        std::string message = "unknown key `" + key + "` in " + std::string(what);
+        if (!closest.empty()) {
+          out.misspelled.insert(closest);
+          Error(kv.first.Mark(), message + "; did you mean `" + closest + "`?");
+          continue;
+        }
         std::string list;
         for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        Error(kv.first.Mark(), "unknown key `" + key + "` in " + std::string(what) + " (expected one of: " + list + ")");
+        Error(kv.first.Mark(), message + " (expected one of: " + list + ")");
         continue;
       }
       if (out.count(key)) {
@@ -200,8 +244,19 @@ class Checker {
         continue;
       }
       out.emplace(key, kv.second);
+      if (kv.second.IsScalar() && std::find(texts.begin(), texts.end(), key) != texts.end()) {
+        split.Text(std::string(what) + " `" + key + "`", key, kv.second);
+      }
     }
+    split.Report();
     return out;
+  }
+
+  // Reports `message` at `node` when the mapping lacks `key`, unless the key
+  // was given misspelled (already reported).
+  void Require(const Keys& keys, const YAML::Node& node, std::string_view key, const std::string& message) {
+    if (keys.count(std::string(key)) || keys.misspelled.count(std::string(key))) return;
+    Error(node.Mark(), message);
   }
 
  private:
@@ -210,6 +265,58 @@ class Checker {
     size_t order;
     std::string message;
   };
+
+  // Inside `{...}` YAML ends an unquoted text at a comma and reads what
+  // follows as a key without a value: `{en: Ads, chosen for you., ja: 広告}`
+  // has the keys `en`, `chosen for you.` and `ja`. CommaSplit notices such
+  // keys right after a text and reports the text once, with the quoting that
+  // keeps it whole, instead of one error per piece.
+  class CommaSplit {
+   public:
+    CommaSplit(Checker& c, const YAML::Node& mapping)
+        : c_(c), flow_(mapping.Style() == YAML::EmitterStyle::Flow) {}
+
+    // True when `key` (with `value`) is a piece of the text before it. `known`
+    // says whether the mapping may have `key`: a known key is never a piece.
+    bool IsPiece(const YAML::Node& key, const YAML::Node& value, bool known) {
+      if (!flow_ || text_.empty() || known || !key.IsScalar() || !value.IsNull()) {
+        Report();
+        return false;
+      }
+      pieces_.push_back(key.Scalar());
+      return true;
+    }
+
+    // `value`, the text of `key`, was read as `what`: pieces may follow.
+    void Text(std::string what, std::string key, const YAML::Node& value) {
+      Report();
+      what_ = std::move(what);
+      key_ = std::move(key);
+      text_ = value.Scalar();
+      mark_ = value.Mark();
+    }
+
+    // Reports the text split so far, if any.
+    void Report() {
+      if (!pieces_.empty()) {
+        std::string whole = text_;
+        for (const std::string& piece : pieces_) whole += ", " + piece;
+        c_.Error(mark_, what_ + " stops at the comma before `" + pieces_.front() +
+                            "` (a text with a comma inside `{...}` must be quoted: {" + key_ + ": " +
+                            DoubleQuoted(whole) + "})");
+      }
+      text_.clear();
+      pieces_.clear();
+    }
+
+   private:
+    Checker& c_;
+    const bool flow_;
+    std::string what_, key_, text_;
+    YAML::Mark mark_;
+    std::vector<std::string> pieces_;
+  };
+
   std::string file_;
   std::vector<Located> errors_;
   size_t visited_ = 0;
@@ -217,9 +324,9 @@ class Checker {
 
 void ParseOrganization(Checker& c, const YAML::Node& node, Organization& org) {
   if (!c.ExpectMap(node, "`organization`")) return;
-  auto f = c.Fields(node, "`organization`", {"name", "contact"});
-  if (!f.count("name")) c.Error(node.Mark(), "`organization` needs a `name`");
-  else c.String(f["name"], "`organization.name`", org.name);
+  auto f = c.Fields(node, "`organization`", {"name", "contact"}, {"name", "contact"});
+  c.Require(f, node, "name", "`organization` needs a `name`");
+  if (f.count("name")) c.String(f["name"], "`organization.name`", org.name);
   if (f.count("contact")) c.String(f["contact"], "`organization.contact`", org.contact);
 }
 
@@ -262,9 +369,9 @@ void ParseCategories(Checker& c, const YAML::Node& node, Catalog& catalog) {
     }
     const std::string where = "data category `" + cat.id + "`";
     if (!c.ExpectMap(kv.second, where)) continue;
-    auto f = c.Fields(kv.second, where, {"title", "description", "sensitive", "fields"});
+    auto f = c.Fields(kv.second, where, {"title", "description", "sensitive", "fields"}, {"title", "description"});
     for (std::string_view required : {"title", "description"}) {
-      if (!f.count(std::string(required))) c.Error(kv.second.Mark(), where + " needs a `" + std::string(required) + "`");
+      c.Require(f, kv.second, required, where + " needs a `" + std::string(required) + "`");
     }
     if (f.count("title")) c.Text(f["title"], where + " `title`", catalog.locales, cat.title);
     if (f.count("description")) c.Text(f["description"], where + " `description`", catalog.locales, cat.description);
@@ -288,19 +395,30 @@ void ParseCategories(Checker& c, const YAML::Node& node, Catalog& catalog) {
   }
 }
 
-void ParseRecipients(Checker& c, const YAML::Node& node, const std::string& where, Purpose& p) {
+// The roles a recipient may have: what the preference center explains to
+// customers, and what the material-change and sale-or-share rules reason
+// about.
+const std::vector<std::string> kRecipientRoles = {"processor", "controller", "third_party"};
+
+void ParseRecipients(Checker& c, const YAML::Node& node, const std::string& where, CatalogRules rules, Purpose& p) {
   if (!c.ExpectSequence(node, where + " `recipients`")) return;
   for (const auto& item : node) {
     const std::string what = where + " recipient";
     if (!c.ExpectMap(item, what)) continue;
-    auto f = c.Fields(item, what, {"name", "role"});
+    auto f = c.Fields(item, what, {"name", "role"}, {"name"});
     Recipient r;
-    if (!f.count("name")) c.Error(item.Mark(), what + " needs a `name`");
-    else c.String(f["name"], what + " `name`", r.name);
-    if (!f.count("role")) {
-      c.Error(item.Mark(), what + " needs a `role` (such as `processor`, `controller` or `third_party`)");
-    } else if (c.String(f["role"], what + " `role`", r.role) && !IsValidId(r.role)) {
+    c.Require(f, item, "name", what + " needs a `name`");
+    if (f.count("name")) c.String(f["name"], what + " `name`", r.name);
+    c.Require(f, item, "role", what + " needs a `role` (such as `processor`, `controller` or `third_party`)");
+    if (f.count("role") && c.String(f["role"], what + " `role`", r.role) && !IsValidId(r.role)) {
       c.Error(f["role"].Mark(), what + " `role` `" + r.role + "` must be a word such as `processor` or `third_party`");
+    } else if (f.count("role") && rules == CatalogRules::kPublish &&
+               std::find(kRecipientRoles.begin(), kRecipientRoles.end(), r.role) == kRecipientRoles.end()) {
+      // A processor under another name would slip past the rules about
+      // processors.
+      const std::string closest = ClosestMatch(r.role, kRecipientRoles);
+      c.Error(f["role"].Mark(), what + " `role` must be `processor`, `controller` or `third_party`, not `" + r.role +
+                                    "`" + (closest.empty() ? "" : "; did you mean `" + closest + "`?"));
     }
     p.recipients.push_back(std::move(r));
   }
@@ -355,7 +473,10 @@ constexpr int kMaxTcfVendor = 65535;
 constexpr int kMaxTcfTwelveBits = 4095;  // cmp_id, cmp_version, vendor_list_version
 constexpr std::string_view kGppSectionNames[] = {"tcfeuv2", "uspv1", "usnat", "usca"};
 
-void ParsePurposeSignals(Checker& c, const YAML::Node& node, const std::string& where, Purpose& p) {
+// `basis` is empty when the purpose's basis is missing or unknown (already
+// reported): the rules that depend on it are left out.
+void ParsePurposeSignals(Checker& c, const YAML::Node& node, const std::string& where, std::optional<Basis> basis,
+                         Purpose& p) {
   const std::string what = where + " `signals`";
   if (!c.ExpectMap(node, what)) return;
   auto f = c.Fields(node, what, {"tcf_purposes", "tcf_special_features", "tcf_vendors", "us", "consent_mode"});
@@ -377,7 +498,7 @@ void ParsePurposeSignals(Checker& c, const YAML::Node& node, const std::string& 
       }
     }
   }
-  if (p.basis != Basis::kNecessary) return;
+  if (basis != Basis::kNecessary) return;
   // A necessary purpose is allowed without consent: it must not stand in for
   // a consent or an opt-out the customer never gave.
   for (const char* key : {"tcf_purposes", "tcf_special_features", "tcf_vendors", "us"}) {
@@ -410,7 +531,7 @@ void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) 
     auto number = [&](const char* key, int low, int& out) {
       const std::string what = std::string("`signals.tcf.") + key + "`";
       if (!t.count(key)) {
-        if (low > 0) c.Error(tcf.Mark(), "`signals.tcf` needs `" + std::string(key) + "`");
+        if (low > 0) c.Require(t, tcf, key, "`signals.tcf` needs `" + std::string(key) + "`");
         return;
       }
       c.Visit(t[key]);
@@ -459,7 +580,7 @@ void ParseSignalSettings(Checker& c, const YAML::Node& node, SignalSettings& s) 
   if (f.count("lspa_covered")) c.Bool(f["lspa_covered"], "`signals.lspa_covered`", s.lspa_covered);
 }
 
-void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
+void ParsePurposes(Checker& c, const YAML::Node& node, CatalogRules rules, Catalog& catalog) {
   if (!c.ExpectMap(node, "`purposes`")) return;
   std::set<std::string> seen;
   for (const auto& kv : node) {
@@ -474,23 +595,33 @@ void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
     if (!c.ExpectMap(body, where)) continue;
     auto f = c.Fields(body, where,
                       {"basis", "title", "description", "benefit", "data", "recipients", "retention", "expires",
-                       "sale_or_share", "signals"});
-    std::string basis;
-    if (!f.count("basis")) {
-      c.Error(body.Mark(), where + " needs a `basis` (`consent` or `necessary`)");
-    } else if (c.String(f["basis"], where + " `basis`", basis)) {
-      if (basis == "consent") p.basis = Basis::kConsent;
-      else if (basis == "necessary") p.basis = Basis::kNecessary;
-      else c.Error(f["basis"].Mark(), where + " `basis` must be `consent` or `necessary`, not `" + basis + "`");
+                       "sale_or_share", "signals"},
+                      {"title", "description", "benefit"});
+    // Empty while the basis is missing or unknown: the rules for consent or
+    // necessary purposes then stay silent rather than guess.
+    std::optional<Basis> basis;
+    c.Require(f, body, "basis", where + " needs a `basis` (`consent` or `necessary`)");
+    if (std::string name; f.count("basis") && c.String(f["basis"], where + " `basis`", name)) {
+      if (name == "consent") basis = Basis::kConsent;
+      else if (name == "necessary") basis = Basis::kNecessary;
+      if (basis) {
+        p.basis = *basis;
+      } else {
+        const std::vector<std::string> bases = {"consent", "necessary"};
+        const std::string closest = ClosestMatch(name, bases);
+        c.Error(f["basis"].Mark(), where + " `basis` must be `consent` or `necessary`, not `" + name + "`" +
+                                       (closest.empty() ? "" : "; did you mean `" + closest + "`?"));
+      }
     }
-    const bool consent = p.basis == Basis::kConsent;
+    const bool consent = basis == Basis::kConsent;
+    const bool necessary = basis == Basis::kNecessary;
     for (std::string_view required : {"title", "description"}) {
-      if (!f.count(std::string(required))) c.Error(body.Mark(), where + " needs a `" + std::string(required) + "`");
+      c.Require(f, body, required, where + " needs a `" + std::string(required) + "`");
     }
     if (consent) {
-      if (!f.count("benefit")) c.Error(body.Mark(), where + " is a consent purpose and needs a `benefit`: what the customer gains");
-      if (!f.count("data")) c.Error(body.Mark(), where + " is a consent purpose and needs `data`: the data categories it uses");
-      if (!f.count("retention")) c.Error(body.Mark(), where + " is a consent purpose and needs a `retention`, such as `P13M`");
+      c.Require(f, body, "benefit", where + " is a consent purpose and needs a `benefit`: what the customer gains");
+      c.Require(f, body, "data", where + " is a consent purpose and needs `data`: the data categories it uses");
+      c.Require(f, body, "retention", where + " is a consent purpose and needs a `retention`, such as `P13M`");
     }
     if (f.count("title")) c.Text(f["title"], where + " `title`", catalog.locales, p.title);
     if (f.count("description")) c.Text(f["description"], where + " `description`", catalog.locales, p.description);
@@ -511,18 +642,34 @@ void ParsePurposes(Checker& c, const YAML::Node& node, Catalog& catalog) {
         c.Error(f["data"].Mark(), where + " `data` must name at least one data category");
       }
     }
-    if (f.count("recipients")) ParseRecipients(c, f["recipients"], where, p);
+    if (f.count("recipients")) ParseRecipients(c, f["recipients"], where, rules, p);
     if (f.count("retention")) c.Duration(f["retention"], where + " `retention`", p.retention);
     if (f.count("expires")) c.Duration(f["expires"], where + " `expires`", p.expires);
     if (f.count("sale_or_share") && c.Bool(f["sale_or_share"], where + " `sale_or_share`", p.sale_or_share)) {
-      if (p.sale_or_share && p.basis == Basis::kNecessary) {
+      if (p.sale_or_share && necessary) {
         c.Error(f["sale_or_share"].Mark(),
                 where + " is necessary and cannot be `sale_or_share`: selling or sharing data is never necessary "
                         "to provide the service");
       }
+      // A processor acts only on the company's behalf: what it receives is
+      // neither sold nor shared, so a sale or share needs someone else. A
+      // recipient whose role could not be read is no processor here, so that
+      // its own error stands alone.
+      const bool recipients_read = !f.count("recipients") || f["recipients"].IsSequence();
+      const bool only_processors = std::all_of(p.recipients.begin(), p.recipients.end(),
+                                               [](const Recipient& r) { return r.role == "processor"; });
+      if (rules == CatalogRules::kPublish && p.sale_or_share && consent && recipients_read && only_processors) {
+        c.Error(f["sale_or_share"].Mark(),
+                where + " is `sale_or_share: true`, but " +
+                    (p.recipients.empty() ? std::string("it has no `recipients`")
+                                          : std::string("every recipient is a `processor`, acting only on the "
+                                                        "company's behalf")) +
+                    ", so nothing is sold or shared (name the `third_party` that receives the data, or set "
+                    "`sale_or_share: false`)");
+      }
     }
-    if (f.count("signals")) ParsePurposeSignals(c, f["signals"], where, p);
-    if (p.basis == Basis::kNecessary && f.count("expires")) {
+    if (f.count("signals")) ParsePurposeSignals(c, f["signals"], where, basis, p);
+    if (necessary && f.count("expires")) {
       c.Error(f["expires"].Mark(), where + " is necessary and has no consent to expire; remove `expires`");
     }
     catalog.purposes.push_back(std::move(p));
@@ -612,7 +759,7 @@ std::string CanonicalNotice(const Catalog& catalog, const Purpose& p) {
   return std::move(w).Take();
 }
 
-Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name) {
+Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name, CatalogRules rules) {
   Checker c(file_name);
   if (text.size() > kMaxCatalogBytes) {
     return ResourceExhaustedError(std::string(file_name) + ": the file is " + std::to_string(text.size()) +
@@ -649,12 +796,12 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name) 
     if (!c.ExpectMap(root, "the catalog")) return InvalidArgumentError(c.Joined());
     auto f = c.Fields(root, "the catalog", {"organization", "locales", "data_categories", "purposes", "signals"});
     for (std::string_view required : {"organization", "locales", "purposes"}) {
-      if (!f.count(std::string(required))) c.Error(root.Mark(), "the catalog needs `" + std::string(required) + "`");
+      c.Require(f, root, required, "the catalog needs `" + std::string(required) + "`");
     }
     if (f.count("organization")) ParseOrganization(c, f["organization"], catalog.organization);
     if (f.count("locales")) ParseLocales(c, f["locales"], catalog.locales);
     if (f.count("data_categories")) ParseCategories(c, f["data_categories"], catalog);
-    if (f.count("purposes")) ParsePurposes(c, f["purposes"], catalog);
+    if (f.count("purposes")) ParsePurposes(c, f["purposes"], rules, catalog);
     if (f.count("signals")) ParseSignalSettings(c, f["signals"], catalog.signals);
     if (!catalog.signals.tcf) {
       for (const Purpose& p : catalog.purposes) {

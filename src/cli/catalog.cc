@@ -1,7 +1,9 @@
+#include <filesystem>
 #include <iostream>
 
 #include "optin/catalog.h"
 #include "src/cli/cli.h"
+#include "src/catalog/locale.h"
 #include "src/cli/output.h"
 #include "src/common/time.h"
 #include "src/engine/wire_json.h"
@@ -18,6 +20,12 @@ std::string Joined(const std::vector<std::string>& ids) {
 }  // namespace
 
 int RunCatalogLint(const std::string& file) {
+  // A file that cannot be read is an error like any other (exit 3); a file
+  // that reads but is not a valid catalog is lint's "no" answer (exit 1).
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    return Fail(NotFoundError("`" + file + "` is a directory; name a catalog file"));
+  }
   Result<Catalog> catalog = ParseCatalogFile(file);
   if (!catalog.ok()) {
     // A file that cannot be read is an error like any other; a file that
@@ -86,9 +94,10 @@ int RunCatalogShow(const Globals& g, bool json, const std::string& locale) {
   if (!engine.ok()) return Fail(engine.status());
   auto catalog = (*engine)->catalog();
   if (!catalog) return Fail(FailedPreconditionError("no catalog has been published yet; run `optin catalog publish FILE`"));
-  std::string loc = locale.empty() ? catalog->locales.front() : locale;
-  if (std::find(catalog->locales.begin(), catalog->locales.end(), loc) == catalog->locales.end()) {
-    return Fail(InvalidArgumentError("the catalog has no locale `" + loc + "` (it has " + Joined(catalog->locales) + ")"));
+  // `ja-JP` shows `ja`, as the API answers it.
+  std::string loc = locale.empty() ? catalog->locales.front() : MatchLocale(*catalog, locale);
+  if (loc.empty()) {
+    return Fail(InvalidArgumentError("the catalog has no locale `" + locale + "` (it has " + Joined(catalog->locales) + ")"));
   }
   if (json) {
     std::cout << CatalogJson(*catalog, loc) << "\n";

@@ -8,6 +8,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/engine/wire_json.h"
+#include "src/server/export_page.h"
 
 namespace optin::cli {
 namespace {
@@ -129,6 +130,12 @@ int RunStatus(const Globals& g, const std::string& subject, bool json) {
   if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
+  if (!(*engine)->catalog()) {
+    // Nothing to decide about yet: a "no" answer, with what to do.
+    Fail(FailedPreconditionError("no catalog has been published yet, so there are no purposes to show; run `optin "
+                                 "catalog publish FILE`"));
+    return kExitNo;
+  }
   std::vector<PurposeDecision> all = (*engine)->DecideAll(subject);
   if (json) {
     std::cout << DecisionsJson(subject, all) << "\n";
@@ -226,7 +233,7 @@ int RunExport(const Globals& g, const std::string& subject, bool html, const std
   if (!engine.ok()) return Fail(engine.status());
   Result<SubjectExport> data = (*engine)->Export(subject, locale);
   if (!data.ok()) return Fail(data.status());
-  std::cout << (html ? ExportHtml(*data) : ExportJson(*data) + "\n");
+  std::cout << (html ? server::ExportPage(*data) : ExportJson(*data) + "\n");
   return kExitOk;
 }
 

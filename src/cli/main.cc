@@ -3,8 +3,60 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "src/cli/cli.h"
+#include "src/common/closest.h"
+
+namespace {
+
+// Says better what two usage errors are than CLI11 does: an unknown
+// command (with the closest one), and a subject id that starts with `-`,
+// which reads as an option. nullopt when the error is neither.
+std::optional<std::string> ExplainUsageError(CLI::App& app, int argc, char** argv) {
+  CLI::App* level = &app;
+  std::string path = "optin";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return std::nullopt;  // the rest are positional
+    if (arg.size() > 1 && arg[0] == '-') {
+      const std::string name = arg.substr(0, arg.find('='));
+      const CLI::Option* option = level->get_option_no_throw(name);
+      if (!option && level != &app) option = app.get_option_no_throw(name);  // global options
+      if (option) {
+        if (option->get_items_expected_min() > 0 && arg.find('=') == std::string::npos) ++i;  // its value
+        continue;
+      }
+      if (name == "-h" || name == "--help" || name == "--version") continue;
+      if (level == &app) return std::nullopt;
+      return "`" + arg + "` is not an option of `" + path + "`; use -- before a subject that starts with -, as in `" +
+             path + " -- " + arg + " ...`";
+    }
+    std::vector<CLI::App*> subcommands = level->get_subcommands([](CLI::App*) { return true; });
+    if (subcommands.empty()) continue;  // a positional argument of a command
+    CLI::App* next = nullptr;
+    std::vector<std::string> names;
+    for (CLI::App* s : subcommands) {
+      if (s->get_name() == arg) next = s;
+      names.push_back(s->get_name());
+    }
+    if (!next) {
+      std::string closest = optin::ClosestMatch(arg, names);
+      std::string message = "unknown command `" + (path == "optin" ? arg : path.substr(6) + " " + arg) + "`";
+      if (!closest.empty()) return message + "; did you mean `" + closest + "`?";
+      std::string all;
+      for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+      return message + " (the commands are " + all + ")";
+    }
+    level = next;
+    path += " " + arg;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace optin::cli;
@@ -14,7 +66,10 @@ int main(int argc, char** argv) {
   Globals g;
   const char* env_db = std::getenv("OPTIN_DB");
   g.db = env_db && *env_db ? env_db : "optin.db";
-  app.add_option("--db", g.db, "Store: an SQLite file path (default ./optin.db or $OPTIN_DB)");
+  app.add_option("--db", g.db,
+                 "Store: an SQLite file path or sqlite:PATH, or a PostgreSQL URL "
+                 "postgresql://USER@HOST:PORT/DB (default ./optin.db, or $OPTIN_DB)");
+  app.set_version_flag("--version", "optin " OPTIN_VERSION);
 
   int code = kExitOk;
   auto* init = app.add_subcommand("init", "Create the store");
@@ -114,13 +169,16 @@ int main(int argc, char** argv) {
                     "A browser origin allowed to call the API from its pages (CORS), such as https://shop.example; "
                     "repeat for several");
   serve->add_option("--public-url", serve_flags.public_url,
-                    "Prefix of preference-center links (default: http://ADDR:PORT as bound)");
+                    "Prefix of preference-center links, http(s)://... (default: http://ADDR:PORT as bound); "
+                    "`optin link` uses it too");
 
   auto* link = app.add_subcommand("link", "Print a preference-center link that opens one subject's record");
   std::string ttl = "P7D", base_url;
   link->add_option("SUBJECT", subject, "Subject id")->required();
   link->add_option("--ttl", ttl, "How long the link works, ISO 8601 (default P7D; at most 366 days)");
-  link->add_option("--base-url", base_url, "Where the server is reached (default $OPTIN_PUBLIC_URL or http://127.0.0.1:8080)");
+  link->add_option("--base-url", base_url,
+                   "Where the preference center is reached, http(s)://... (default $OPTIN_PUBLIC_URL, else the "
+                   "address of the server that runs on this store)");
   link->add_flag("--json", json, "One JSON document on stdout");
   link->callback([&] { code = RunLink(g, subject, ttl, base_url, json); });
   serve->callback([&] { code = RunServe(g, listen, serve_flags); });
@@ -252,6 +310,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (std::optional<std::string> better = ExplainUsageError(app, argc, argv)) {
+        std::cerr << "optin: " << *better << "\nRun with --help for more information.\n";
+        return kExitUsage;
+      }
+    }
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }

@@ -1,5 +1,7 @@
 #include "src/cli/output.h"
 
+#include "src/catalog/locale.h"
+
 namespace optin::cli {
 
 void PrintTextChanges(std::ostream& out, const std::vector<TextChange>& texts) {
@@ -30,8 +32,8 @@ void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view lo
       out << "\n";
     }
     for (const auto& r : p.recipients) out << "  recipient: " << r.name << " (" << r.role << ")\n";
-    if (!p.retention.empty()) out << "  kept for: " << p.retention << "\n";
-    if (!p.expires.empty()) out << "  consent expires after: " << p.expires << "\n";
+    if (!p.retention.empty()) out << "  kept for: " << DurationInWords(p.retention, locale) << "\n";
+    if (!p.expires.empty()) out << "  consent expires after: " << DurationInWords(p.expires, locale) << "\n";
     if (p.sale_or_share) out << "  sold or shared: yes (a Global Privacy Control opt-out applies)\n";
   }
 }

@@ -62,6 +62,9 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
     if (env) options.public_url = env;
   }
   while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
+  if (!options.public_url.empty()) {
+    if (Status s = ValidatePublicUrl(options.public_url); !s.ok()) return Fail(InvalidArgumentError("--public-url: " + s.message()));
+  }
   if (flags.max_staleness_s < 0) return Fail(InvalidArgumentError("--max-staleness must be 0 or more seconds"));
   // Accepted as before; every commit now keeps a signed head of its own.
   if (flags.head_interval_s < 1) return Fail(InvalidArgumentError("--head-interval must be at least 1 second"));
@@ -78,8 +81,14 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   auto server = server::Server::Start(**engine, options);
   if (!server.ok()) return Fail(server.status());
   std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
+  const std::string bound = "http://" + host + ":" + std::to_string((*server)->port());
+  // `optin link` points at this server from now on.
+  if (Status s = (*engine)->SetPublicUrl(options.public_url.empty() ? bound : options.public_url); !s.ok()) {
+    std::cerr << "optin: could not keep the server's address in the store (" << s.message()
+              << "); `optin link` will need --base-url\n";
+  }
   // One line on stdout that scripts and tests read to find the port.
-  std::cout << "optin serving http://" << host << ":" << (*server)->port() << " (store " << g.db << ")" << std::endl;
+  std::cout << "optin serving " << bound << " (store " << g.db << ")" << std::endl;
   (*server)->Wait();
   std::cerr << "optin: stopped\n";
   return kExitOk;
@@ -88,14 +97,32 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
 int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url,
             bool json) {
   if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  std::string base = base_url;
-  if (base.empty()) {
-    const char* env = std::getenv("OPTIN_PUBLIC_URL");
-    base = env && *env ? env : "http://127.0.0.1:8080";
-  }
-  while (!base.empty() && base.back() == '/') base.pop_back();
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
+  // Where the link points: --base-url, else $OPTIN_PUBLIC_URL, else the
+  // address of the server that runs on this store; never a guess.
+  std::string base = base_url;
+  std::string from = "--base-url";
+  if (base.empty()) {
+    const char* env = std::getenv("OPTIN_PUBLIC_URL");
+    if (env && *env) {
+      base = env;
+      from = "$OPTIN_PUBLIC_URL";
+    }
+  }
+  if (base.empty()) {
+    Result<std::string> kept = (*engine)->PublicUrl();
+    if (!kept.ok() && kept.status().code() == StatusCode::kNotFound) {
+      return Fail(FailedPreconditionError(
+          "no server has run on this store, so optin does not know where the preference center is: start `optin "
+          "serve` (with --public-url if it is reached at another address), or pass --base-url URL"));
+    }
+    if (!kept.ok()) return Fail(kept.status());
+    base = *kept;
+    from = "the server's address kept in the store";
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (Status s = ValidatePublicUrl(base); !s.ok()) return Fail(InvalidArgumentError(from + ": " + s.message()));
   Result<std::string> link = server::MakeLink(**engine, subject, ttl, base);
   if (!link.ok()) return Fail(link.status());
   if (json) {

@@ -23,6 +23,10 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
   if (!checked.ok()) return Fail(checked.status());
   if (!checked->intact) return Fail(DataLossError("the source does not verify: " + checked->problem));
   Result<std::unique_ptr<Store>> target = OpenStore(to, StoreOpenMode::kCreate);
+  if (target.status().code() == StatusCode::kAlreadyExists) {
+    return Fail(AlreadyExistsError("the target `" + to + "` exists already; store copy never writes over a store "
+                                   "(remove it, or name a new one)"));
+  }
   if (!target.ok()) return Fail(target.status());
   Store& src = **source;
   Store& dst = **target;
@@ -66,12 +70,10 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
   if (s.ok()) s = flush();
   if (terminal) std::cerr << "\n";
   if (!s.ok()) return Fail(s);
-  // Heads last: they must match the events now in place.
-  Result<std::optional<TreeHeadRow>> head = src.LatestTreeHead();
-  if (!head.ok()) return Fail(head.status());
-  if (*head) {
-    if (Result<TreeHeadRow> kept = dst.PutTreeHead(**head); !kept.ok()) return Fail(kept.status());
-  }
+  // Heads last: they must match the events now in place. Every head goes,
+  // so that the copy can name a rewritten event as the source could.
+  s = src.ScanTreeHeads([&](const TreeHeadRow& head) { return dst.PutTreeHead(head).status(); });
+  if (!s.ok()) return Fail(s);
 
   // The final check: the copy verifies, with as many events and the same head.
   Result<VerifyResult> copy = VerifyStore(dst);

@@ -12,6 +12,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/common/utf8.h"
+#include "src/catalog/locale.h"
 #include "src/catalog/notice_diff.h"
 #include "src/index/index.h"
 #include "src/ledger/writer.h"
@@ -103,6 +104,25 @@ Status ValidateSubjectId(std::string_view subject) {
   return OkStatus();
 }
 
+Status ValidatePublicUrl(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgumentError("`" + std::string(url) + "` is not a URL to link to: " + std::string(why) +
+                                " (such as https://privacy.example.com or http://127.0.0.1:8080)");
+  };
+  std::string_view rest;
+  if (url.starts_with("https://")) rest = url.substr(8);
+  else if (url.starts_with("http://")) rest = url.substr(7);
+  else return bad("it must start with http:// or https://");
+  const std::string_view host = rest.substr(0, rest.find('/'));
+  if (host.empty() || host.front() == ':') return bad("it has no host");
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '?' || c == '#' || c == '"' || c == '<' || c == '>' || c == '\\') {
+      return bad("it may not hold spaces, a query or a fragment");
+    }
+  }
+  return OkStatus();
+}
+
 Status ValidateChannel(std::string_view channel) {
   for (auto c : kChannels) {
     if (c == channel) return OkStatus();
@@ -164,7 +184,8 @@ struct Engine::Impl {
     }
     if (e.action == Action::kPublish) {
       OPTIN_ASSIGN_OR_RETURN(Publication pub, DecodePublication(e));
-      Result<Catalog> parsed = ParseCatalog(pub.source, "catalog published in event " + std::to_string(e.seq));
+      Result<Catalog> parsed = ParseCatalog(pub.source, "catalog published in event " + std::to_string(e.seq),
+                                            CatalogRules::kPublished);
       if (!parsed.ok()) return DataLossError(parsed.status().message());
       auto catalog_ptr = std::make_shared<const Catalog>(std::move(parsed).value());
       index.ApplyPublish(*catalog_ptr, pub.editorial, e.seq);
@@ -310,6 +331,14 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   }
   PublishResult result;
   auto before = impl_->Current();
+  // Every purpose ever published keeps its number in the index.
+  size_t numbered = impl_->index.purposes().purposes.size();
+  for (const Purpose& p : catalog.purposes) numbered += !impl_->index.purposes().by_id.contains(p.id);
+  if (numbered > internal::Index::kMaxPurposes) {
+    return InvalidArgumentError("this catalog would make " + std::to_string(numbered) +
+                                " purposes ever published; a store holds at most " +
+                                std::to_string(internal::Index::kMaxPurposes));
+  }
   std::string refused;  // every purpose whose publication is refused, with why
   for (const Purpose& p : catalog.purposes) {
     const Purpose* old = before ? before->FindPurpose(p.id) : nullptr;
@@ -646,12 +675,14 @@ Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view 
   out.subject = subject;
   out.exported = impl_->clock();
   auto catalog = impl_->Current();
-  out.locale = catalog ? catalog->locales.front() : "en";
-  if (catalog && std::find(catalog->locales.begin(), catalog->locales.end(), locale) != catalog->locales.end()) {
-    out.locale = locale;
-  }
+  out.locale = catalog ? PickLocale(*catalog, locale) : "en";
+  if (catalog) out.organization = catalog->organization;
   out.decisions = DecideAll(subject);
   OPTIN_ASSIGN_OR_RETURN(out.events, History(subject));
+  auto text_of = [&](const LocalizedText& t) -> std::string {
+    if (auto it = t.find(out.locale); it != t.end()) return it->second;
+    return t.empty() ? "" : t.begin()->second;
+  };
   std::set<std::string> seen;
   for (const HistoryEntry& h : out.events) {
     if (h.notice.empty() || !seen.insert(h.notice).second) continue;
@@ -659,9 +690,28 @@ Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view 
     auto it = impl_->notices.find(h.notice);
     if (it == impl_->notices.end()) continue;
     const Purpose& p = *it->second.purpose;
-    auto title = p.title.find(out.locale);
-    out.notices.push_back({h.notice, p.id, title != p.title.end() ? title->second : p.title.begin()->second,
-                           it->second.canonical});
+    const Catalog& c = *it->second.catalog;
+    SubjectExport::Notice n;
+    n.version = h.notice;
+    n.purpose = p.id;
+    n.title = text_of(p.title);
+    n.text = it->second.canonical;
+    n.basis = p.basis;
+    n.description = text_of(p.description);
+    n.benefit = text_of(p.benefit);
+    for (const std::string& id : p.data) {
+      const DataCategory* d = c.FindCategory(id);
+      n.data.push_back({d ? text_of(d->title) : id, d && d->sensitive});
+    }
+    n.recipients = p.recipients;
+    n.retention = p.retention;
+    n.expires = p.expires;
+    n.sale_or_share = p.sale_or_share;
+    out.titles[p.id] = n.title;
+    out.notices.push_back(std::move(n));
+  }
+  if (catalog) {
+    for (const Purpose& p : catalog->purposes) out.titles[p.id] = text_of(p.title);
   }
   OPTIN_ASSIGN_OR_RETURN(out.receipts, Receipts(subject, {}, out.locale));
   return out;
@@ -697,9 +747,7 @@ Result<std::string> Engine::MakeReceipt(const StoredEvent& stored, const Event& 
   }
   const Catalog* catalog = notice ? notice->catalog.get() : impl_->Current().get();
   std::string lang(locale);
-  if (catalog && std::find(catalog->locales.begin(), catalog->locales.end(), lang) == catalog->locales.end()) {
-    lang = catalog->locales.front();
-  }
+  if (catalog) lang = PickLocale(*catalog, locale);
   auto text = [&](const LocalizedText& t) -> std::string {
     if (auto it = t.find(lang); it != t.end()) return it->second;
     return t.empty() ? "" : t.begin()->second;
@@ -863,6 +911,22 @@ bool Engine::IsStale() const { return impl_->max_staleness > 0 && lag() > impl_-
 std::string Engine::follow_error() const {
   std::lock_guard lock(impl_->follow_mu);
   return impl_->follow_error;
+}
+
+namespace {
+// DO NOT CHANGE: the store setting `optin serve` keeps its public URL in.
+constexpr std::string_view kPublicUrlSetting = "public_url";
+}  // namespace
+
+Result<std::string> Engine::PublicUrl() {
+  OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> url, impl_->store->GetSetting(kPublicUrlSetting));
+  if (!url) return NotFoundError("no server has run on this store, so its address is not known");
+  return *url;
+}
+
+Status Engine::SetPublicUrl(std::string_view url) {
+  OPTIN_RETURN_IF_ERROR(ValidatePublicUrl(url));
+  return impl_->store->PutSetting(kPublicUrlSetting, url);
 }
 
 // A link token is base64url(Seal(link_key, payload)) where payload is

@@ -102,24 +102,6 @@ std::string LogKeysJson(const std::vector<LogPublicKey>& keys) {
   return std::move(w).Take();
 }
 
-namespace {
-
-std::string HtmlEscaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string ExportJson(const SubjectExport& e) {
   JsonWriter w;
@@ -144,45 +126,6 @@ std::string ExportJson(const SubjectExport& e) {
   for (const std::string& r : e.receipts) w.Raw(r);
   w.EndArray().EndObject();
   return std::move(w).Take();
-}
-
-std::string ExportHtml(const SubjectExport& e) {
-  const bool ja = e.locale == "ja";
-  auto t = [ja](const char* en, const char* jp) { return std::string(ja ? jp : en); };
-  std::string out = "<!doctype html>\n<html lang=\"" + HtmlEscaped(e.locale) + "\"><head><meta charset=\"utf-8\">";
-  out += "<title>" + t("Your data", "あなたのデータ") + "</title>";
-  out += "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-         "table{border-collapse:collapse}td,th{border:1px solid #888;padding:.3rem .5rem;text-align:left}"
-         "pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem}</style></head><body>";
-  out += "<h1>" + t("Everything we hold about you", "お客様について保有しているすべての情報") + "</h1>";
-  out += "<p>" + t("Subject", "お客様ID") + ": <strong>" + HtmlEscaped(e.subject) + "</strong><br>" +
-         t("Exported", "出力日時") + ": " + HtmlEscaped(FormatRfc3339(e.exported)) + "</p>";
-  out += "<h2>" + t("Your choices now", "現在の選択") + "</h2><table><tr><th>" + t("Purpose", "目的") + "</th><th>" +
-         t("Allowed", "許可") + "</th><th>" + t("Why", "理由") + "</th></tr>";
-  for (const PurposeDecision& d : e.decisions) {
-    out += "<tr><td>" + HtmlEscaped(d.purpose) + "</td><td>" + (d.decision.allowed ? t("yes", "はい") : t("no", "いいえ")) +
-           "</td><td>" + HtmlEscaped(std::string(ReasonName(d.decision.reason))) + "</td></tr>";
-  }
-  out += "</table><h2>" + t("Everything you said, and when", "これまでの記録") + "</h2><table><tr><th>#</th><th>" +
-         t("Time", "日時") + "</th><th>" + t("What", "内容") + "</th><th>" + t("Purpose", "目的") + "</th><th>" +
-         t("Channel", "経路") + "</th></tr>";
-  for (const HistoryEntry& h : e.events) {
-    out += "<tr><td>" + std::to_string(h.seq) + "</td><td>" + HtmlEscaped(FormatRfc3339(h.time)) + "</td><td>" +
-           HtmlEscaped(std::string(ActionName(h.action))) + "</td><td>" + HtmlEscaped(h.purpose) + "</td><td>" +
-           HtmlEscaped(h.channel) + "</td></tr>";
-  }
-  out += "</table><h2>" + t("The notices you answered", "ご回答いただいた説明文") + "</h2>";
-  for (const SubjectExport::Notice& n : e.notices) {
-    out += "<h3>" + HtmlEscaped(n.title) + " <small>(" + HtmlEscaped(n.purpose) + ", " + t("version", "版") + " " +
-           HtmlEscaped(n.version.substr(0, 12)) + ")</small></h3><pre>" + HtmlEscaped(n.text) + "</pre>";
-  }
-  out += "<h2>" + t("Your receipts", "受領証") + "</h2><p>" +
-         t("Each receipt is signed. Check one with `optin receipt verify FILE --key KEY`.",
-           "受領証には署名があります。`optin receipt verify FILE --key KEY` で確認できます。") +
-         "</p>";
-  for (const std::string& r : e.receipts) out += "<pre>" + HtmlEscaped(r) + "</pre>";
-  out += "</body></html>\n";
-  return out;
 }
 
 }  // namespace optin

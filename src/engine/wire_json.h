@@ -25,8 +25,6 @@ std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry
 // "event"}],"events":[…as HistoryJson],"notices":[{"version","purpose","title",
 // "text"}],"receipts":[receipt files]}
 std::string ExportJson(const SubjectExport& e);
-// The same as a page a person can read (HTML, self-contained, no script).
-std::string ExportHtml(const SubjectExport& e);
 
 // {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
 // "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.

@@ -124,6 +124,9 @@ void Index::ApplyPublish(const Catalog& catalog, std::span<const std::string> ed
   next->publication_seq = seq;
   for (auto& p : next->purposes) p.active = false;
   for (const Purpose& p : catalog.purposes) {
+    // Beyond the numbers an entry can hold, a purpose stays unknown (deny);
+    // Engine::Publish refuses such a catalog before it is recorded.
+    if (!next->by_id.contains(p.id) && next->purposes.size() >= kMaxPurposes) continue;
     auto [it, inserted] = next->by_id.try_emplace(p.id, static_cast<uint16_t>(next->purposes.size()));
     if (inserted) {
       next->purposes.emplace_back();
@@ -150,9 +153,16 @@ void Index::ApplyPublish(const Catalog& catalog, std::span<const std::string> ed
   set_last_seq(seq);
 }
 
-Index::Entry Index::MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, uint32_t expires_s) {
-  const uint64_t bits = (seq & ((uint64_t{1} << 44) - 1)) | uint64_t{static_cast<uint8_t>(action) & 7u} << 44 |
-                        uint64_t{stale} << 47 | uint64_t{purpose} << 48;
+Index::Entry Index::MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, int64_t expires_micros) {
+  uint32_t expires_s = kNever;
+  uint64_t expires_ms = 0;
+  if (expires_micros >= 0) {
+    expires_s = static_cast<uint32_t>(std::min<int64_t>(expires_micros / 1'000'000, kNever - 1));
+    if (expires_s != kNever - 1) expires_ms = static_cast<uint64_t>(expires_micros % 1'000'000 / 1000);
+  }
+  const uint64_t bits = (seq & ((uint64_t{1} << kSeqBits) - 1)) | uint64_t{static_cast<uint8_t>(action) & 7u} << kSeqBits |
+                        uint64_t{stale} << (kSeqBits + 3) | uint64_t{purpose} << (kSeqBits + 4) |
+                        expires_ms << (kSeqBits + 4 + kPurposeBits);
   Entry entry{};
   entry.packed[0] = static_cast<uint32_t>(bits);
   entry.packed[1] = static_cast<uint32_t>(bits >> 32);
@@ -176,19 +186,15 @@ void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
     // Only Global Privacy Control is a signal the index knows; it applies to
     // every sale_or_share purpose, so it has an entry of its own.
     if (event.channel != "gpc") return;
-    entry = MakeEntry(event.seq, event.action, false, kGpcPurpose, kNever);
+    entry = MakeEntry(event.seq, event.action, false, kGpcPurpose, -1);
   } else {
     const PurposeTable& table = purposes();
     auto it = table.by_id.find(Key(event.purpose));
     if (it == table.by_id.end()) return;  // never published: nothing can be decided from it
     const PurposeState& p = table.purposes[it->second];
     const bool stale = event.action == Action::kGrant && !(p.active && event.notice == p.notice_version);
-    uint32_t expires_s = kNever;
-    if (p.has_expiry) {
-      int64_t at = AddDuration(std::max<int64_t>(0, event.time), p.expires) / kMicrosPerSecond;
-      expires_s = static_cast<uint32_t>(std::min<int64_t>(at, kNever - 1));
-    }
-    entry = MakeEntry(event.seq, event.action, stale, it->second, expires_s);
+    const int64_t expires = p.has_expiry ? AddDuration(std::max<int64_t>(0, event.time), p.expires) : -1;
+    entry = MakeEntry(event.seq, event.action, stale, it->second, expires);
   }
   const size_t hash = HashOf(subject);
   Shard& shard = ShardFor(hash);
@@ -239,7 +245,7 @@ Decision Index::DecideWith(const PurposeTable& table, uint16_t purpose, std::str
     default: return {false, Reason::kNoConsent, found.seq()};
   }
   if (found.stale() || found.seq() < p.material_seq) return {false, Reason::kNoticeChanged, p.version_seq};
-  if (found.expires_s != kNever && now >= static_cast<int64_t>(found.expires_s) * kMicrosPerSecond) {
+  if (found.expires_s != kNever && now >= found.expires_micros()) {
     return {false, Reason::kExpired, found.seq()};
   }
   return {true, Reason::kGranted, found.seq()};

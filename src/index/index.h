@@ -83,26 +83,41 @@ class Index {
 
   // 12 bytes: the latest event of one subject about one purpose.
   struct Entry {
-    // seq (44 bits: 17 trillion events) | action (3) | stale (1) | purpose (16).
+    // seq (40 bits: a trillion events) | action (3) | stale (1) |
+    // purpose (10) | expires_ms (10).
     // stale: a grant of a notice that was not in force when it was applied.
     uint32_t packed[2];
-    // For grants: when the consent expires, in whole seconds since the Unix
-    // epoch (rounded down, so never late); kNever when the purpose has no
+    // For grants: when the consent expires, in seconds since the Unix epoch
+    // (with expires_ms the milliseconds past it, rounded down: never late,
+    // and at most a millisecond early); kNever when the purpose has no
     // `expires`. Fixed when the grant is applied: `expires` cannot change
     // without a material change (see Engine::Publish).
     uint32_t expires_s;
 
     uint64_t bits() const { return uint64_t{packed[0]} | uint64_t{packed[1]} << 32; }
-    uint64_t seq() const { return bits() & ((uint64_t{1} << 44) - 1); }
-    Action action() const { return static_cast<Action>((bits() >> 44) & 7); }
-    bool stale() const { return (bits() >> 47) & 1; }
-    uint16_t purpose() const { return static_cast<uint16_t>(bits() >> 48); }
+    uint64_t seq() const { return bits() & ((uint64_t{1} << kSeqBits) - 1); }
+    Action action() const { return static_cast<Action>((bits() >> kSeqBits) & 7); }
+    bool stale() const { return (bits() >> (kSeqBits + 3)) & 1; }
+    uint16_t purpose() const { return static_cast<uint16_t>((bits() >> (kSeqBits + 4)) & (kPurposeLimit - 1)); }
+    int64_t expires_micros() const {
+      return int64_t{expires_s} * 1'000'000 + static_cast<int64_t>(bits() >> (kSeqBits + 4 + kPurposeBits)) * 1000;
+    }
   };
   static_assert(sizeof(Entry) == 12);
+  static constexpr int kSeqBits = 40;
+  static constexpr int kPurposeBits = 10;
+  static constexpr uint16_t kPurposeLimit = uint16_t{1} << kPurposeBits;
   static constexpr uint32_t kNever = 0xffffffff;
   // The entry number of a subject's Global Privacy Control signal.
-  static constexpr uint16_t kGpcPurpose = 0xffff;
-  static Entry MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, uint32_t expires_s);
+  static constexpr uint16_t kGpcPurpose = kPurposeLimit - 1;
+  static Entry MakeEntry(uint64_t seq, Action action, bool stale, uint16_t purpose, int64_t expires_micros);
+
+ public:
+  // The most purposes a ledger can ever have published (one number is the
+  // GPC signal's).
+  static constexpr size_t kMaxPurposes = kPurposeLimit - 1;
+
+ private:
 
   // One subject's entries, sorted by purpose number. Purposes below 64 are
   // found through `mask` without a search: bit p set means purpose p has an

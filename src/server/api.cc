@@ -4,7 +4,9 @@
 
 #include <charconv>
 
+#include "src/catalog/locale.h"
 #include "src/catalog/notices_json.h"
+#include "src/server/export_page.h"
 #include "src/server/web_assets.h"
 #include "src/common/json_keys.h"
 #include "src/common/json_writer.h"
@@ -116,50 +118,6 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   }
   return "";
 }
-
-// The first of the catalog's locales named in `accept` (RFC 9110 §12.5.4,
-// weights honoured), else the catalog's default.
-std::string PickLocale(const Catalog& catalog, std::string_view explicit_locale, std::string_view accept) {
-  // Language tags compare without regard to case (RFC 5646 §2.1.1); the
-  // answer is spelt as in the catalog.
-  auto find = [&](std::string_view l) -> std::string {
-    for (const auto& c : catalog.locales) {
-      if (c.size() == l.size() && std::equal(c.begin(), c.end(), l.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return c;
-      }
-    }
-    return "";
-  };
-  if (std::string e = find(explicit_locale); !explicit_locale.empty() && !e.empty()) return e;
-  std::string best;
-  double best_q = 0;
-  size_t start = 0;
-  while (start < accept.size()) {
-    size_t end = accept.find(',', start);
-    if (end == std::string_view::npos) end = accept.size();
-    std::string_view item = accept.substr(start, end - start);
-    start = end + 1;
-    double q = 1;
-    if (size_t semi = item.find(';'); semi != std::string_view::npos) {
-      std::string_view params = item.substr(semi + 1);
-      item = item.substr(0, semi);
-      if (size_t qpos = params.find("q="); qpos != std::string_view::npos) q = std::atof(std::string(params.substr(qpos + 2)).c_str());
-    }
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    std::string tag(item);
-    std::string match = find(tag);
-    if (size_t dash = tag.find('-'); match.empty() && dash != std::string::npos) match = find(tag.substr(0, dash));
-    if (!match.empty() && q > best_q) {
-      best = match;
-      best_q = q;
-    }
-  }
-  return best.empty() ? catalog.locales.front() : best;
-}
-
 
 // Parses a JSON object body with this thread's parser. The element lives
 // until the thread's next ParseBody: one per request. kInvalidArgument
@@ -436,7 +394,15 @@ HttpResponse Api::Route(const HttpRequest& request) {
           r = ErrorResponse(data.status());
         } else if (format == "html") {
           r.content_type = "text/html; charset=utf-8";
-          r.body = ExportHtml(*data);
+          ExportPageOptions page;
+          // The customer's own link: where their receipts can be checked.
+          if (who->IsCustomer()) {
+            if (Result<std::string_view> token = ParseBearer(request.authorization); token.ok()) {
+              page.page_url = base_url_ + "/p/" + std::string(*token);
+              page.page_expires = who->expires;
+            }
+          }
+          r.body = ExportPage(*data, page);
           r.headers.emplace_back("Content-Security-Policy",
                                  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
           r.headers.emplace_back("Content-Disposition", "attachment; filename=\"optin-export.html\"");

@@ -50,11 +50,14 @@ int ConnectionLimits::connections_from(const std::string& client) const {
   return it == per_client_.end() ? 0 : it->second;
 }
 
-int ConnectionLimits::TakePeak() {
+int ConnectionLimits::peak() const {
   std::lock_guard lock(mu_);
-  const int peak = peak_;
+  return peak_;
+}
+
+void ConnectionLimits::ResetPeak() {
+  std::lock_guard lock(mu_);
   peak_ = served_ + health_;
-  return peak;
 }
 
 }  // namespace optin::server

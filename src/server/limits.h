@@ -50,9 +50,10 @@ class ConnectionLimits {
   bool NearLimit() const;
   int connections() const;
   int connections_from(const std::string& client) const;
-  // The most connections held at once since the last call (which resets it
-  // to the current count): for giving memory back after a flood.
-  int TakePeak();
+  // The most connections held at once since the last ResetPeak (which sets
+  // it to the current count): for giving memory back after a flood.
+  int peak() const;
+  void ResetPeak();
 
  private:
   const LimitOptions options_;

@@ -341,6 +341,9 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
+    // A pending timer holds the session: let it go now, not when it fires.
+    if (hurry_timer_) hurry_timer_->cancel();
+    if (timer_) timer_->cancel();
     Forget();
   }
 
@@ -534,8 +537,13 @@ class BeastServer final : public Server {
   // per-thread arenas, and the process grows a little with every flood.
   void GiveMemoryBackAfterAFlood() {
     constexpr int kFlood = 64;
-    const int peak = shared_.limits.TakePeak();
-    if (peak >= kFlood && shared_.limits.connections() * 4 <= peak) malloc_trim(0);
+    const int peak = shared_.limits.peak();
+    const int now = shared_.limits.connections();
+    if (peak < kFlood || now * 4 > peak) return;
+    // Again at every turn while the flood drains, once more when (nearly)
+    // all of it has gone.
+    malloc_trim(0);
+    if (now * 16 <= peak) shared_.limits.ResetPeak();
   }
 
   // Once every connection is gone, stop the timers so the pool can finish.

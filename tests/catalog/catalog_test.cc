@@ -20,14 +20,19 @@ const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml
 
 std::string Shop() { return ReadFile(kShopPath); }
 
-// The shop catalog with `from` replaced by `to` (which must occur).
-std::string ShopWith(const std::string& from, const std::string& to) {
-  std::string s = Shop();
+// `s` with `from` replaced by `to` (which must occur).
+std::string Edit(std::string s, const std::string& from, const std::string& to) {
   size_t at = s.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) s.replace(at, from.size(), to);
   return s;
 }
+
+// The shop catalog with `from` replaced by `to` (which must occur).
+std::string ShopWith(const std::string& from, const std::string& to) { return Edit(Shop(), from, to); }
+
+// The shop's `ads` purpose shares clicks with this third party.
+const std::string kThirdParty = "{name: Example Exchange, role: third_party}";
 
 TEST(Catalog, ParsesAValidCatalog) {
   Result<Catalog> c = ParseCatalogFile(kShopPath);
@@ -43,6 +48,7 @@ TEST(Catalog, ParsesAValidCatalog) {
   EXPECT_EQ(ads.expires, "P1Y");
   EXPECT_TRUE(ads.sale_or_share);
   EXPECT_EQ(ads.recipients.at(0).role, "processor");
+  EXPECT_EQ(ads.recipients.at(1).role, "third_party");
   EXPECT_EQ(ads.notice_version.size(), 64u);
   EXPECT_TRUE(c->FindCategory("clicks")->sensitive);
 }
@@ -52,6 +58,15 @@ TEST(Catalog, DemoCatalogIsValid) {
   ASSERT_THAT(c, IsOk());
   EXPECT_GE(c->purposes.size(), 7u);
   EXPECT_EQ(c->locales, (std::vector<std::string>{"en", "ja"}));
+  // An ad network that picks ads from browsing history across sites
+  // receives the data for itself: a third party, which is what makes
+  // `ad_targeting` a share.
+  const Purpose* ads = c->FindPurpose("ad_targeting");
+  ASSERT_NE(ads, nullptr);
+  EXPECT_TRUE(ads->sale_or_share);
+  ASSERT_EQ(ads->recipients.size(), 1u);
+  EXPECT_EQ(ads->recipients[0].name, "Example Ad Network");
+  EXPECT_EQ(ads->recipients[0].role, "third_party");
 }
 
 TEST(Catalog, NoticeVersionIsSha256OfTheCanonicalNotice) {
@@ -83,8 +98,20 @@ TEST(Catalog, NoticeVersionIgnoresLayoutAndEquivalentDurations) {
 }
 
 TEST(Catalog, ReportsUnknownKeyWithLineAndColumn) {
-  auto r = ParseCatalog(ShopWith("    sale_or_share: true", "    sale_or_share: true\n    benfit: {en: x, ja: y}"), "c.yaml");
-  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument, HasSubstr("c.yaml:33:5: unknown key `benfit` in purpose `ads`")));
+  auto r = ParseCatalog(ShopWith("    sale_or_share: true", "    sale_or_share: true\n    colour: {en: x, ja: y}"), "c.yaml");
+  EXPECT_THAT(r, StatusIs(StatusCode::kInvalidArgument,
+                          "c.yaml:33:5: unknown key `colour` in purpose `ads` (expected one of: basis, title, "
+                          "description, benefit, data, recipients, retention, expires, sale_or_share, signals)"));
+}
+
+TEST(Catalog, AMisspelledKeyIsOneErrorThatNamesTheKeyMeant) {
+  // Not also "needs a `benefit`": the benefit is there, misspelled.
+  EXPECT_THAT(ParseCatalog(ShopWith("    benefit: {en: Useful", "    benfit: {en: Useful"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:42:5: unknown key `benfit` in purpose `recommendations`; did you mean `benefit`?"));
+  EXPECT_THAT(ParseCatalog(ShopWith("\npurposes:\n", "\npurpose:\n"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:15:1: unknown key `purpose` in the catalog; did you mean `purposes`?"));
 }
 
 TEST(Catalog, ReportsEveryErrorNotJustTheFirst) {
@@ -131,8 +158,124 @@ TEST(Catalog, RejectsDuplicateIds) {
 }
 
 TEST(Catalog, NecessaryPurposeCannotBeSaleOrShare) {
+  // One error: that `delivery` has no recipients to sell to follows from it.
   EXPECT_THAT(ParseCatalog(ShopWith("    retention: P2Y", "    retention: P2Y\n    sale_or_share: true"), "c.yaml"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("purpose `delivery` is necessary and cannot be `sale_or_share`")));
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:22:20: purpose `delivery` is necessary and cannot be `sale_or_share`: selling or "
+                       "sharing data is never necessary to provide the service"));
+}
+
+TEST(Catalog, ASaleOrShareNeedsARecipientThatIsNotAProcessor) {
+  const std::string advice =
+      ", so nothing is sold or shared (name the `third_party` that receives the data, or set `sale_or_share: false`)";
+  const std::string processors_only =
+      "c.yaml:32:20: purpose `ads` is `sale_or_share: true`, but every recipient is a `processor`, acting only on "
+      "the company's behalf" + advice;
+  EXPECT_THAT(ParseCatalog(ShopWith(", " + kThirdParty, ""), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, processors_only));
+  EXPECT_THAT(ParseCatalog(ShopWith("role: third_party}", "role: processor}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument, processors_only));
+  EXPECT_THAT(ParseCatalog(ShopWith("    recipients: [{name: Example Ads, role: processor}, " + kThirdParty + "]\n", ""),
+                           "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:31:20: purpose `ads` is `sale_or_share: true`, but it has no `recipients`" + advice));
+  // Any other role receives the data for itself.
+  EXPECT_THAT(ParseCatalog(ShopWith("role: third_party}", "role: controller}"), "c.yaml"), IsOk());
+  // A role that could not be read is its own error, not also this one.
+  EXPECT_THAT(ParseCatalog(ShopWith(", role: third_party}", "}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:29:56: purpose `ads` recipient needs a `role` (such as `processor`, `controller` or "
+                       "`third_party`)"));
+  // Without a sale or share, processors alone are what they should be.
+  std::string s = ShopWith(", " + kThirdParty, "");
+  s = Edit(s, "sale_or_share: true", "sale_or_share: false");
+  s = Edit(s, "      us: [sharing, targeted_advertising]\n", "");
+  EXPECT_THAT(ParseCatalog(s, "c.yaml"), IsOk());
+}
+
+TEST(Catalog, ARecipientsRoleIsOneThePageCanExplain) {
+  // A processor under another name, or misspelt, would slip past the rules
+  // about processors.
+  EXPECT_THAT(ParseCatalog(ShopWith("role: third_party}", "role: proccessor}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:29:87: purpose `ads` recipient `role` must be `processor`, `controller` or "
+                       "`third_party`, not `proccessor`; did you mean `processor`?"));
+  EXPECT_THAT(ParseCatalog(ShopWith("role: third_party}", "role: service_provider}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:29:87: purpose `ads` recipient `role` must be `processor`, `controller` or "
+                       "`third_party`, not `service_provider`"));
+}
+
+TEST(Catalog, APublishedCatalogIsReadByTheRulesOfItsDay) {
+  // Published before these rules, a ledger's catalog must still read back:
+  // the store opens, and the catalog's next publication is held to them.
+  const std::string older = ShopWith("{name: Example Ads, role: processor}, " + kThirdParty,
+                                     "{name: Example Ads, role: service_provider}");
+  EXPECT_THAT(ParseCatalog(older, "c.yaml"), StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr("c.yaml:")));
+  auto read_back = ParseCatalog(older, "event 1", CatalogRules::kPublished);
+  ASSERT_THAT(read_back, IsOk());
+  EXPECT_EQ(read_back->FindPurpose("ads")->recipients[0].role, "service_provider");
+}
+
+TEST(Catalog, AMisspelledBasisIsOneErrorThatNamesTheBasisMeant) {
+  // Read as a consent purpose, `delivery` would also lack a benefit.
+  EXPECT_THAT(ParseCatalog(ShopWith("basis: necessary", "basis: necesary"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:17:12: purpose `delivery` `basis` must be `consent` or `necessary`, not `necesary`; did "
+                       "you mean `necessary`?"));
+  // Nor does a consent purpose's missing benefit, or a sale or share with
+  // processors only, count while the basis is unknown: either follows from
+  // it, and is reported once the basis is right.
+  std::string s = ShopWith("    benefit: {en: Ads that fit you., ja: あなたに合った広告。}\n", "");
+  s = Edit(s, ", " + kThirdParty, "");
+  s = Edit(s, "basis: consent", "basis: consnet");
+  EXPECT_THAT(ParseCatalog(s, "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:24:12: purpose `ads` `basis` must be `consent` or `necessary`, not `consnet`; did you "
+                       "mean `consent`?"));
+  EXPECT_THAT(ParseCatalog(ShopWith("basis: consent", "basis: legitimate_interest"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:24:12: purpose `ads` `basis` must be `consent` or `necessary`, not "
+                       "`legitimate_interest`"));
+  EXPECT_THAT(ParseCatalog(ShopWith("    basis: necessary\n", ""), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:17:5: purpose `delivery` needs a `basis` (`consent` or `necessary`)"));
+}
+
+TEST(Catalog, ACommaInAnUnquotedTextIsOneErrorThatShowsTheQuoting) {
+  // YAML reads `{en: Ads, chosen for you, ja: 広告}` as the keys `en`,
+  // `chosen for you` (with no value) and `ja`.
+  const std::string ads = "{en: We show you ads based on your clicks., ja:";
+  EXPECT_THAT(ParseCatalog(ShopWith(ads, "{en: Ads, chosen for you, and cheap., ja:"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:26:23: purpose `ads` `description` (en) stops at the comma before `chosen for you` (a "
+                       "text with a comma inside `{...}` must be quoted: {en: \"Ads, chosen for you, and cheap.\"})"));
+  EXPECT_THAT(ParseCatalog(ShopWith("{en: Ads that fit you.,", "{en: Ads that \"fit\" you, really.,"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:27:19: purpose `ads` `benefit` (en) stops at the comma before `really.` (a text with a "
+                       "comma inside `{...}` must be quoted: {en: \"Ads that \\\"fit\\\" you, really.\"})"));
+  // The same in any `{...}`, such as a recipient or a one-line purpose.
+  EXPECT_THAT(ParseCatalog(ShopWith("{name: Example Exchange,", "{name: Example Exchange, Inc.,"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:29:63: purpose `ads` recipient `name` stops at the comma before `Inc.` (a text with a "
+                       "comma inside `{...}` must be quoted: {name: \"Example Exchange, Inc.\"})"));
+  EXPECT_THAT(ParseCatalog("organization: {name: X}\nlocales: [en]\ndata_categories:\n"
+                           "  d: {title: Data, description: Some data.}\npurposes:\n"
+                           "  p: {basis: consent, title: Ads, description: We show ads, and more., benefit: Free service., "
+                           "data: [d], retention: P1Y}\n",
+                           "one.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "one.yaml:6:48: purpose `p` `description` stops at the comma before `and more.` (a text with a "
+                       "comma inside `{...}` must be quoted: {description: \"We show ads, and more.\"})"));
+  // Only a text splits: after a word such as a role, it is an unknown key.
+  EXPECT_THAT(ParseCatalog(ShopWith("role: third_party}", "role: third_party, controller}"), "c.yaml"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "c.yaml:29:100: unknown key `controller` in purpose `ads` recipient (expected one of: name, "
+                       "role)"));
+  // Quoted, the comma is part of the text.
+  Result<Catalog> quoted = ParseCatalog(ShopWith(ads, "{en: \"Ads, chosen for you.\", ja:"), "c.yaml");
+  ASSERT_THAT(quoted, IsOk());
+  EXPECT_EQ(quoted->FindPurpose("ads")->description.at("en"), "Ads, chosen for you.");
 }
 
 TEST(Catalog, ReadsSignalMappingsAndSettings) {

@@ -263,7 +263,7 @@ TEST_F(CliTest, EraseLeavesNothingReadableAndTheLedgerVerifiable) {
   EXPECT_THAT(exported.out, HasSubstr(R"("notices":[{"version":")"));
   EXPECT_THAT(exported.out, HasSubstr(R"("receipts":[{"key_id":")"));
   auto html = Run({"export", id, "--html", "--locale", "ja"});
-  EXPECT_THAT(html.out, HasSubstr("<h1>お客様について保有しているすべての情報</h1>"));
+  EXPECT_THAT(html.out, HasSubstr("<h1>Example Shopが保有しているお客様の情報のすべて</h1>"));
   const std::string key = Sql("SELECT hex(key) FROM subject_keys");
   ASSERT_EQ(key.size(), 65u) << key;  // 32 bytes in hex and a newline
   auto r = Run({"erase", id});
@@ -380,8 +380,8 @@ TEST_F(CliTest, EditorialIsRefusedForAMaterialChangeAndTheDiffIsKept) {
   };
   // A new third party under cover of a text edit.
   std::string broker = edit(edit(shop, "Ads that fit you.", "Ads that suit you."),
-                            "recipients: [{name: Example Ads, role: processor}]",
-                            "recipients: [{name: Example Ads, role: processor}, {name: Data Broker Inc, role: third_party}]");
+                            "{name: Example Exchange, role: third_party}]",
+                            "{name: Example Exchange, role: third_party}, {name: Data Broker Inc, role: third_party}]");
   auto r = Run({"catalog", "publish", dir_.Write("broker.yaml", broker), "--editorial", "ads"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");

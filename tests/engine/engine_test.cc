@@ -55,6 +55,8 @@ class FlakyStore : public Store {
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& h) override { return inner_->PutTreeHead(h); }
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override { return inner_->LatestTreeHead(); }
   Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& f) override { return inner_->ScanTreeHeads(f); }
+  Result<std::optional<std::string>> GetSetting(std::string_view n) override { return inner_->GetSetting(n); }
+  Status PutSetting(std::string_view n, std::string_view v) override { return inner_->PutSetting(n, v); }
 
  private:
   std::unique_ptr<Store> inner_;
@@ -211,12 +213,20 @@ TEST_F(EngineTest, RemovedPurposeBecomesUnknownAndKeepsHistory) {
 
 TEST_F(EngineTest, ConsentExpiresAfterThePurposesExpiry) {
   Publish(kShop);  // ads expires after P12M
-  now_ = ParseRfc3339("2026-01-31T09:00:00Z").value();
+  now_ = ParseRfc3339("2026-01-31T09:00:00.700Z").value();
   Grant("alice", {"ads"});
-  EXPECT_FALSE(engine_->DecideAt("alice", "ads", ParseRfc3339("2027-01-31T08:59:59Z").value()).reason == Reason::kExpired);
-  Decision d = engine_->DecideAt("alice", "ads", ParseRfc3339("2027-01-31T09:00:00Z").value());
-  EXPECT_EQ(d.reason, Reason::kExpired);
-  EXPECT_FALSE(d.allowed);
+  // Allowed up to the instant a year later, to the millisecond: not from
+  // the whole second before it.
+  for (const char* allowed : {"2027-01-31T08:59:59.999Z", "2027-01-31T09:00:00.000Z", "2027-01-31T09:00:00.699Z"}) {
+    Decision d = engine_->DecideAt("alice", "ads", ParseRfc3339(allowed).value());
+    EXPECT_TRUE(d.allowed) << allowed;
+    EXPECT_EQ(d.reason, Reason::kGranted) << allowed;
+  }
+  for (const char* expired : {"2027-01-31T09:00:00.700Z", "2027-01-31T09:00:00.701Z", "2027-01-31T09:00:01Z"}) {
+    Decision d = engine_->DecideAt("alice", "ads", ParseRfc3339(expired).value());
+    EXPECT_FALSE(d.allowed) << expired;
+    EXPECT_EQ(d.reason, Reason::kExpired) << expired;
+  }
   EXPECT_EQ(engine_->DecideAt("alice", "recommendations", ParseRfc3339("2090-01-01T00:00:00Z").value()).reason,
             Reason::kNoConsent);
 }

@@ -76,8 +76,8 @@ const MaterialCase kMaterialCases[] = {
     {"CategoryBecomesSensitive", "recommendations", "description: {en: What you ordered., ja: ご注文の内容。}",
      "description: {en: What you ordered., ja: ご注文の内容。}\n    sensitive: true",
      "`data` category `orders` is now sensitive"},
-    {"RecipientAdded", "ads", "recipients: [{name: Example Ads, role: processor}]",
-     "recipients: [{name: Example Ads, role: processor}, {name: Data Broker Inc, role: third_party}]",
+    {"RecipientAdded", "ads", "{name: Example Exchange, role: third_party}]",
+     "{name: Example Exchange, role: third_party}, {name: Data Broker Inc, role: third_party}]",
      "`recipients` adds `Data Broker Inc` (third_party)"},
     {"RecipientRoleChanged", "ads", "{name: Example Ads, role: processor}", "{name: Example Ads, role: third_party}",
      "`recipients`: `Example Ads` changes role from processor to third_party"},
@@ -145,7 +145,7 @@ TEST_F(PublishTest, SignalsThatGrantMoreNeedTheNoticeToSaySo) {
 
 TEST_F(PublishTest, ChangesThatAreNotMaterialMayBeEditorial) {
   // Fewer recipients, and new words: the publisher's judgement.
-  std::string yaml = Edit(kShop, "recipients: [{name: Example Ads, role: processor}]", "recipients: []");
+  std::string yaml = Edit(kShop, "{name: Example Ads, role: processor}, ", "");
   yaml = Edit(yaml, "We show you ads based on your clicks.", "We show you ads chosen from your clicks.");
   yaml = Edit(yaml, "クリックに基づいて広告を表示します。", "クリックに基づいて広告をお見せします。");
   auto r = Publish(yaml, {"ads"});
@@ -229,6 +229,22 @@ TEST(PublicationPayload, PublicationsFromBeforeTextChangesWereKeptStillReplay) {
   trailing.U8(1);
   EXPECT_THAT(OpenWithPublications({old_form.str(), trailing.str()}),
               StatusIs(StatusCode::kDataLoss, HasSubstr("event 2: damaged publication payload")));
+}
+
+TEST(PublicationPayload, ACatalogPublishedUnderEarlierRulesStillOpens) {
+  // Before recipients' roles were checked, this was a valid catalog (a
+  // sold-or-shared purpose whose only recipient acts on the company's
+  // behalf, under a role the preference center does not know).
+  std::string older = Edit(kShop, "recipients: [{name: Example Ads, role: processor}, {name: Example Exchange, role: third_party}]",
+                           "recipients: [{name: Example Ads, role: service_provider}]");
+  ASSERT_FALSE(ParseCatalog(older, "older.yaml").ok());
+  ByteWriter payload;
+  payload.U32(0);
+  payload.Field(older);
+  auto engine = OpenWithPublications({payload.str()});
+  ASSERT_THAT(engine, IsOk());
+  ASSERT_NE((*engine)->catalog(), nullptr);
+  EXPECT_EQ((*engine)->catalog()->FindPurpose("ads")->recipients[0].role, "service_provider");
 }
 
 TEST(WordDiff, MarksRemovedAndAddedWords) {

@@ -75,7 +75,8 @@ TEST_F(ReceiptTest, EveryGrantWithdrawalAndSignalHasAValidReceipt) {
   EXPECT_THAT(receipts[0], HasSubstr(R"("state":"given")"));
   EXPECT_THAT(receipts[0], HasSubstr(R"("controller":{"contact":"privacy@shop.example","name":"Example Shop"})"));
   EXPECT_THAT(receipts[0], HasSubstr(R"("data_categories":[{"id":"clicks","sensitive":true,"title":"Clicks"}])"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("recipients":[{"name":"Example Ads","role":"processor"}])"));
+  EXPECT_THAT(receipts[0], HasSubstr(R"("recipients":[{"name":"Example Ads","role":"processor"},)"
+                                     R"({"name":"Example Exchange","role":"third_party"}])"));
   EXPECT_THAT(receipts[0], HasSubstr(R"("retention":"P1Y1M")"));
   EXPECT_THAT(receipts[2], HasSubstr(R"("state":"withdrawn")"));
   EXPECT_THAT(receipts[3], HasSubstr(R"("action":"signal","channel":"gpc")"));

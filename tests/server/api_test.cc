@@ -528,8 +528,14 @@ TEST_F(ApiTest, ExportAndErasure) {
   ASSERT_EQ(json.status, 200) << json.body;
   EXPECT_THAT(json.body, HasSubstr(R"({"subject":"alice","exported":")"));
   EXPECT_THAT(json.body, HasSubstr(R"("notices":[{"version":")" + ads_notice_ + R"(","purpose":"ads","title":"Personalized ads","text":"{)"));
+  // With the customer's own link, the page leads back to theirs, where
+  // receipts are checked; an admin's export has no link to give.
+  HttpResult own = Http(port(), "GET", "/v1/subjects/alice/export?format=html", "", alice);
+  ASSERT_EQ(own.status, 200);
+  EXPECT_THAT(own.body, HasSubstr("/p/" + alice + "\">Open your privacy choices page</a>"));
   HttpResult html = Http(port(), "GET", "/v1/subjects/alice/export?format=html&locale=ja", "", admin_);
   ASSERT_EQ(html.status, 200);
+  EXPECT_THAT(html.body, ::testing::Not(HasSubstr("<a href")));
   EXPECT_THAT(html.body, HasSubstr("<html lang=\"ja\">"));
   EXPECT_THAT(html.body, HasSubstr("パーソナライズ広告"));
   EXPECT_THAT(html.headers["content-security-policy"], HasSubstr("frame-ancestors 'none'"));

@@ -356,7 +356,7 @@ TEST_F(PostgresNodes, StoreCopyMovesAnSqliteStoreToPostgresql) {
   // Never over an existing store.
   r = RunOptin({"store", "copy", "--from", "sqlite:" + db, "--to", to});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("already holds an optin store"));
+  EXPECT_THAT(r.err, HasSubstr("exists already; store copy never writes over a store"));
 }
 
 }  // namespace

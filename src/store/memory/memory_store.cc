@@ -148,6 +148,19 @@ class MemoryStore final : public Store {
     return tree_heads_.emplace(head.tree_size, head).first->second;
   }
 
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto it = settings_.find(std::string(name));
+    if (it == settings_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  Status PutSetting(std::string_view name, std::string_view value) override {
+    std::lock_guard lock(mu_);
+    settings_[std::string(name)] = std::string(value);
+    return OkStatus();
+  }
+
   Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
     std::vector<TreeHeadRow> copy;
     {
@@ -172,6 +185,7 @@ class MemoryStore final : public Store {
   std::vector<ApiKeyRow> api_keys_;
   std::vector<LogKeyRow> log_keys_;
   std::map<uint64_t, TreeHeadRow> tree_heads_;
+  std::map<std::string, std::string> settings_;
 };
 
 }  // namespace

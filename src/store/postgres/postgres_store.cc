@@ -33,6 +33,8 @@ constexpr int kScanPage = 10'000;
 constexpr size_t kPoolSize = 4;  // connections per node for store work (plus one to listen)
 constexpr int kConnectAttempts = 3;  // 20, 40, 80 ms apart: a request never waits long
 constexpr const char* kNotifyChannel = "optin_events";
+// DO NOT CHANGE: settings' rows in optin_meta are `setting:NAME`.
+constexpr std::string_view kSettingPrefix = "setting:";
 
 const char* const kSchema = R"sql(
 CREATE TABLE optin_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
@@ -326,6 +328,22 @@ class PostgresStore final : public Store {
                      r.Int(i, 4)});
     }
     return out;
+  }
+
+  // Settings share optin_meta with the secret, under a prefix of their own.
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override {
+    Lease lease(*this);
+    OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT value FROM optin_meta WHERE name = $1",
+                                            {Text(std::string(kSettingPrefix) + std::string(name))}));
+    if (r.rows() == 0) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(r.Bytes(0, 0)));
+  }
+
+  Status PutSetting(std::string_view name, std::string_view value) override {
+    Lease lease(*this);
+    return Exec("INSERT INTO optin_meta(name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2",
+                {Text(std::string(kSettingPrefix) + std::string(name)), Bytes(value)})
+        .status();
   }
 
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) override {

@@ -37,6 +37,8 @@ namespace {
 constexpr int kSchemaVersion = 3;
 constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
 constexpr int kBusyTimeoutMs = 10'000;
+// DO NOT CHANGE: settings' rows in optin_meta are `setting:NAME`.
+constexpr std::string_view kSettingPrefix = "setting:";
 // How often WaitForChange looks for other processes' commits. PRAGMA
 // data_version reads the WAL index in shared memory: about a microsecond.
 constexpr auto kChangePoll = std::chrono::milliseconds(1);
@@ -419,6 +421,30 @@ class SqliteStore final : public Store {
     sqlite3_bind_blob(s.get(), 1, secret.data(), static_cast<int>(secret.size()), SQLITE_STATIC);
     int rc = sqlite3_step(s.get());
     return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing the store secret");
+  }
+
+  // Settings share optin_meta with the secret, under a prefix of their own.
+  Result<std::optional<std::string>> GetSetting(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("SELECT value FROM optin_meta WHERE name = ?1", s));
+    const std::string key = std::string(kSettingPrefix) + std::string(name);
+    sqlite3_bind_text(s.get(), 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return Error(rc, "reading a setting");
+    return std::optional<std::string>(std::string(Blob(s.get(), 0)));
+  }
+
+  Status PutSetting(std::string_view name, std::string_view value) override {
+    std::lock_guard lock(mu_);
+    Stmt s;
+    OPTIN_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO optin_meta(name, value) VALUES (?1, ?2)", s));
+    const std::string key = std::string(kSettingPrefix) + std::string(name);
+    sqlite3_bind_text(s.get(), 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s.get(), 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(s.get());
+    return rc == SQLITE_DONE ? OkStatus() : Error(rc, "writing a setting");
   }
 
   Status PutApiKey(const ApiKeyRow& key) override {

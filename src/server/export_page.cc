@@ -1,0 +1,232 @@
+#include "src/server/export_page.h"
+
+#include <simdjson.h>
+
+#include <map>
+
+#include "src/catalog/locale.h"
+#include "src/common/time.h"
+#include "src/server/web_assets.h"
+
+namespace optin::server {
+namespace {
+
+// The style of the page: self-contained (the page has no files beside it),
+// no script, nothing in italics (Japanese is never set in italics).
+constexpr std::string_view kStyle =
+    "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}"
+    "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.4rem .5rem;text-align:left;"
+    "vertical-align:top}section{margin:2rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
+    "dt{font-weight:600}dd{margin:0}.muted{color:#555}details{margin:.5rem 0}"
+    "pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem;font-size:.8rem}";
+
+std::string Escaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The preference center's texts in one language (web/i18n/LANG.json), with
+// English for anything missing.
+class Texts {
+ public:
+  explicit Texts(std::string_view locale) {
+    Load("en");
+    if (locale != "en") Load(locale);
+    lang_ = locale;
+  }
+
+  // The text at a dotted `key` with `{name}` filled in; the key itself
+  // when there is none. Plain text: escape it for the page.
+  std::string Plain(std::string_view key, const std::map<std::string, std::string>& values = {}) const {
+    auto it = strings_.find(std::string(key));
+    const std::string text = it == strings_.end() ? std::string(key) : it->second;
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+      const size_t close = text[i] == '{' ? text.find('}', i) : std::string::npos;
+      if (close != std::string::npos) {
+        if (auto v = values.find(text.substr(i + 1, close - i - 1)); v != values.end()) {
+          out += v->second;
+          i = close + 1;
+          continue;
+        }
+      }
+      out += text[i++];
+    }
+    return out;
+  }
+  // The same, escaped for the page.
+  std::string operator()(std::string_view key, const std::map<std::string, std::string>& values = {}) const {
+    return Escaped(Plain(key, values));
+  }
+
+  bool ja() const { return lang_ == "ja"; }
+
+ private:
+  void Load(std::string_view locale) {
+    const WebAsset* asset = FindWebAsset("i18n/" + std::string(locale) + ".json");
+    if (!asset) return;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(asset->body.data(), asset->body.size()).get(doc)) return;
+    Flatten(doc, "");
+  }
+  void Flatten(simdjson::dom::element e, const std::string& prefix) {
+    simdjson::dom::object o;
+    std::string_view s;
+    if (!e.get(o)) {
+      for (auto [key, value] : o) Flatten(value, prefix.empty() ? std::string(key) : prefix + "." + std::string(key));
+    } else if (!e.get(s)) {
+      strings_[prefix] = std::string(s);
+    }
+  }
+
+  std::map<std::string, std::string> strings_;
+  std::string lang_;
+};
+
+// `2026-11-29 06:36 UTC` / `2026年11月29日 06:36（UTC）`.
+std::string Date(const Texts& t, int64_t micros) {
+  const std::string rfc = FormatRfc3339(micros);  // YYYY-MM-DDTHH:MM:SS...
+  auto number = [&](size_t at, size_t n) {
+    std::string v = rfc.substr(at, n);
+    if (t.ja()) v.erase(0, std::min(v.find_first_not_of('0'), v.size() - 1));
+    return v;
+  };
+  return t.Plain("export.date",
+                 {{"year", rfc.substr(0, 4)}, {"month", number(5, 2)}, {"day", number(8, 2)}, {"time", rfc.substr(11, 5)}});
+}
+
+std::string Title(const SubjectExport& e, const std::string& purpose) {
+  auto it = e.titles.find(purpose);
+  return it == e.titles.end() ? purpose : it->second;
+}
+
+// What happened, in words (plain text).
+std::string ActionWords(const Texts& t, const HistoryEntry& h) {
+  if (h.gpc_conflict_acknowledged) return t.Plain("actions.grant_despite_gpc");
+  switch (h.action) {
+    case Action::kGrant: return t.Plain("actions.grant");
+    case Action::kWithdraw: return t.Plain("actions.withdraw");
+    case Action::kSignal: return t.Plain("actions.signal");
+    default: return std::string(ActionName(h.action));
+  }
+}
+
+// The event a receipt file is for (`receipt.sequence`); 0 if unreadable.
+uint64_t ReceiptSequence(const std::string& file) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  uint64_t seq = 0;
+  if (parser.parse(file).get(doc) || doc["receipt"]["sequence"].get(seq)) return 0;
+  return seq;
+}
+
+void Row(std::string& out, const std::string& label_html, const std::string& value_html) {
+  out += "<dt>" + label_html + "</dt><dd>" + value_html + "</dd>";
+}
+
+void Notice(std::string& out, const Texts& t, const SubjectExport& e, const SubjectExport::Notice& n) {
+  const std::map<std::string, std::string> org = {{"org", e.organization.name}};
+  out += "<article><h3>" + Escaped(n.title) + "</h3><p class=\"muted\">" +
+         t("export.notice_version", {{"version", n.version.substr(0, 12)}}) + "</p>";
+  out += "<p>" + Escaped(n.description) + "</p><dl>";
+  if (!n.benefit.empty()) Row(out, t("purpose.benefit"), Escaped(n.benefit));
+  if (!n.data.empty()) {
+    std::string data;
+    for (const auto& d : n.data) {
+      data += (data.empty() ? "" : "<br>") + Escaped(d.title) + (d.sensitive ? " (" + t("purpose.sensitive") + ")" : "");
+    }
+    Row(out, t("purpose.data"), data);
+  }
+  std::string recipients;
+  for (const Recipient& r : n.recipients) {
+    recipients += (recipients.empty() ? "" : "<br>") + Escaped(r.name) + t("purpose.recipient_role_separator") +
+                  t("roles." + r.role);
+  }
+  Row(out, t("purpose.recipients"), recipients.empty() ? t("purpose.recipients_none", org) : recipients);
+  if (!n.retention.empty()) Row(out, t("purpose.retention"), Escaped(DurationInWords(n.retention, e.locale)));
+  if (!n.expires.empty()) {
+    Row(out, t("purpose.expires"), t("purpose.expires_value", {{"duration", DurationInWords(n.expires, e.locale)}}));
+  }
+  if (n.basis == Basis::kConsent) {
+    Row(out, t("purpose.sale_or_share"), n.sale_or_share ? t("purpose.sale_or_share_yes") : t("purpose.sale_or_share_no"));
+  }
+  out += "</dl></article>";
+}
+
+}  // namespace
+
+std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options) {
+  const Texts t(e.locale);
+  const std::map<std::string, std::string> org = {{"org", e.organization.name}};
+  std::string out = "<!doctype html>\n<html lang=\"" + Escaped(e.locale) + "\"><head><meta charset=\"utf-8\">";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  out += "<title>" + t("export.document_title", org) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
+  out += "<h1>" + t("export.title", org) + "</h1>";
+  out += "<p>" + t("export.intro", {{"subject", e.subject}, {"date", Date(t, e.exported)}}) + "</p>";
+  if (!e.organization.contact.empty()) {
+    out += "<p>" + t("export.contact", {{"org", e.organization.name}, {"contact", e.organization.contact}}) + "</p>";
+  }
+
+  out += "<section><h2>" + t("export.choices_title") + "</h2><table><tr><th>" + t("export.col_use") + "</th><th>" +
+         t("export.col_choice") + "</th></tr>";
+  for (const PurposeDecision& d : e.decisions) {
+    out += "<tr><td>" + Escaped(Title(e, d.purpose)) + "</td><td>" + t("reasons." + std::string(ReasonName(d.decision.reason))) +
+           "</td></tr>";
+  }
+  out += "</table></section>";
+
+  out += "<section><h2>" + t("export.history_title") + "</h2><p>" + t("export.history_intro") + "</p>";
+  if (e.events.empty()) {
+    out += "<p>" + t("history.empty") + "</p>";
+  } else {
+    out += "<table><tr><th>" + t("history.col_time") + "</th><th>" + t("history.col_purpose") + "</th><th>" +
+           t("history.col_action") + "</th><th>" + t("history.col_channel") + "</th></tr>";
+    for (const HistoryEntry& h : e.events) {
+      out += "<tr><td>" + Escaped(Date(t, h.time)) + "</td><td>" + Escaped(h.purpose.empty() ? "" : Title(e, h.purpose)) +
+             "</td><td>" + Escaped(ActionWords(t, h)) + "</td><td>" + t("channels." + h.channel) + "</td></tr>";
+    }
+    out += "</table>";
+  }
+  out += "</section>";
+
+  out += "<section><h2>" + t("export.notices_title") + "</h2>";
+  out += "<p>" + (e.notices.empty() ? t("export.nothing") : t("export.notices_intro")) + "</p>";
+  for (const SubjectExport::Notice& n : e.notices) Notice(out, t, e, n);
+  out += "</section>";
+
+  out += "<section><h2>" + t("export.receipts_title") + "</h2><p>" + t("export.receipts_intro", org) + "</p>";
+  if (!options.page_url.empty()) {
+    out += "<p><a href=\"" + Escaped(options.page_url) + "\">" + t("export.receipts_link") + "</a> " +
+           t("export.receipts_link_until", {{"date", Date(t, options.page_expires)}}) + "</p>";
+  }
+  if (e.receipts.empty()) out += "<p>" + t("export.nothing") + "</p>";
+  // Each receipt file whole, as it verifies, under its summary in words.
+  std::map<uint64_t, const HistoryEntry*> by_seq;
+  for (const HistoryEntry& h : e.events) by_seq[h.seq] = &h;
+  for (const std::string& file : e.receipts) {
+    auto it = by_seq.find(ReceiptSequence(file));
+    std::string summary = t("export.receipts_title");
+    if (it != by_seq.end()) {
+      const HistoryEntry& h = *it->second;
+      summary = t("export.receipt_summary", {{"action", ActionWords(t, h)},
+                                             {"title", h.purpose.empty() ? "" : Title(e, h.purpose)},
+                                             {"date", Date(t, h.time)}});
+    }
+    out += "<details><summary>" + summary + "</summary><pre>" + Escaped(file) + "</pre></details>";
+  }
+  out += "</section></body></html>\n";
+  return out;
+}
+
+}  // namespace optin::server
