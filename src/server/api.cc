@@ -221,7 +221,14 @@ HttpResponse Api::Route(const HttpRequest& request) {
   if (request.path == kRouteGpcJson) {
     if (auto r = only("GET", kRouteGpcJson)) return *r;
     // The site honours Global Privacy Control (W3C GPC §3.3).
-    return Json(R"({"gpc":true,"lastUpdate":"2026-11-29"})", kRouteGpcJson);
+    // `lastUpdate` (optional): the day the notices in force were published.
+    JsonWriter w;
+    w.BeginObject().Key("gpc").Bool(true);
+    if (Result<std::vector<PublicationRecord>> pubs = engine_.Publications(); pubs.ok() && !pubs->empty()) {
+      w.Key("lastUpdate").String(FormatRfc3339(pubs->back().time).substr(0, 10));
+    }
+    w.EndObject();
+    return Json(std::move(w).Take(), kRouteGpcJson);
   }
   if (request.path.starts_with("/v1/log/")) {
     // The log is public: it holds hashes and signatures, nothing personal,

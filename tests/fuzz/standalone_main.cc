@@ -22,17 +22,35 @@ void Run(const std::string& input) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A replay without its corpus would pass while testing nothing: a missing
+  // or empty corpus, or a file that cannot be read, fails it.
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s CORPUS_DIR_OR_FILE...\n", argv[0]);
+    return 2;
+  }
   std::vector<std::string> corpus;
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path p(argv[i]);
     std::vector<std::filesystem::path> files;
-    if (std::filesystem::is_directory(p)) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
       for (const auto& e : std::filesystem::directory_iterator(p)) files.push_back(e.path());
-    } else {
+      if (files.empty()) {
+        std::fprintf(stderr, "the corpus %s is empty\n", argv[i]);
+        return 1;
+      }
+    } else if (std::filesystem::is_regular_file(p, ec)) {
       files.push_back(p);
+    } else {
+      std::fprintf(stderr, "no corpus at %s\n", argv[i]);
+      return 1;
     }
     for (const auto& f : files) {
       std::ifstream in(f, std::ios::binary);
+      if (!in) {
+        std::fprintf(stderr, "cannot read %s\n", f.c_str());
+        return 1;
+      }
       corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
   }

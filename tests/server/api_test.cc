@@ -354,7 +354,10 @@ data: {"seq":3,)"));
 TEST_F(ApiTest, GlobalPrivacyControlFromACompanysSite) {
   HttpResult wk = Http(port(), "GET", "/.well-known/gpc.json");
   EXPECT_EQ(wk.status, 200);
-  EXPECT_EQ(wk.body, R"({"gpc":true,"lastUpdate":"2026-11-29"})");
+  // The day the notices in force were published, from the ledger.
+  const std::string published = JsonString(Cli({"catalog", "history", "--json"}).out, "time");
+  ASSERT_GE(published.size(), 20u) << published;  // 2026-12-04T16:21:00.123456Z
+  EXPECT_EQ(wk.body, R"({"gpc":true,"lastUpdate":")" + published.substr(0, 10) + R"("})");
   ASSERT_EQ(Http(port(), "PUT", "/v1/subjects/alice/consents/ads", R"({"notice":")" + ads_notice_ + R"("})", write_).status, 200);
   HttpResult s = Http(port(), "POST", "/v1/subjects/alice/signals", R"({"gpc":true})", write_);
   ASSERT_EQ(s.status, 200) << s.body;
