@@ -305,7 +305,7 @@ class Session : public std::enable_shared_from_this<Session> {
         "HTTP/1.1 200 OK\r\nServer: optin\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
         "Cache-Control: no-store\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n"
         "Referrer-Policy: no-referrer\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n"
-        ": ledger changes after " + std::to_string(after) + "\n\n";
+        ": ledger changes after " + std::to_string(after) + "\nretry: " + std::to_string(kRetryMs) + "\n\n";
     WriteStream(std::move(head));
   }
 
@@ -368,6 +368,10 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr auto kStreamPoll = std::chrono::milliseconds(50);
   static constexpr auto kHeartbeat = std::chrono::seconds(15);
   static constexpr size_t kStreamBatch = 256;
+  // How soon a client should reconnect (with Last-Event-ID) when its stream
+  // ends: at shutdown, or when it stalled (read nothing for the request
+  // timeout) and was let go rather than buffered for.
+  static constexpr int kRetryMs = 1000;
   uint64_t sent_ = 0;
   std::string out_;
   std::chrono::steady_clock::time_point last_write_{};

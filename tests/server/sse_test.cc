@@ -1,0 +1,184 @@
+// The change feed (GET /v1/changes) at volume: a consumer that resumes
+// with Last-Event-ID after 10,000 events misses none and sees none twice;
+// a consumer that stops reading is let go after the request timeout, with
+// the server's memory bounded, and resumes where it left off.
+#include <gmock/gmock.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "optin/engine.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_support.h"
+
+namespace optin {
+namespace {
+
+using ::optin::testing::Connect;
+using ::optin::testing::IsOk;
+using ::optin::testing::ReadFile;
+using ::optin::testing::RunOptin;
+using ::optin::testing::SendAll;
+using ::optin::testing::ServerProcess;
+using ::optin::testing::TempDir;
+using ::testing::HasSubstr;
+
+// 10,000 to resume after; enough bytes (~8 MB of events) that a consumer
+// that stops reading fills the sockets' buffers and stalls the stream.
+constexpr int kEvents = 30'000;
+
+// A store with the shop catalog and kEvents grants after it (events 2 to
+// kEvents + 1), written by threads so that group commit shares the fsyncs.
+void MakeStore(const std::string& db) {
+  auto engine = Engine::Open({.store = db, .mode = StoreOpenMode::kCreate});
+  ASSERT_THAT(engine, IsOk());
+  WriteContext ctx{.channel = "api", .actor = "test", .evidence = ""};
+  const std::string shop = ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml");
+  ASSERT_THAT((*engine)->Publish(ParseCatalog(shop, "shop.yaml").value(), {}, ctx), IsOk());
+  constexpr int kThreads = 16;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> ads = {"ads"};
+      for (int i = t; i < kEvents; i += kThreads) {
+        EXPECT_THAT((*engine)->Grant("subject-" + std::to_string(i), ads, ctx), IsOk());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ((*engine)->last_seq(), static_cast<uint64_t>(kEvents + 1));
+}
+
+// Reads from `fd` until `done(text)` or the connection ends (or `ms` pass).
+std::string ReadStream(int fd, int ms, const std::function<bool(const std::string&)>& done) {
+  std::string in;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < deadline && !done(in)) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  return in;
+}
+
+// The ids of the events in `text`, in order.
+std::vector<uint64_t> Ids(const std::string& text) {
+  std::vector<uint64_t> ids;
+  for (size_t at = text.find("\nid: "); at != std::string::npos; at = text.find("\nid: ", at + 1)) {
+    ids.push_back(std::stoull(text.substr(at + 5, text.find('\n', at + 1) - at - 5)));
+  }
+  return ids;
+}
+
+long RssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+class ChangeFeed : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    db_ = new std::string(dir_->File("optin.db"));
+    MakeStore(*db_);
+    key_ = new std::string(RunOptin({"--db", *db_, "key", "create", "--scope", "write"}).out);
+    key_->pop_back();
+  }
+  static void TearDownTestSuite() {
+    delete key_;
+    delete db_;
+    delete dir_;
+  }
+  // `small_buffer`: a receive buffer of a few KiB, as a slow consumer has.
+  static int Subscribe(int port, const std::string& last_event_id, bool small_buffer = false) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (small_buffer) {
+      int size = 4096;
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_TRUE(SendAll(fd, "GET /v1/changes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + *key_ +
+                                (last_event_id.empty() ? "" : "\r\nLast-Event-ID: " + last_event_id) + "\r\n\r\n"));
+    return fd;
+  }
+  static TempDir* dir_;
+  static std::string* db_;
+  static std::string* key_;
+};
+TempDir* ChangeFeed::dir_ = nullptr;
+std::string* ChangeFeed::db_ = nullptr;
+std::string* ChangeFeed::key_ = nullptr;
+
+TEST_F(ChangeFeed, AConsumerResumingAfterTenThousandEventsMissesNoneAndRepeatsNone) {
+  ServerProcess server(*db_);
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  // It saw up to event 20,001, then went away for 10,000 events.
+  const uint64_t seen = kEvents + 1 - 10'000;
+  int fd = Subscribe(server.port(), std::to_string(seen));
+  const std::string last = "\nid: " + std::to_string(kEvents + 1) + "\n";
+  const std::string got = ReadStream(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
+  close(fd);
+  EXPECT_THAT(got, HasSubstr("retry: 1000\n"));
+  const std::vector<uint64_t> ids = Ids(got);
+  ASSERT_EQ(ids.size(), 10'000u);
+  for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], seen + 1 + i) << "event " << i;
+  // And one that saw everything gets only what comes next.
+  fd = Subscribe(server.port(), std::to_string(kEvents + 1));
+  ASSERT_EQ(RunOptin({"--db", *db_, "withdraw", "subject-7", "ads"}).exit_code, 0);
+  const std::string next = "\nid: " + std::to_string(kEvents + 2) + "\n";
+  const std::string more = ReadStream(fd, 10'000, [&](const std::string& s) { return s.find(next) != std::string::npos; });
+  close(fd);
+  EXPECT_EQ(Ids(more), std::vector<uint64_t>{kEvents + 2});
+  EXPECT_THAT(more, HasSubstr("event: withdraw\ndata: {\"seq\":" + std::to_string(kEvents + 2) + ","));
+}
+
+TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) {
+  ServerProcess server(*db_, {"--request-timeout", "2"});
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  const long before = RssKb(server.pid());
+  // The last event (the test above may have added one).
+  const std::string verified = RunOptin({"--db", *db_, "verify", "--json"}).out;
+  const uint64_t tail = std::stoull(verified.substr(verified.find("\"events\":") + 9));
+  int fd = Subscribe(server.port(), "", /*small_buffer=*/true);
+  // It reads nothing: the server writes what the socket takes, then waits
+  // without buffering the rest, and gives up after the request timeout.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const long stalled = RssKb(server.pid());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const std::string got = ReadStream(fd, 10'000, [](const std::string&) { return false; });  // up to the close
+  close(fd);
+  const std::vector<uint64_t> ids = Ids(got);
+  ASSERT_FALSE(ids.empty());
+  EXPECT_LT(ids.back(), tail) << "the stalled stream was not let go";
+  EXPECT_LT(stalled - before, 4096) << "the server buffered for a consumer that does not read";
+  // It resumes from the last event it received whole, and misses nothing.
+  const uint64_t resume = ids.back();
+  fd = Subscribe(server.port(), std::to_string(resume));
+  const std::string last = "\nid: " + std::to_string(tail) + "\n";
+  const std::string rest = ReadStream(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
+  close(fd);
+  const std::vector<uint64_t> more = Ids(rest);
+  ASSERT_FALSE(more.empty());
+  EXPECT_EQ(more.front(), resume + 1);
+  EXPECT_EQ(more.back(), tail);
+  EXPECT_EQ(more.size(), tail - resume);
+}
+
+}  // namespace
+}  // namespace optin
