@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -358,6 +359,74 @@ TEST_F(EngineTest, ConcurrentWritersFormOneUnbrokenChain) {
   ASSERT_THAT(v, IsOk());
   EXPECT_TRUE(v->intact) << v->problem;
   EXPECT_EQ(v->events, uint64_t{kThreads * kEach + 1});
+}
+
+TEST_F(EngineTest, ConcurrentYesAndNoOnOneConsentEndWithTheLastAcknowledged) {
+  Publish(kShop);
+  // Many threads say yes and no to the same purpose for the same subject.
+  // Whatever the interleaving, the decision is that of the write the ledger
+  // ordered last, and the chain holds.
+  constexpr int kThreads = 8, kEach = 60;
+  std::atomic<uint64_t> last_seq{0};
+  std::atomic<bool> last_was_grant{false};
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::string> ads = {"ads"};
+      for (int i = 0; i < kEach; ++i) {
+        const bool grant = (t + i) % 2 == 0;
+        auto r = grant ? engine_->Grant("alice", ads, ctx_) : engine_->Withdraw("alice", ads, ctx_);
+        ASSERT_THAT(r, IsOk());
+        std::lock_guard lock(mu);
+        if (r->front().seq > last_seq) {
+          last_seq = r->front().seq;
+          last_was_grant = grant;
+        }
+        // Every answer after an acknowledgement reflects at least that write.
+        const Decision d = engine_->Decide("alice", "ads");
+        EXPECT_GE(d.event, r->front().seq);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(last_seq.load(), 1u + kThreads * kEach);
+  const Decision d = engine_->Decide("alice", "ads");
+  EXPECT_EQ(d.event, last_seq.load());
+  EXPECT_EQ(d.reason, last_was_grant ? Reason::kGranted : Reason::kWithdrawn);
+  engine_.reset();
+  auto store = OpenStore(dir_.File("optin.db"), StoreOpenMode::kExisting);
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->intact) << v->problem;
+  EXPECT_EQ(v->events, 1u + kThreads * kEach);
+  EXPECT_EQ(v->signed_tree_size, v->events);
+}
+
+TEST_F(EngineTest, TheClockSteppingBackNeitherReordersTheLedgerNorRevivesAConsent) {
+  Publish(kShop);
+  now_ = ParseRfc3339("2026-06-01T12:00:00Z").value();
+  Grant("alice", {"ads"});
+  // The clock steps back an hour (an NTP correction, a VM restored).
+  now_ = ParseRfc3339("2026-06-01T11:00:00Z").value();
+  std::vector<std::string> ads = {"ads"};
+  auto w = engine_->Withdraw("alice", ads, ctx_);
+  ASSERT_THAT(w, IsOk());
+  EXPECT_EQ(w->front().time, ParseRfc3339("2026-06-01T12:00:00Z").value()) << "ledger time never runs backwards";
+  EXPECT_EQ(Why("alice", "ads"), Reason::kWithdrawn);
+  // A grant recorded while the clock is behind still expires a year after
+  // the time the ledger gave it, never earlier.
+  auto g = engine_->Grant("alice", ads, ctx_);
+  ASSERT_THAT(g, IsOk());
+  EXPECT_EQ(g->front().time, ParseRfc3339("2026-06-01T12:00:00Z").value());
+  EXPECT_TRUE(engine_->DecideAt("alice", "ads", ParseRfc3339("2027-06-01T11:59:59Z").value()).allowed);
+  EXPECT_EQ(engine_->DecideAt("alice", "ads", ParseRfc3339("2027-06-01T12:00:00Z").value()).reason, Reason::kExpired);
+  auto h = engine_->History("alice");
+  ASSERT_THAT(h, IsOk());
+  for (size_t i = 1; i < h->size(); ++i) EXPECT_GE((*h)[i].time, (*h)[i - 1].time);
+  // Replayed, the same answers.
+  Reopen(StoreOpenMode::kExisting);
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGranted);
 }
 
 TEST_F(EngineTest, TwoEnginesOnOneFileKeepOneChain) {

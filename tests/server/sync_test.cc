@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -15,12 +16,19 @@ namespace optin {
 namespace {
 
 using ::optin::testing::Http;
+using ::optin::testing::ReadFile;
 using ::optin::testing::RunOptin;
 using ::optin::testing::ServerProcess;
 using ::optin::testing::TempDir;
 using ::testing::HasSubstr;
 
 const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 // The bound README states for the median; the server looks every millisecond.
 constexpr double kMedianBoundMs = 25;
 
@@ -63,6 +71,86 @@ TEST(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
   std::cout << "a CLI withdrawal is denied by the server after " << median << " ms (median), " << delays_ms.back()
             << " ms at most\n";
   EXPECT_LT(median, kMedianBoundMs);
+}
+
+// A catalog published with the CLI while the server answers checks under
+// load: each answer comes whole from the catalog before or the one after,
+// and once an answer shows the new one, none shows the old.
+TEST(CliAndServer, ACatalogPublishedUnderLoadIsNeverSeenHalfApplied) {
+  TempDir dir;
+  const std::string db = dir.File("optin.db");
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db});
+    return RunOptin(args);
+  };
+  ASSERT_EQ(cli({"init"}).exit_code, 0);
+  ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
+  constexpr int kSubjects = 20;
+  for (int i = 0; i < kSubjects; ++i) {
+    ASSERT_EQ(cli({"grant", "s" + std::to_string(i), "ads", "recommendations"}).exit_code, 0);
+  }
+  std::string key = cli({"key", "create", "--scope", "check"}).out;
+  key.pop_back();
+  ServerProcess server(db);
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  std::string batch = R"({"checks":[)";
+  for (int i = 0; i < kSubjects; ++i) {
+    for (const char* p : {"ads", "recommendations", "delivery"}) {
+      batch += std::string(batch.back() == '[' ? "" : ",") + R"({"subject":"s)" + std::to_string(i) + R"(","purpose":")" + p + R"("})";
+    }
+  }
+  batch += "]}";
+  // `ads` changes materially (its consents lapse), `recommendations`
+  // editorially (they stand), `delivery` not at all.
+  std::string v2 = ReadFile(kShopPath);
+  v2.replace(v2.find("expires: P12M"), 13, "expires: P24M");
+  v2.replace(v2.find("Useful suggestions."), 19, "Handy suggestions.");
+  const std::string v2_path = dir.Write("v2.yaml", v2);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> answers{0}, torn{0}, reverted{0}, wrong{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      bool seen_new = false;
+      while (!stop) {
+        auto r = Http(server.port(), "POST", "/v1/check/batch", batch, key);
+        if (r.status != 200) {
+          ++wrong;
+          continue;
+        }
+        const int granted_ads = Count(r.body, R"("allowed":true,"reason":"granted")");
+        const int lapsed = Count(r.body, R"("reason":"notice_changed")");
+        // Per answer: every `ads` from the same catalog (a batch may cross
+        // the publication only between two checks, never inside one).
+        if (Count(r.body, R"("reason":"necessary")") != kSubjects) ++wrong;
+        if (granted_ads != kSubjects && granted_ads != 2 * kSubjects) ++torn;  // recommendations always granted
+        if (granted_ads == kSubjects && lapsed != kSubjects) ++torn;
+        if (granted_ads == 2 * kSubjects) {
+          if (seen_new) ++reverted;
+        } else {
+          seen_new = true;
+        }
+        ++answers;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto published = cli({"catalog", "publish", v2_path, "--editorial", "recommendations"});
+  EXPECT_EQ(published.exit_code, 0) << published.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_GT(answers.load(), 20);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(reverted.load(), 0) << "an answer showed the old catalog after one had shown the new";
+  // A batch checks one subject and purpose after another: it may straddle
+  // the publication, but no single check is half of each.
+  auto last = Http(server.port(), "POST", "/v1/check/batch", batch, key);
+  EXPECT_EQ(Count(last.body, R"("reason":"notice_changed")"), kSubjects);
+  EXPECT_EQ(Count(last.body, R"("allowed":true,"reason":"granted")"), kSubjects);
+  RecordProperty("answers", answers.load());
+  RecordProperty("straddling", torn.load());
 }
 
 }  // namespace

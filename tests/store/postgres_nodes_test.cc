@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -74,6 +75,48 @@ TEST_F(PostgresNodes, AWithdrawalOnOneNodeIsInEffectOnTheOthers) {
     ASSERT_THAT(nodes_[i]->Sync(), IsOk());
     EXPECT_EQ(nodes_[i]->Decide("alice", "ads").reason, Reason::kWithdrawn) << "node " << i;
   }
+}
+
+TEST_F(PostgresNodes, YesAndNoFromTwoNodesAtOnceEndWithTheLastAcknowledged) {
+  // Threads on two nodes say yes and no to one consent of one subject: the
+  // ledger orders them, every node ends with the decision of the last one,
+  // and the chain holds.
+  constexpr int kThreadsPerNode = 4, kEach = 25;
+  std::mutex mu;
+  uint64_t last_seq = 0;
+  bool last_was_grant = false;
+  std::vector<std::thread> threads;
+  for (int node = 0; node < 2; ++node) {
+    for (int t = 0; t < kThreadsPerNode; ++t) {
+      threads.emplace_back([&, node, t] {
+        std::vector<std::string> ads = {"ads"};
+        for (int i = 0; i < kEach; ++i) {
+          const bool grant = (node + t + i) % 2 == 0;
+          auto r = grant ? nodes_[node]->Grant("alice", ads, ctx_) : nodes_[node]->Withdraw("alice", ads, ctx_);
+          ASSERT_THAT(r, IsOk());
+          std::lock_guard lock(mu);
+          if (r->front().seq > last_seq) {
+            last_seq = r->front().seq;
+            last_was_grant = grant;
+          }
+        }
+      });
+    }
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(last_seq, 1u + 2 * kThreadsPerNode * kEach);
+  for (auto& node : nodes_) {
+    ASSERT_THAT(node->Sync(), IsOk());
+    const Decision d = node->Decide("alice", "ads");
+    EXPECT_EQ(d.event, last_seq);
+    EXPECT_EQ(d.reason, last_was_grant ? Reason::kGranted : Reason::kWithdrawn);
+  }
+  auto store = OpenStore(url_, StoreOpenMode::kExisting);
+  ASSERT_THAT(store, IsOk());
+  auto v = VerifyStore(**store);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_TRUE(v->intact) << v->problem;
+  EXPECT_EQ(v->events, last_seq);
 }
 
 TEST_F(PostgresNodes, ANodeThatMissedEveryNotificationStillCatchesUp) {
