@@ -71,6 +71,18 @@ bool PostgresServer::Stop() {
   return !running_;
 }
 
+bool PostgresServer::Kill() {
+  if (!running_) return true;
+  running_ = !Run(bin_ + "/pg_ctl -D " + dir_ + "/data -m immediate -w -t 30 stop");
+  return !running_;
+}
+
+CommandResult PostgresServer::Psql(const std::string& url, const std::string& sql) const {
+  RunOptions options;
+  options.stdin_data = sql;
+  return RunCommand({"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url}, options);
+}
+
 std::string PostgresServer::NewDatabase(const std::string& name) {
   const std::string server = "postgresql://optin@127.0.0.1:" + std::to_string(port_);
   std::system(("psql -q '" + server + "/postgres' -c 'CREATE DATABASE \"" + name + "\"' >/dev/null 2>&1").c_str());

@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "tests/support/test_support.h"
+
 namespace optin::testing {
 
 class PostgresServer {
@@ -29,6 +31,13 @@ class PostgresServer {
   // Stops the server (fast shutdown) and starts it again on the same port.
   bool Stop();
   bool Start();
+  // Stops the server at once (`pg_ctl stop -m immediate`), as a crash
+  // would: no checkpoint, every client cut off wherever it was, even in the
+  // middle of a COMMIT. Start recovers from the write-ahead log.
+  bool Kill();
+  // Runs `sql` with psql on the database at `url`, stopping at the first
+  // error; rows come unaligned, one a line, columns split by `|`.
+  CommandResult Psql(const std::string& url, const std::string& sql) const;
 
  private:
   bool Run(const std::string& command);
