@@ -152,9 +152,9 @@ class Store {
   virtual Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& head) = 0;
   // The kept head of the largest tree size, or nullopt when there is none.
   virtual Result<std::optional<TreeHeadRow>> LatestTreeHead() = 0;
-  // Calls `fn` for every kept head, smallest tree size first, until `fn`
-  // returns an error (which is returned).
-  virtual Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) = 0;
+  // Calls `fn` for every kept head of a tree larger than `after`, smallest
+  // tree size first, until `fn` returns an error (which is returned).
+  virtual Status ScanTreeHeads(uint64_t after, const std::function<Status(const TreeHeadRow&)>& fn) = 0;
 };
 
 // A store held in memory: for tests and benchmarks.

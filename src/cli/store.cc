@@ -72,7 +72,7 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
   if (!s.ok()) return Fail(s);
   // Heads last: they must match the events now in place. Every head goes,
   // so that the copy can name a rewritten event as the source could.
-  s = src.ScanTreeHeads([&](const TreeHeadRow& head) { return dst.PutTreeHead(head).status(); });
+  s = src.ScanTreeHeads(0, [&](const TreeHeadRow& head) { return dst.PutTreeHead(head).status(); });
   if (!s.ok()) return Fail(s);
 
   // The final check: the copy verifies, with as many events and the same head.

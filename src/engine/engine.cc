@@ -200,7 +200,11 @@ struct Engine::Impl {
       catalog = std::move(catalog_ptr);
       return OkStatus();
     }
-    if (subject.empty()) {
+    if (subject.empty() && e.action == Action::kErase) {
+      // Recorded by another process, which destroyed the key with it: the
+      // subject, if this node knows them, is found by look-up key.
+      index.ApplyErasureByRef(e, [this, &e](std::string_view id) { return writer->SubjectRef(id) == e.subject_ref; });
+    } else if (subject.empty()) {
       index.set_last_seq(e.seq);  // the subject was erased: nothing to decide from
     } else {
       index.ApplySubjectEvent(subject, e);
@@ -271,6 +275,43 @@ struct Engine::Impl {
                                                   head.timestamp, head.key_id, head.signature});
   }
 
+  // Events other processes appended, before they are applied: the roots of
+  // the heads kept with their commits must be the roots they make.
+  Status CheckCaughtUp(std::span<const StoredEvent> run) {
+    if (run.empty()) return OkStatus();
+    const uint64_t first = run.front().seq, last = run.back().seq;
+    std::vector<TreeHeadRow> heads;
+    const Status kEnough(StatusCode::kResourceExhausted, "enough");
+    Status s = store->ScanTreeHeads(first - 1, [&](const TreeHeadRow& h) {
+      if (h.tree_size > last) return kEnough;
+      heads.push_back(h);
+      return OkStatus();
+    });
+    if (!s.ok() && s.message() != kEnough.message()) return s;
+    if (heads.empty()) return OkStatus();
+    std::optional<internal::CompactRange> range;
+    {
+      std::shared_lock lock(tree_mu);
+      if (tree.size() + 1 != first) return OkStatus();  // not in step: Apply reports it
+      range.emplace(tree);
+    }
+    size_t next = 0;
+    for (const StoredEvent& e : run) {
+      range->Append(LeafHash(e.body));
+      for (; next < heads.size() && heads[next].tree_size == range->size(); ++next) {
+        const MerkleHash root = range->Root();
+        if (heads[next].root_hash != std::string_view(reinterpret_cast<const char*>(root.data()), root.size())) {
+          return DataLossError("the ledger does not verify: events " + std::to_string(first) + "-" +
+                               std::to_string(heads[next].tree_size) + " do not match the signed tree head of size " +
+                               std::to_string(heads[next].tree_size) +
+                               " kept with their commit: they were changed after they were written; run `optin "
+                               "verify` for details");
+        }
+      }
+    }
+    return OkStatus();
+  }
+
   std::shared_ptr<const Catalog> Current() const {
     std::lock_guard lock(catalog_mu);
     return catalog;
@@ -307,7 +348,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   impl->writer = std::make_unique<internal::LedgerWriter>(
       *impl->store, secret, impl->clock,
       [raw](const Event& e, std::string_view subject, std::string_view body) { return raw->Apply(e, subject, body); },
-      [raw](std::span<const StoredEvent> appended) { return raw->SignAppend(appended); });
+      [raw](std::span<const StoredEvent> appended) { return raw->SignAppend(appended); },
+      [raw](std::span<const StoredEvent> run) { return raw->CheckCaughtUp(run); });
   OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
   impl->last_caught_up = impl->clock();
   impl->max_staleness = options.max_staleness;
@@ -1033,7 +1075,7 @@ Status LocateRewrite(Store& store, const internal::MerkleTree& tree, const std::
                      VerifyResult& out) {
   uint64_t last_good = 0;
   std::optional<TreeHeadRow> first_bad;
-  Status scanned = store.ScanTreeHeads([&](const TreeHeadRow& row) {
+  Status scanned = store.ScanTreeHeads(0, [&](const TreeHeadRow& row) {
     if (row.tree_size > tree.size()) return OkStatus();
     if (FromRow(row).root_hash == tree.Root(row.tree_size)) {
       last_good = row.tree_size;
@@ -1092,7 +1134,13 @@ Result<VerifyResult> VerifyStore(Store& store, std::span<const SignedTreeHead> e
     out.external_tree_size = std::max(out.external_tree_size, head.tree_size);
   }
   OPTIN_ASSIGN_OR_RETURN(std::string problem, CheckLatestHead(store, tree, out.signed_tree_size));
-  if (problem.empty()) return out;
+  if (problem.empty()) {
+    // Every earlier head too: a rewrite covered by a head signed again
+    // since still shows against the heads kept with its commits.
+    OPTIN_RETURN_IF_ERROR(LocateRewrite(store, tree, keys, out));
+    if (!out.problem.empty()) out.intact = false;
+    return out;
+  }
   out.intact = false;
   // Only events cut from the end name a first bad event: the one missing.
   out.first_bad_seq = out.signed_tree_size > out.events ? out.events + 1 : 0;

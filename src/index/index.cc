@@ -24,7 +24,7 @@ Index::Index() : shards_(new Shard[kShards]) {
 // Arena blocks for subject ids; an id never straddles two blocks.
 constexpr size_t kArenaBlock = 64 * 1024;
 
-Index::Record::Record(Record&& other) noexcept : mask(other.mask), count(other.count) {
+Index::Record::Record(Record&& other) noexcept : mask(other.mask), count(other.count), ref_tag(other.ref_tag) {
   if (count == 1) one = other.one;
   else many = other.many;
   other.count = 0;
@@ -170,6 +170,29 @@ Index::Entry Index::MakeEntry(uint64_t seq, Action action, bool stale, uint16_t 
   return entry;
 }
 
+uint32_t Index::RefTag(std::string_view ref) {
+  uint32_t tag = 0;
+  std::memcpy(&tag, ref.data(), std::min(ref.size(), sizeof tag));
+  return tag;
+}
+
+void Index::ApplyErasureByRef(const Event& event, const std::function<bool(std::string_view subject)>& is_subject) {
+  set_last_seq(event.seq);
+  if (event.subject_ref.empty()) return;
+  const uint32_t tag = RefTag(event.subject_ref);
+  for (size_t i = 0; i < kShards; ++i) {
+    Shard& shard = shards_[i];
+    std::unique_lock lock(shard.mu);
+    for (auto it = shard.subjects.begin(); it != shard.subjects.end();) {
+      auto here = it++;
+      if (here->second.ref_tag == tag && is_subject(IdView::Of(here->first))) {
+        shard.subjects.erase(here);
+        return;  // one subject per look-up key
+      }
+    }
+  }
+}
+
 void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
   set_last_seq(event.seq);
   if (event.action == Action::kErase) {
@@ -203,6 +226,7 @@ void Index::ApplySubjectEvent(std::string_view subject, const Event& event) {
   if (found == shard.subjects.end()) {
     found = shard.subjects.emplace(shard.Intern(subject), Record()).first;
   }
+  found->second.ref_tag = RefTag(event.subject_ref);
   found->second.Put(entry);
 }
 

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -67,6 +68,11 @@ class Index {
   void ApplyPublish(const Catalog& catalog, std::span<const std::string> editorial, uint64_t seq);
   // Applies a grant, withdrawal, signal or erasure for `subject`.
   void ApplySubjectEvent(std::string_view subject, const Event& event);
+  // Applies an erasure whose subject cannot be read any more (its key was
+  // destroyed with it): forgets the subject whose look-up key is
+  // `event.subject_ref`, as `is_subject(id)` confirms. A scan of the index,
+  // for a rare event.
+  void ApplyErasureByRef(const Event& event, const std::function<bool(std::string_view subject)>& is_subject);
 
   Decision Decide(std::string_view subject, std::string_view purpose, int64_t now) const;
 
@@ -135,6 +141,10 @@ class Index {
 
     uint64_t mask = 0;
     uint32_t count = 0;
+    // The first bytes of the subject's look-up key (subject_ref): how an
+    // erasure whose subject can no longer be read (another process recorded
+    // it, and destroyed the key) finds the record. In what was padding.
+    uint32_t ref_tag = 0;
     union {
       Entry one;     // count == 1
       Entry* many;  // count > 1: malloc'd array of exactly `count`
@@ -173,6 +183,7 @@ class Index {
     const char* Intern(std::string_view id);
   };
 
+  static uint32_t RefTag(std::string_view subject_ref);
   // The subject's hash picks its shard (top bits) and is reused for the
   // look-up inside it.
   static size_t HashOf(std::string_view subject);

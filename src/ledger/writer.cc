@@ -12,6 +12,8 @@ namespace {
 constexpr size_t kMaxGroupEvents = 8192;
 // How often a commit that lost a race with another writer is retried.
 constexpr int kMaxAppendAttempts = 16;
+// Most events caught up (from other processes) checked and applied at once.
+constexpr size_t kCatchUpRun = 4096;
 
 SecretKey ToKey(std::string_view bytes) {
   SecretKey k{};
@@ -41,8 +43,13 @@ Result<Event> CheckLink(const StoredEvent& stored, uint64_t expected_seq, const 
 }  // namespace
 
 LedgerWriter::LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply,
-                           HeadSigner sign_head)
-    : store_(store), secret_(secret), clock_(std::move(clock)), apply_(std::move(apply)), sign_head_(std::move(sign_head)) {}
+                           HeadSigner sign_head, RunCheck check_run)
+    : store_(store),
+      secret_(secret),
+      clock_(std::move(clock)),
+      apply_(std::move(apply)),
+      sign_head_(std::move(sign_head)),
+      check_run_(std::move(check_run)) {}
 
 std::string LedgerWriter::SubjectRef(std::string_view subject) const {
   return std::string(AsBytes(HmacSha256(secret_, subject)));
@@ -53,12 +60,14 @@ uint64_t LedgerWriter::last_seq() const {
   return tail_seq_;
 }
 
-Status LedgerWriter::ApplyStored(const StoredEvent& stored,
-                                 const std::function<std::optional<SecretKey>(const Event&)>& key_of) {
+Status LedgerWriter::ApplyStored(const StoredEvent& stored, const KeyOf& key_of) {
   OPTIN_ASSIGN_OR_RETURN(Event event, CheckLink(stored, tail_seq_ + 1, tail_hash_));
   std::string subject;
   if (!event.subject_ref.empty()) {
-    if (std::optional<SecretKey> key = key_of(event)) {
+    // A key that cannot be read now is not a key that is gone: the event
+    // waits (the tail stays before it) rather than be taken as erased.
+    OPTIN_ASSIGN_OR_RETURN(std::optional<SecretKey> key, key_of(event));
+    if (key) {
       // The hash check above proved the box is as written, so a key that does
       // not open it is a newer key: the subject was erased and came back.
       // Events from before the erasure stay unreadable and decide nothing.
@@ -89,12 +98,12 @@ Status LedgerWriter::Replay() {
     if (auto ref = ref_of(row.subject_ref)) keys.emplace(*ref, ToKey(row.key));
     return OkStatus();
   }));
-  auto key_of = [&](const Event& e) -> std::optional<SecretKey> {
+  auto key_of = [&](const Event& e) -> Result<std::optional<SecretKey>> {
     auto ref = ref_of(e.subject_ref);
-    if (!ref) return std::nullopt;
+    if (!ref) return std::optional<SecretKey>();
     auto it = keys.find(*ref);
-    if (it == keys.end()) return std::nullopt;
-    return it->second;
+    if (it == keys.end()) return std::optional<SecretKey>();
+    return std::optional<SecretKey>(it->second);
   };
   Status s = store_.Scan(tail_seq_, [&](const StoredEvent& stored) { return ApplyStored(stored, key_of); });
   if (!s.ok() && s.code() == StatusCode::kDataLoss) {
@@ -104,12 +113,27 @@ Status LedgerWriter::Replay() {
 }
 
 Status LedgerWriter::CatchUp() {
-  auto key_of = [&](const Event& e) -> std::optional<SecretKey> {
-    auto key = store_.GetSubjectKey(e.subject_ref);
-    if (!key.ok() || !key->has_value()) return std::nullopt;
-    return ToKey(**key);
+  auto key_of = [&](const Event& e) -> Result<std::optional<SecretKey>> {
+    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> key, store_.GetSubjectKey(e.subject_ref));
+    if (!key) return std::optional<SecretKey>();
+    return std::optional<SecretKey>(ToKey(*key));
   };
-  return store_.Scan(tail_seq_, [&](const StoredEvent& stored) { return ApplyStored(stored, key_of); });
+  // Other processes' events, a run at a time: each run is checked against
+  // the signed heads kept with its commits before any of it is applied, so
+  // that events rewritten after they were committed are never taken in.
+  std::vector<StoredEvent> run;
+  auto apply_run = [&]() -> Status {
+    if (run.empty()) return OkStatus();
+    if (check_run_) OPTIN_RETURN_IF_ERROR(check_run_(run));
+    for (const StoredEvent& stored : run) OPTIN_RETURN_IF_ERROR(ApplyStored(stored, key_of));
+    run.clear();
+    return OkStatus();
+  };
+  OPTIN_RETURN_IF_ERROR(store_.Scan(tail_seq_, [&](const StoredEvent& stored) {
+    run.push_back(stored);
+    return run.size() >= kCatchUpRun ? apply_run() : OkStatus();
+  }));
+  return apply_run();
 }
 
 Status LedgerWriter::Sync() {

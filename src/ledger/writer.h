@@ -47,10 +47,15 @@ using Applier = std::function<Status(const Event& event, std::string_view subjec
 // transaction; nullopt to keep none.
 using HeadSigner = std::function<Result<std::optional<TreeHeadRow>>(std::span<const StoredEvent> appended)>;
 
+// Checks a run of events other processes appended (consecutive, following
+// everything applied so far) before any of it is applied: kDataLoss when
+// they do not match the signed heads kept with their commits.
+using RunCheck = std::function<Status(std::span<const StoredEvent> run)>;
+
 class LedgerWriter {
  public:
   LedgerWriter(Store& store, const SecretKey& secret, std::function<int64_t()> clock, Applier apply,
-               HeadSigner sign_head = nullptr);
+               HeadSigner sign_head = nullptr, RunCheck check_run = nullptr);
 
   // Reads the whole ledger, checking every hash link, and applies it.
   // kDataLoss naming the first bad sequence number when the ledger does not
@@ -83,13 +88,17 @@ class LedgerWriter {
   Result<std::vector<Event>> CommitGroup(const std::vector<Writer*>& group);
   // Applies events other writers appended since our tail.
   Status CatchUp();
-  Status ApplyStored(const StoredEvent& stored, const std::function<std::optional<SecretKey>(const Event&)>& key_of);
+  // The key of an event's subject: nullopt when the subject has none (it was
+  // erased); an error when it cannot be read now.
+  using KeyOf = std::function<Result<std::optional<SecretKey>>(const Event&)>;
+  Status ApplyStored(const StoredEvent& stored, const KeyOf& key_of);
 
   Store& store_;
   SecretKey secret_;
   std::function<int64_t()> clock_;
   Applier apply_;
   HeadSigner sign_head_;
+  RunCheck check_run_;
 
   std::mutex queue_mu_;
   std::deque<Writer*> queue_;

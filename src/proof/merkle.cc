@@ -200,5 +200,32 @@ Result<std::vector<MerkleHash>> MerkleTree::ConsistencyPath(uint64_t first, uint
   return out;
 }
 
+CompactRange::CompactRange(const MerkleTree& tree) : size_(tree.size()) {
+  uint64_t begin = 0;
+  for (int k = 63; k >= 0; --k) {
+    const uint64_t width = uint64_t{1} << k;
+    if (!(size_ & width)) continue;
+    peaks_.push_back(tree.levels_[static_cast<size_t>(k)][begin / width]);
+    begin += width;
+  }
+}
+
+void CompactRange::Append(const MerkleHash& leaf) {
+  MerkleHash h = leaf;
+  for (uint64_t s = size_; s & 1; s >>= 1) {
+    h = NodeHash(peaks_.back(), h);
+    peaks_.pop_back();
+  }
+  peaks_.push_back(h);
+  ++size_;
+}
+
+MerkleHash CompactRange::Root() const {
+  if (peaks_.empty()) return EmptyTreeHash();
+  MerkleHash h = peaks_.back();
+  for (size_t i = peaks_.size() - 1; i-- > 0;) h = NodeHash(peaks_[i], h);
+  return h;
+}
+
 }  // namespace internal
 }  // namespace optin

@@ -44,6 +44,25 @@ class MerkleTree {
 
   // levels_[k][i]: the hash of the perfect subtree of leaves [i·2^k, (i+1)·2^k).
   std::vector<std::vector<MerkleHash>> levels_;
+
+  friend class CompactRange;
+};
+
+// The right edge of a growing tree: the roots of its perfect subtrees,
+// largest first (one per set bit of the size). Appending a leaf and taking
+// the root each cost O(log n), so the roots of every size a run of new
+// leaves passes through can be checked without touching the tree.
+class CompactRange {
+ public:
+  // The edge of `tree` as it is now.
+  explicit CompactRange(const MerkleTree& tree);
+  void Append(const MerkleHash& leaf);
+  uint64_t size() const { return size_; }
+  MerkleHash Root() const;
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<MerkleHash> peaks_;
 };
 
 }  // namespace optin::internal

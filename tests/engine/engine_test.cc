@@ -55,7 +55,9 @@ class FlakyStore : public Store {
   Result<std::vector<LogKeyRow>> ListLogKeys() override { return inner_->ListLogKeys(); }
   Result<TreeHeadRow> PutTreeHead(const TreeHeadRow& h) override { return inner_->PutTreeHead(h); }
   Result<std::optional<TreeHeadRow>> LatestTreeHead() override { return inner_->LatestTreeHead(); }
-  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& f) override { return inner_->ScanTreeHeads(f); }
+  Status ScanTreeHeads(uint64_t a, const std::function<Status(const TreeHeadRow&)>& f) override {
+    return inner_->ScanTreeHeads(a, f);
+  }
   Result<std::optional<std::string>> GetSetting(std::string_view n) override { return inner_->GetSetting(n); }
   Status PutSetting(std::string_view n, std::string_view v) override { return inner_->PutSetting(n, v); }
 

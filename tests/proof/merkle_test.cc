@@ -71,6 +71,24 @@ TEST_F(MerkleTest, EveryProofOfEveryTreeUpTo300HoldsForAnIndependentVerifier) {
   EXPECT_EQ(r.out, std::to_string(kMaxSize + kMaxSize * (kMaxSize + 1)) + " checks hold\n");
 }
 
+TEST_F(MerkleTest, ACompactRangeGivesTheRootOfEverySizeAndRootWithAgrees) {
+  // From every starting size, the edge extended leaf by leaf gives the root
+  // the whole tree has at each size.
+  for (uint64_t start = 0; start <= 70; ++start) {
+    internal::MerkleTree prefix;
+    for (uint64_t i = 0; i < start; ++i) prefix.Append(LeafHash(Leaf(i)));
+    internal::CompactRange range(prefix);
+    EXPECT_EQ(range.Root(), tree_.Root(start)) << start;
+    std::vector<MerkleHash> more;
+    for (uint64_t i = start; i < start + 40; ++i) {
+      range.Append(LeafHash(Leaf(i)));
+      more.push_back(LeafHash(Leaf(i)));
+      ASSERT_EQ(range.Root(), tree_.Root(i + 1)) << start << " to " << i + 1;
+    }
+    EXPECT_EQ(prefix.RootWith(more), tree_.Root(start + 40)) << start;
+  }
+}
+
 TEST_F(MerkleTest, ProofsLengthGrowsAsLogN) {
   // A tree of 300 leaves is 9 levels deep: no path is longer.
   for (uint64_t m = 0; m < kMaxSize; ++m) EXPECT_LE(tree_.InclusionPath(m, kMaxSize)->size(), 9u);

@@ -73,6 +73,39 @@ TEST(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
   EXPECT_LT(median, kMedianBoundMs);
 }
 
+// Erasing with the CLI destroys the subject's key in the same transaction,
+// so the server cannot read whom the erasure names: it still forgets them.
+TEST(CliAndServer, ASubjectErasedWithTheCliIsForgottenByTheServer) {
+  TempDir dir;
+  const std::string db = dir.File("optin.db");
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db});
+    return RunOptin(args);
+  };
+  ASSERT_EQ(cli({"init"}).exit_code, 0);
+  ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
+  ASSERT_EQ(cli({"grant", "alice", "ads"}).exit_code, 0);
+  ASSERT_EQ(cli({"grant", "bob", "ads"}).exit_code, 0);
+  std::string key = cli({"key", "create", "--scope", "check"}).out;
+  key.pop_back();
+  ServerProcess server(db);
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  auto reason = [&](const std::string& subject) {
+    auto r = Http(server.port(), "POST", "/v1/check", R"({"subject":")" + subject + R"(","purpose":"ads"})", key);
+    const size_t at = r.body.find(R"("reason":")") + 10;
+    return r.body.substr(at, r.body.find('"', at) - at);
+  };
+  ASSERT_EQ(reason("alice"), "granted");
+  ASSERT_EQ(cli({"erase", "alice"}).exit_code, 0);
+  std::string now = reason("alice");
+  for (int i = 0; i < 1000 && now == "granted"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    now = reason("alice");
+  }
+  EXPECT_EQ(now, "no_consent");
+  EXPECT_EQ(reason("bob"), "granted");
+}
+
 // A catalog published with the CLI while the server answers checks under
 // load: each answer comes whole from the catalog before or the one after,
 // and once an answer shows the new one, none shows the old.

@@ -173,7 +173,13 @@ TEST_P(StoreContractTest, KeepsTheHeadOfAnAppendInTheSameTransaction) {
   next.head = TreeHeadRow{3, std::string(32, 'b'), 3000, "k1", std::string(64, 't')};
   ASSERT_THAT(store_->Append(next), IsOk());
   std::vector<uint64_t> sizes;
-  ASSERT_THAT(store_->ScanTreeHeads([&](const TreeHeadRow& h) {
+  std::vector<uint64_t> later;
+  ASSERT_THAT(store_->ScanTreeHeads(2, [&](const TreeHeadRow& h) {
+    later.push_back(h.tree_size);
+    return OkStatus();
+  }), IsOk());
+  EXPECT_EQ(later, std::vector<uint64_t>{3});
+  ASSERT_THAT(store_->ScanTreeHeads(0, [&](const TreeHeadRow& h) {
     sizes.push_back(h.tree_size);
     return OkStatus();
   }), IsOk());

@@ -161,11 +161,11 @@ class MemoryStore final : public Store {
     return OkStatus();
   }
 
-  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+  Status ScanTreeHeads(uint64_t after, const std::function<Status(const TreeHeadRow&)>& fn) override {
     std::vector<TreeHeadRow> copy;
     {
       std::lock_guard lock(mu_);
-      for (const auto& [size, head] : tree_heads_) copy.push_back(head);
+      for (auto it = tree_heads_.upper_bound(after); it != tree_heads_.end(); ++it) copy.push_back(it->second);
     }
     for (const auto& h : copy) OPTIN_RETURN_IF_ERROR(fn(h));
     return OkStatus();

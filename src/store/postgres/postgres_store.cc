@@ -33,6 +33,9 @@ constexpr int kScanPage = 10'000;
 constexpr size_t kPoolSize = 4;  // connections per node for store work (plus one to listen)
 constexpr int kConnectAttempts = 3;  // 20, 40, 80 ms apart: a request never waits long
 constexpr const char* kNotifyChannel = "optin_events";
+// How long an append whose COMMIT lost its connection waits for the
+// database to say whether it was committed.
+constexpr auto kCommitOutcomeWait = std::chrono::seconds(10);
 // DO NOT CHANGE: settings' rows in optin_meta are `setting:NAME`.
 constexpr std::string_view kSettingPrefix = "setting:";
 
@@ -140,9 +143,46 @@ class PostgresStore final : public Store {
     if (batch.events.empty() && batch.new_keys.empty() && !batch.head) return OkStatus();
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
     Status s = AppendInTransaction(batch);
-    if (s.ok()) s = Exec("COMMIT", {}).status();
-    if (!s.ok()) (void)Exec("ROLLBACK", {});
-    return s;
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK", {});
+      return s;
+    }
+    Conn* c = Current();
+    s = Exec("COMMIT", {}).status();
+    if (s.ok()) return s;
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+      (void)Exec("ROLLBACK", {});
+      return s;  // the server refused the commit: nothing was recorded
+    }
+    // The connection went during COMMIT, which may have happened or not:
+    // find out before answering, so that the caller is told what the store
+    // holds (a write told "failed" and recorded all the same would be sent
+    // again, and recorded twice).
+    return CommitOutcome(batch, s);
+  }
+
+  // Whether the batch a lost COMMIT carried is in the store: OK when its
+  // last event is there with its hash; kUnavailable "not recorded" when it
+  // is not; kUnavailable "not known" when the database stays out of reach
+  // for kCommitOutcomeWait.
+  Status CommitOutcome(const AppendBatch& batch, const Status& lost) {
+    if (batch.events.empty()) return lost;
+    const StoredEvent& last = batch.events.back();
+    const std::string_view hash(reinterpret_cast<const char*>(last.hash.data()), last.hash.size());
+    const auto deadline = std::chrono::steady_clock::now() + kCommitOutcomeWait;
+    auto pause = std::chrono::milliseconds(20);
+    while (true) {
+      Result<PgResult> r = Exec("SELECT hash FROM events WHERE seq = $1", {Int(static_cast<int64_t>(last.seq))});
+      if (r.ok()) {
+        if (r->rows() == 1 && r->Bytes(0, 0) == hash) return OkStatus();  // it was committed
+        return UnavailableError(lost.message() + "; the change was not recorded");
+      }
+      if (std::chrono::steady_clock::now() + pause > deadline) break;
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+    }
+    return UnavailableError(lost.message() + "; the database stayed out of reach, so whether the change was recorded "
+                            "is not known: read it back before sending it again");
   }
 
   // The session lock lives on one connection: it stays with this thread
@@ -356,13 +396,13 @@ class PostgresStore final : public Store {
     return HeadRow(r, 0);
   }
 
-  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+  Status ScanTreeHeads(uint64_t after, const std::function<Status(const TreeHeadRow&)>& fn) override {
     std::vector<TreeHeadRow> heads;
     {
       Lease lease(*this);
       OPTIN_ASSIGN_OR_RETURN(PgResult r, Exec("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads "
-                                              "ORDER BY tree_size",
-                                              {}));
+                                              "WHERE tree_size > $1 ORDER BY tree_size",
+                                              {Int(static_cast<int64_t>(after))}));
       for (int i = 0; i < r.rows(); ++i) heads.push_back(HeadRow(r, i));
     }
     for (const TreeHeadRow& h : heads) OPTIN_RETURN_IF_ERROR(fn(h));

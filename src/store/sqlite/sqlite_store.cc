@@ -533,11 +533,13 @@ class SqliteStore final : public Store {
     return ReadTreeHead("WHERE tree_size = " + std::to_string(head.tree_size));
   }
 
-  Status ScanTreeHeads(const std::function<Status(const TreeHeadRow&)>& fn) override {
+  Status ScanTreeHeads(uint64_t after, const std::function<Status(const TreeHeadRow&)>& fn) override {
     std::lock_guard lock(mu_);
     Stmt s;
-    OPTIN_RETURN_IF_ERROR(
-        Prepare("SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads ORDER BY tree_size", s));
+    OPTIN_RETURN_IF_ERROR(Prepare(
+        "SELECT tree_size, root_hash, timestamp, key_id, signature FROM tree_heads WHERE tree_size > ?1 ORDER BY tree_size",
+        s));
+    sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(after));
     while (true) {
       int rc = sqlite3_step(s.get());
       if (rc == SQLITE_DONE) return OkStatus();
