@@ -151,7 +151,7 @@ TEST_F(ChangeFeed, AConsumerResumingAfterTenThousandEventsMissesNoneAndRepeatsNo
 TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) {
   ServerProcess server(*db_, {"--request-timeout", "2"});
   ASSERT_GT(server.port(), 0) << server.Stderr();
-  const long before = RssKb(server.pid());
+  [[maybe_unused]] const long before = RssKb(server.pid());
   // The last event (the test above may have added one).
   const std::string verified = RunOptin({"--db", *db_, "verify", "--json"}).out;
   const uint64_t tail = std::stoull(verified.substr(verified.find("\"events\":") + 9));
@@ -159,14 +159,16 @@ TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) 
   // It reads nothing: the server writes what the socket takes, then waits
   // without buffering the rest, and gives up after the request timeout.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const long stalled = RssKb(server.pid());
+  [[maybe_unused]] const long stalled = RssKb(server.pid());
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   const std::string got = ReadStream(fd, 10'000, [](const std::string&) { return false; });  // up to the close
   close(fd);
   const std::vector<uint64_t> ids = Ids(got);
   ASSERT_FALSE(ids.empty());
   EXPECT_LT(ids.back(), tail) << "the stalled stream was not let go";
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer keeps freed memory in quarantine
   EXPECT_LT(stalled - before, 4096) << "the server buffered for a consumer that does not read";
+#endif
   // It resumes from the last event it received whole, and misses nothing.
   const uint64_t resume = ids.back();
   fd = Subscribe(server.port(), std::to_string(resume));
