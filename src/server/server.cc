@@ -197,6 +197,16 @@ class Session : public std::enable_shared_from_this<Session> {
         return Send(503, "unavailable", "the server is at its connection limit; try again", false);
       }
     }
+    // The body usually came with the header: parse what is buffered
+    // here, and read from the socket only for what is missing.
+    parser_->eager(true);
+    while (!parser_->is_done() && buffer_.size() > 0) {
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) ec = {};
+      if (ec) return OnRead(ec);
+      if (used == 0) break;
+    }
     if (parser_->is_done()) return OnRead(ec);
     http::async_read(stream_, buffer_, *parser_,
                      [me = shared_from_this()](beast::error_code ec, size_t) { me->OnRead(ec); });

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <regex>
+#include <thread>
 
 #include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
@@ -130,6 +131,39 @@ TEST_F(HttpConformanceTest, ChunkedAloneIsReadAndTheConnectionGoesOn) {
   const std::string out = Exchange(raw);
   EXPECT_EQ(Statuses(out), (std::vector<int>{200, 200})) << out;
   EXPECT_THAT(out, HasSubstr(R"("allowed":false,"reason":"no_consent")"));
+}
+
+// The body is parsed from what was read with the header when it is all
+// there, and read from the socket when it is not: requests sent back to
+// back in one write, and a body sent in pieces, are answered the same.
+TEST_F(HttpConformanceTest, BodiesInOneWriteWithTheirHeadersOrInPiecesAreReadWhole) {
+  auto check = [&](const std::string& subject) {
+    const std::string json = R"({"subject":")" + subject + R"(","purpose":"ads"})";
+    return "POST /v1/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + *key_ +
+           "\r\nContent-Length: " + std::to_string(json.size()) + "\r\n\r\n" + json;
+  };
+  const std::string last = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string pipelined = Exchange(check("alice") + check("bob") + check("carol") + last);
+  EXPECT_EQ(Statuses(pipelined), (std::vector<int>{200, 200, 200, 200})) << pipelined;
+
+  // Header and half the body, a pause, then the rest byte by byte.
+  const std::string raw = check("dave") + last;
+  const size_t body_start = raw.find("\r\n\r\n") + 4;
+  int fd = Connect(port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, raw.substr(0, body_start + 5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (size_t i = body_start + 5; i < raw.size(); ++i) ASSERT_TRUE(SendAll(fd, raw.substr(i, 1)));
+  const std::string pieces = ReadUntilClosed(fd);
+  close(fd);
+  EXPECT_EQ(Statuses(pieces), (std::vector<int>{200, 200})) << pieces;
+  EXPECT_THAT(pieces, HasSubstr(R"("allowed":false,"reason":"no_consent")"));
+
+  // A body over the limit is refused whether it came with the header or not.
+  const std::string big(2 << 20, 'x');
+  const std::string whole = Exchange("POST /v1/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + *key_ +
+                                     "\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+  EXPECT_EQ(Statuses(whole), std::vector<int>{413}) << whole.substr(0, 300);
 }
 
 TEST_F(HttpConformanceTest, RepeatedFramingAndCredentialFieldsAreRefused) {
