@@ -3,7 +3,6 @@
 // nothing after them is ever taken for another request; repeated fields
 // and repeated JSON keys are refused rather than guessed at.
 #include <gmock/gmock.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +17,7 @@ namespace {
 
 using ::optin::testing::Connect;
 using ::optin::testing::Http;
+using ::optin::testing::ReadUntil;
 using ::optin::testing::RunOptin;
 using ::optin::testing::SendAll;
 using ::optin::testing::ServerProcess;
@@ -26,21 +26,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const std::string kShopPath = std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml";
-
-// Everything the server sends until it closes the connection (or 5 s pass).
-std::string ReadUntilClosed(int fd) {
-  std::string in;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[8192];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
-  }
-  return in;
-}
 
 // The status codes of the responses in `stream`, in order.
 std::vector<int> Statuses(const std::string& stream) {
@@ -76,7 +61,7 @@ class HttpConformanceTest : public ::testing::Test {
     int fd = Connect(port());
     EXPECT_GE(fd, 0);
     EXPECT_TRUE(SendAll(fd, raw));
-    std::string out = ReadUntilClosed(fd);
+    std::string out = ReadUntil(fd, 5000);
     close(fd);
     return out;
   }
@@ -154,7 +139,7 @@ TEST_F(HttpConformanceTest, BodiesInOneWriteWithTheirHeadersOrInPiecesAreReadWho
   ASSERT_TRUE(SendAll(fd, raw.substr(0, body_start + 5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   for (size_t i = body_start + 5; i < raw.size(); ++i) ASSERT_TRUE(SendAll(fd, raw.substr(i, 1)));
-  const std::string pieces = ReadUntilClosed(fd);
+  const std::string pieces = ReadUntil(fd, 5000);
   close(fd);
   EXPECT_EQ(Statuses(pieces), (std::vector<int>{200, 200})) << pieces;
   EXPECT_THAT(pieces, HasSubstr(R"("allowed":false,"reason":"no_consent")"));

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -171,16 +170,6 @@ TEST_F(LimitedServer, IdleKeepAliveConnectionsCloseSoonerNearTheLimit) {
   for (int fd : idle) EXPECT_TRUE(ClosedWithin(fd, 4000));
 }
 
-// The resident memory of process `pid`, in KiB.
-long RssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 // A thousand connections that each ask for /healthz and stay open; once
 // all are answered, `at_peak` runs, then all close.
 void Flood(int port, const std::function<void()>& at_peak = [] {}) {
@@ -203,13 +192,13 @@ TEST_F(LimitedServer, MemoryReturnsAfterConnectionFloods) {
   Start({"--max-connections-per-client", "0"});
   const int port = server_->port();
   ASSERT_EQ(Http(port, "GET", "/healthz").status, 200);
-  const long before = RssKb(server_->pid());
+  const long before = server_->ResidentKb();
   auto settled = [&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(800));  // the server trims within 200 ms
-    return RssKb(server_->pid());
+    return server_->ResidentKb();
   };
   long peak = 0;
-  Flood(port, [&] { peak = RssKb(server_->pid()); });
+  Flood(port, [&] { peak = server_->ResidentKb(); });
   const long after_first = settled();
   long last = after_first;
   for (int i = 0; i < 8; ++i) {

@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <thread>
 
 #include "optin/engine.h"
@@ -22,6 +21,7 @@ namespace {
 using ::optin::testing::Connect;
 using ::optin::testing::IsOk;
 using ::optin::testing::ReadFile;
+using ::optin::testing::ReadUntil;
 using ::optin::testing::RunOptin;
 using ::optin::testing::SendAll;
 using ::optin::testing::ServerProcess;
@@ -54,21 +54,6 @@ void MakeStore(const std::string& db) {
   ASSERT_EQ((*engine)->last_seq(), static_cast<uint64_t>(kEvents + 1));
 }
 
-// Reads from `fd` until `done(text)` or the connection ends (or `ms` pass).
-std::string ReadStream(int fd, int ms, const std::function<bool(const std::string&)>& done) {
-  std::string in;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < deadline && !done(in)) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 50) <= 0) continue;
-    char buf[65536];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    in.append(buf, static_cast<size_t>(n));
-  }
-  return in;
-}
-
 // The ids of the events in `text`, in order.
 std::vector<uint64_t> Ids(const std::string& text) {
   std::vector<uint64_t> ids;
@@ -76,15 +61,6 @@ std::vector<uint64_t> Ids(const std::string& text) {
     ids.push_back(std::stoull(text.substr(at + 5, text.find('\n', at + 1) - at - 5)));
   }
   return ids;
-}
-
-long RssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return -1;
 }
 
 class ChangeFeed : public ::testing::Test {
@@ -132,7 +108,7 @@ TEST_F(ChangeFeed, AConsumerResumingAfterTenThousandEventsMissesNoneAndRepeatsNo
   const uint64_t seen = kEvents + 1 - 10'000;
   int fd = Subscribe(server.port(), std::to_string(seen));
   const std::string last = "\nid: " + std::to_string(kEvents + 1) + "\n";
-  const std::string got = ReadStream(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
+  const std::string got = ReadUntil(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
   close(fd);
   EXPECT_THAT(got, HasSubstr("retry: 1000\n"));
   const std::vector<uint64_t> ids = Ids(got);
@@ -142,7 +118,7 @@ TEST_F(ChangeFeed, AConsumerResumingAfterTenThousandEventsMissesNoneAndRepeatsNo
   fd = Subscribe(server.port(), std::to_string(kEvents + 1));
   ASSERT_EQ(RunOptin({"--db", *db_, "withdraw", "subject-7", "ads"}).exit_code, 0);
   const std::string next = "\nid: " + std::to_string(kEvents + 2) + "\n";
-  const std::string more = ReadStream(fd, 10'000, [&](const std::string& s) { return s.find(next) != std::string::npos; });
+  const std::string more = ReadUntil(fd, 10'000, [&](const std::string& s) { return s.find(next) != std::string::npos; });
   close(fd);
   EXPECT_EQ(Ids(more), std::vector<uint64_t>{kEvents + 2});
   EXPECT_THAT(more, HasSubstr("event: withdraw\ndata: {\"seq\":" + std::to_string(kEvents + 2) + ","));
@@ -151,7 +127,7 @@ TEST_F(ChangeFeed, AConsumerResumingAfterTenThousandEventsMissesNoneAndRepeatsNo
 TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) {
   ServerProcess server(*db_, {"--request-timeout", "2"});
   ASSERT_GT(server.port(), 0) << server.Stderr();
-  [[maybe_unused]] const long before = RssKb(server.pid());
+  [[maybe_unused]] const long before = server.ResidentKb();
   // The last event (the test above may have added one).
   const std::string verified = RunOptin({"--db", *db_, "verify", "--json"}).out;
   const uint64_t tail = std::stoull(verified.substr(verified.find("\"events\":") + 9));
@@ -159,9 +135,9 @@ TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) 
   // It reads nothing: the server writes what the socket takes, then waits
   // without buffering the rest, and gives up after the request timeout.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  [[maybe_unused]] const long stalled = RssKb(server.pid());
+  [[maybe_unused]] const long stalled = server.ResidentKb();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-  const std::string got = ReadStream(fd, 10'000, [](const std::string&) { return false; });  // up to the close
+  const std::string got = ReadUntil(fd, 10'000);  // up to the close
   close(fd);
   const std::vector<uint64_t> ids = Ids(got);
   ASSERT_FALSE(ids.empty());
@@ -173,7 +149,7 @@ TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) 
   const uint64_t resume = ids.back();
   fd = Subscribe(server.port(), std::to_string(resume));
   const std::string last = "\nid: " + std::to_string(tail) + "\n";
-  const std::string rest = ReadStream(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
+  const std::string rest = ReadUntil(fd, 30'000, [&](const std::string& s) { return s.find(last) != std::string::npos; });
   close(fd);
   const std::vector<uint64_t> more = Ids(rest);
   ASSERT_FALSE(more.empty());

@@ -46,6 +46,20 @@ bool SendAll(int fd, const std::string& data) {
   return true;
 }
 
+std::string ReadUntil(int fd, int timeout_ms, const std::function<bool(const std::string&)>& done) {
+  std::string in;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline && !(done && done(in))) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  return in;
+}
+
 HttpResult ReadResponse(int fd, int timeout_ms) {
   HttpResult r;
   std::string in;
@@ -158,6 +172,15 @@ int ServerProcess::Terminate() {
 }
 
 std::string ServerProcess::Stderr() const { return ReadFile(err_path_); }
+
+long ServerProcess::ResidentKb() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {

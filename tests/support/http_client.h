@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ bool SendAll(int fd, const std::string& data);
 // Reads one response from `fd` (honouring Content-Length); status 0 when the
 // peer closed first. Waits at most `timeout_ms`.
 HttpResult ReadResponse(int fd, int timeout_ms = 10'000);
+// Reads raw bytes from `fd` until `done` says so (never, when empty), the
+// peer closes, or `timeout_ms` pass; returns all that was read.
+std::string ReadUntil(int fd, int timeout_ms, const std::function<bool(const std::string&)>& done = {});
 
 // `optin --db DB serve --listen 127.0.0.1:0 EXTRA...`, killed when destroyed.
 class ServerProcess {
@@ -46,6 +50,8 @@ class ServerProcess {
   // Sends SIGTERM and waits; returns the exit code (or 128 + signal).
   int Terminate();
   std::string Stderr() const;
+  // Resident memory of the server process in KiB (VmRSS); -1 if unknown.
+  long ResidentKb() const;
 
  private:
   pid_t pid_ = -1;
