@@ -36,9 +36,6 @@
 #include "optin/store.h"
 
 namespace optin {
-namespace internal {
-struct LogKey;
-}  // namespace internal
 
 // Subject ids are opaque UTF-8 strings of 1 to 256 bytes without control
 // characters. Longer ids are refused rather than truncated.
@@ -352,19 +349,7 @@ class Engine {
   int64_t Now() const;
 
  private:
-  struct Impl;
-  // The log key that signs, made (and kept in the store) when there is none.
-  Result<internal::LogKey> SigningKey();
-  // kDataLoss when the latest signed tree head the store keeps is not of
-  // this log (events cut from the end, a changed head, an unknown key).
-  Status CheckSignedHead();
-  // Signs the log as it is and keeps the head in the store (LogHead's work).
-  Result<SignedTreeHead> KeepHead();
-  // The head receipts carry: the log as it is now, signed once per size
-  // (in memory: /v1/log/head is what keeps heads).
-  Result<SignedTreeHead> ReceiptHead();
-  Result<std::string> MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
-                                  std::string_view locale, const SignedTreeHead& head);
+  struct Impl;  // src/engine/engine_impl.h
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,124 @@
+// Access: API keys and their scopes, the preference-center link tokens, and
+// where the preference center is reached.
+#include <algorithm>
+
+#include "src/common/bytes.h"
+#include "src/engine/engine_impl.h"
+
+namespace optin {
+namespace {
+
+// DO NOT CHANGE: the store setting `optin serve` keeps its public URL in.
+constexpr std::string_view kPublicUrlSetting = "public_url";
+
+}  // namespace
+
+Status ValidatePublicUrl(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgumentError("`" + std::string(url) + "` is not a URL to link to: " + std::string(why) +
+                                " (such as https://privacy.example.com or http://127.0.0.1:8080)");
+  };
+  std::string_view rest;
+  if (url.starts_with("https://")) rest = url.substr(8);
+  else if (url.starts_with("http://")) rest = url.substr(7);
+  else return bad("it must start with http:// or https://");
+  const std::string_view host = rest.substr(0, rest.find('/'));
+  if (host.empty() || host.front() == ':') return bad("it has no host");
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '?' || c == '#' || c == '"' || c == '<' || c == '>' || c == '\\') {
+      return bad("it may not hold spaces, a query or a fragment");
+    }
+  }
+  return OkStatus();
+}
+
+std::string_view ScopeName(Scope scope) {
+  switch (scope) {
+    case Scope::kCheck: return "check";
+    case Scope::kWrite: return "write";
+    case Scope::kAdmin: return "admin";
+  }
+  return "check";
+}
+
+std::optional<Scope> ParseScope(std::string_view name) {
+  for (Scope s : {Scope::kCheck, Scope::kWrite, Scope::kAdmin}) {
+    if (ScopeName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> Engine::CreateApiKey(Scope scope, std::string name) {
+  SecretKey random = RandomKey();
+  if (name.empty()) name = "key-" + ToHex(std::string_view(reinterpret_cast<const char*>(random.data()), 4));
+  const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (!valid) {
+    return InvalidArgumentError("key name `" + name + "` must be 1 to 64 of a-z, 0-9, `-`, `_` and `.`");
+  }
+  // DO NOT CHANGE the prefix: secret scanners look for it.
+  std::string key = "optin_" + Base64Url(std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
+  ApiKeyRow row{name, std::string(ScopeName(scope)), std::string(AsBytes(Sha256(key))), impl_->clock()};
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutApiKey(row));
+  return key;
+}
+
+Result<std::vector<ApiKeyInfo>> Engine::ListApiKeys() {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<ApiKeyRow> rows, impl_->store->ListApiKeys());
+  std::vector<ApiKeyInfo> out;
+  for (auto& r : rows) {
+    // A scope this build does not know grants nothing: the key is left out.
+    std::optional<Scope> scope = ParseScope(r.scope);
+    if (!scope) continue;
+    out.push_back({std::move(r.name), *scope, r.created, std::move(r.hash)});
+  }
+  return out;
+}
+
+Status Engine::RevokeApiKey(std::string_view name) { return impl_->store->RevokeApiKey(name); }
+
+Result<std::string> Engine::PublicUrl() {
+  OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> url, impl_->store->GetSetting(kPublicUrlSetting));
+  if (!url) return NotFoundError("no server has run on this store, so its address is not known");
+  return *url;
+}
+
+Status Engine::SetPublicUrl(std::string_view url) {
+  OPTIN_RETURN_IF_ERROR(ValidatePublicUrl(url));
+  return impl_->store->PutSetting(kPublicUrlSetting, url);
+}
+
+// A link token is base64url(Seal(link_key, payload)) where payload is
+// u8 version (1) | u64 expiry (microseconds, big-endian) | subject id. Sealed,
+// not merely signed, so that a URL does not show whose record it opens.
+Result<std::string> Engine::CreateLinkToken(std::string_view subject, int64_t ttl_micros) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  if (ttl_micros <= 0 || ttl_micros > kMaxLinkTtlMicros) {
+    return InvalidArgumentError("a link must live between 1 second and 366 days");
+  }
+  ByteWriter w;
+  w.U8(1);
+  w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
+  w.str().append(subject);
+  return Base64Url(Seal(impl_->link_key, w.str()));
+}
+
+Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
+  std::optional<std::string> sealed = FromBase64Url(token);
+  std::optional<std::string> payload = sealed ? ::optin::Open(impl_->link_key, *sealed) : std::nullopt;
+  if (!payload) return UnauthenticatedError("the link is not valid");
+  ByteReader r(*payload);
+  uint8_t version;
+  uint64_t expires;
+  if (!r.U8(version) || version != 1 || !r.U64(expires)) return UnauthenticatedError("the link is not valid");
+  LinkToken out;
+  out.expires = static_cast<int64_t>(expires);
+  out.subject = payload->substr(9);
+  if (impl_->clock() >= out.expires) {
+    return UnauthenticatedError("the link has expired; ask for a new one");
+  }
+  return out;
+}
+
+}  // namespace optin
