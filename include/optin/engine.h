@@ -146,6 +146,13 @@ struct LinkToken {
   int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
+// A preference-center link: where it points and the token it carries.
+struct PreferenceLink {
+  std::string url;  // `BASE/p/TOKEN`
+  std::string token;
+  int64_t expires = 0;  // microseconds since the Unix epoch
+};
+
 // What `optin verify` could prove. The hash chain shows that no event was
 // changed without recomputing every hash after it; only a signed tree head
 // covering an event shows that it was not rewritten that way, and only a
@@ -315,6 +322,11 @@ class Engine {
   // `ttl_micros` from now: for the preference-center link. Sealed with a key
   // derived from the store secret.
   Result<std::string> CreateLinkToken(std::string_view subject, int64_t ttl_micros);
+  // A link to `subject`'s record under `base_url` (the preference center's
+  // address), valid for the ISO 8601 duration `ttl` (such as `P7D`).
+  // kInvalidArgument for a bad duration, one over kMaxLinkTtlMicros, or a
+  // bad subject id.
+  Result<PreferenceLink> CreateLink(std::string_view subject, std::string_view ttl, std::string_view base_url);
   // The subject a token opens; kUnauthenticated when it is not genuine or
   // has expired.
   Result<LinkToken> OpenLinkToken(std::string_view token) const;

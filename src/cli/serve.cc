@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "src/cli/cli.h"
+#include "src/engine/wire_json.h"
 #include "src/server/api.h"
 #include "src/server/cors.h"
 #include "src/server/server.h"
@@ -123,16 +124,10 @@ int RunLink(const Globals& g, const std::string& subject, const std::string& ttl
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (Status s = ValidatePublicUrl(base); !s.ok()) return Fail(InvalidArgumentError(from + ": " + s.message()));
-  Result<std::string> link = server::MakeLink(**engine, subject, ttl, base);
+  Result<PreferenceLink> link = (*engine)->CreateLink(subject, ttl, base);
   if (!link.ok()) return Fail(link.status());
-  if (json) {
-    std::cout << *link << "\n";
-  } else {
-    // Just the URL, so that scripts can use it.
-    const std::string& j = *link;
-    size_t at = j.find("\"url\":\"") + 7;
-    std::cout << j.substr(at, j.find('"', at) - at) << "\n";
-  }
+  // Just the URL without --json, so that scripts can use it.
+  std::cout << (json ? LinkJson(*link) : link->url) << "\n";
   return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "src/common/bytes.h"
+#include "src/common/time.h"
 #include "src/engine/engine_impl.h"
 
 namespace optin {
@@ -102,6 +103,19 @@ Result<std::string> Engine::CreateLinkToken(std::string_view subject, int64_t tt
   w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
   w.str().append(subject);
   return Base64Url(Seal(impl_->link_key, w.str()));
+}
+
+Result<PreferenceLink> Engine::CreateLink(std::string_view subject, std::string_view ttl_text,
+                                          std::string_view base_url) {
+  OPTIN_ASSIGN_OR_RETURN(IsoDuration ttl, ParseIsoDuration(ttl_text));
+  const int64_t now = impl_->clock();
+  const int64_t ttl_micros = AddDuration(now, ttl) - now;
+  OPTIN_ASSIGN_OR_RETURN(std::string token, CreateLinkToken(subject, ttl_micros));
+  PreferenceLink link;
+  link.url = std::string(base_url) + "/p/" + token;
+  link.token = std::move(token);
+  link.expires = now + ttl_micros;
+  return link;
 }
 
 Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {

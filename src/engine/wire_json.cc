@@ -83,6 +83,13 @@ std::string Ed25519PublicKeyPem(std::string_view public_key) {
   return "-----BEGIN PUBLIC KEY-----\n" + internal::Base64(der) + "\n-----END PUBLIC KEY-----\n";
 }
 
+std::string LinkJson(const PreferenceLink& link) {
+  JsonWriter w;
+  w.BeginObject().Key("url").String(link.url).Key("token").String(link.token);
+  w.Key("expires").String(FormatRfc3339(link.expires)).EndObject();
+  return std::move(w).Take();
+}
+
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys) {
   JsonWriter w;
   w.BeginObject();

@@ -33,6 +33,9 @@ std::string ExportJson(const SubjectExport& e);
 // "locale","diff"}]}]}.
 std::string PublicationsJson(const std::vector<PublicationRecord>& publications);
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys);
+// {"url","token","expires"}: a preference-center link (`optin link --json`,
+// POST /v1/subjects/{id}/link).
+std::string LinkJson(const PreferenceLink& link);
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.
 std::string Ed25519PublicKeyPem(std::string_view public_key);

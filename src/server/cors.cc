@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "src/server/routes.h"
+
 namespace optin::server {
 namespace {
 
@@ -10,55 +12,7 @@ constexpr std::string_view kPreflightMaxAge = "600";
 // The request headers a browser may send across origins.
 constexpr std::string_view kAllowedHeaders = "Authorization, Content-Type, Sec-GPC, Last-Event-ID";
 
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 }  // namespace
-
-std::optional<PathMethods> MethodsOf(std::string_view path) {
-  static constexpr PathMethods kFixed[] = {
-      {"/healthz", "GET"},
-      {"/metrics", "GET"},
-      {"/v1/purposes", "GET"},
-      {"/.well-known/gpc.json", "GET"},
-      {"/v1/log/head", "GET"},
-      {"/v1/log/key", "GET"},
-      {"/v1/log/proof/inclusion", "GET"},
-      {"/v1/log/proof/consistency", "GET"},
-      {"/v1/check", "POST"},
-      {"/v1/check/batch", "POST"},
-      {"/v1/changes", "GET"},
-      {"/v1/session", "GET"},
-  };
-  for (const PathMethods& p : kFixed) {
-    if (p.route == path) return p;
-  }
-  if (path == "/" || path.starts_with("/p/")) return PathMethods{"/p/{token}", "GET"};
-  if (path.starts_with("/static/")) return PathMethods{"/static/{file}", "GET"};
-  const std::vector<std::string_view> parts = Segments(path);
-  if (parts.size() < 3 || parts[0] != "v1" || parts[1] != "subjects" || parts[2].empty()) return std::nullopt;
-  if (parts.size() == 3) return PathMethods{"/v1/subjects/{id}", "DELETE"};
-  if (parts.size() == 5 && parts[3] == "consents") return PathMethods{"/v1/subjects/{id}/consents/{purpose}", "PUT, DELETE"};
-  if (parts.size() != 4) return std::nullopt;
-  static constexpr PathMethods kSubject[] = {
-      {"/v1/subjects/{id}/consents", "GET, DELETE"}, {"/v1/subjects/{id}/history", "GET"},
-      {"/v1/subjects/{id}/link", "POST"},            {"/v1/subjects/{id}/signals", "GET, POST"},
-      {"/v1/subjects/{id}/receipts", "GET"},         {"/v1/subjects/{id}/export", "GET"},
-  };
-  for (const PathMethods& p : kSubject) {
-    if (p.route.substr(p.route.rfind('/') + 1) == parts[3]) return p;
-  }
-  return std::nullopt;
-}
 
 Status ValidateOrigin(std::string_view origin) {
   auto bad = [&] {
@@ -84,7 +38,7 @@ bool Cors::Allowed(std::string_view origin) const {
 }
 
 HttpResponse Cors::Preflight(const HttpRequest& request) const {
-  std::optional<PathMethods> known = MethodsOf(request.path);
+  std::optional<RouteMatch> known = MatchRoute(request.path);
   if (!known) {
     HttpResponse r = ErrorResponse(404, "not_found", "no such endpoint: OPTIONS " + request.path);
     return r;
@@ -92,8 +46,8 @@ HttpResponse Cors::Preflight(const HttpRequest& request) const {
   HttpResponse r;
   r.status = 204;
   r.content_type.clear();
-  r.route = known->route;
-  const std::string allow = std::string(known->allow) + ", OPTIONS";
+  r.route = known->pattern;
+  const std::string allow = known->allow + ", OPTIONS";
   r.headers.emplace_back("Allow", allow);
   if (Allowed(request.origin)) {
     r.headers.emplace_back("Access-Control-Allow-Methods", allow);

@@ -1,7 +1,8 @@
 // File: src/server/cors.h
 //
 // OPTIONS and CORS. `OPTIONS` on a known path answers 204 with the methods
-// the path takes (`Allow`), before any authentication; for a browser origin
+// the path takes (`Allow`, from the route table in routes.cc), before any
+// authentication; for a browser origin
 // the operator allowed (`optin serve --cors-origin`), a preflight also gets
 // the CORS headers, and every response to that origin carries
 // `Access-Control-Allow-Origin`. Credentials travel as `Authorization:
@@ -20,14 +21,6 @@
 #include "src/server/http.h"
 
 namespace optin::server {
-
-// The route pattern of a known path and the methods it takes, e.g.
-// {"/v1/subjects/{id}/consents", "GET, DELETE"}; nullopt for an unknown path.
-struct PathMethods {
-  std::string_view route;
-  std::string_view allow;
-};
-std::optional<PathMethods> MethodsOf(std::string_view path);
 
 // kInvalidArgument unless `origin` is `http(s)://host[:port]` (no path, no
 // trailing slash), as browsers send it.

@@ -3,6 +3,7 @@
 // operator allowed get the preflight headers and Access-Control-Allow-Origin
 // on every answer; other origins get none.
 #include "src/server/cors.h"
+#include "src/server/routes.h"
 
 #include <gmock/gmock.h>
 
@@ -12,7 +13,7 @@
 namespace optin {
 namespace {
 
-using ::optin::server::MethodsOf;
+using ::optin::server::MatchRoute;
 using ::optin::server::ValidateOrigin;
 using ::optin::testing::Http;
 using ::optin::testing::HttpResult;
@@ -65,7 +66,7 @@ TEST(Cors, OriginsAreWrittenAsBrowsersSendThem) {
 TEST(Cors, UnknownPathsHaveNoMethods) {
   for (const char* path : {"/v1", "/v1/subjects", "/v1/subjects/", "/v1/subjects/a/b", "/v1/subjects/a/consents/b/c",
                            "/nope", "/v1/checks"}) {
-    EXPECT_FALSE(MethodsOf(path).has_value()) << path;
+    EXPECT_FALSE(MatchRoute(path).has_value()) << path;
   }
 }
 

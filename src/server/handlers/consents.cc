@@ -1,0 +1,89 @@
+// A subject's consents: every decision, opt-in and opt-out of one purpose,
+// withdrawing everything, and the history of their events.
+#include "src/common/json_writer.h"
+#include "src/common/time.h"
+#include "src/engine/wire_json.h"
+#include "src/server/handlers/handlers.h"
+#include "src/server/handlers/json_body.h"
+
+namespace optin::server {
+namespace {
+
+// Opt-in (PUT) or opt-out (DELETE) of the path's purpose.
+HttpResponse Record(Services& s, const Call& call, bool grant) {
+  const HttpRequest& request = call.request;
+  WriteContext context = WriterFor(call.who);
+  context.gpc = request.gpc;
+  if (!request.body.empty() || grant) {
+    Result<simdjson::dom::element> doc = ParseBody(request.body);
+    if (!doc.ok()) return ErrorResponse(doc.status());
+    Result<std::string> notice = StringField(*doc, "notice", grant);
+    if (!notice.ok()) return ErrorResponse(notice.status());
+    Result<std::string> channel = StringField(*doc, "channel", false);
+    if (!channel.ok()) return ErrorResponse(channel.status());
+    if (!channel->empty() && *channel != context.channel) {
+      if (!call.who.IsAdmin()) {
+        return ErrorResponse(PermissionDeniedError("a `write` key records on the subject's behalf with channel `api`; "
+                                                   "only an `admin` key may name another channel"));
+      }
+      context.channel = *channel;
+    }
+    context.notice = *notice;
+    simdjson::dom::element ack;
+    if (!(*doc)["gpc_conflict_acknowledged"].get(ack)) {
+      bool yes = false;
+      if (ack.get(yes)) return ErrorResponse(InvalidArgumentError("`gpc_conflict_acknowledged` must be true or false"));
+      context.gpc_conflict_acknowledged = yes;
+    }
+  }
+  std::vector<std::string> purposes = {call.purpose};
+  Result<std::vector<Event>> events = grant ? s.engine.Grant(call.subject, purposes, context)
+                                            : s.engine.Withdraw(call.subject, purposes, context);
+  if (!events.ok()) return ErrorResponse(events.status());
+  Decision d = s.engine.Decide(call.subject, call.purpose);
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(call.subject).Key("purpose").String(call.purpose);
+  WriteDecisionFields(w, d);
+  const Event& e = events->front();
+  w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
+  w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
+  w.EndObject();
+  const uint64_t seqs[] = {e.seq};
+  WriteReceipt(w, ReceiptsArray(s, call, seqs));
+  w.EndObject();
+  return Json(std::move(w).Take());
+}
+
+}  // namespace
+
+HttpResponse Consents(Services& s, const Call& call) {
+  return Json(DecisionsJson(call.subject, s.engine.DecideAll(call.subject)));
+}
+
+HttpResponse Grant(Services& s, const Call& call) { return Record(s, call, true); }
+HttpResponse Withdraw(Services& s, const Call& call) { return Record(s, call, false); }
+
+HttpResponse WithdrawAll(Services& s, const Call& call) {
+  Result<std::vector<Event>> events = s.engine.WithdrawAll(call.subject, WriterFor(call.who));
+  if (!events.ok()) return ErrorResponse(events.status());
+  std::vector<uint64_t> seqs;
+  for (const Event& e : *events) seqs.push_back(e.seq);
+  Result<std::string> receipts = ReceiptsArray(s, call, seqs);
+  std::string body = DecisionsJson(call.subject, s.engine.DecideAll(call.subject));
+  body.pop_back();  // the closing brace: the receipts join the same object
+  if (!receipts.ok()) {
+    // Recorded all the same: the change must not be reported as failed.
+    JsonWriter error;
+    error.String(receipts.status().message());
+    return Json(body + ",\"receipts\":null,\"receipt_error\":" + std::move(error).Take() + "}");
+  }
+  return Json(body + ",\"receipts\":" + *receipts + "}");
+}
+
+HttpResponse History(Services& s, const Call& call) {
+  Result<std::vector<HistoryEntry>> history = s.engine.History(call.subject);
+  if (!history.ok()) return ErrorResponse(history.status());
+  return Json(HistoryJson(call.subject, *history));
+}
+
+}  // namespace optin::server

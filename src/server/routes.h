@@ -1,0 +1,53 @@
+// File: src/server/routes.h
+//
+// The HTTP API as data: one row per method and path, with who may call it,
+// whether Global Privacy Control is recorded on it, a line of help and its
+// handler. The router (api.cc), 404 and 405 with `Allow`, the answers to
+// OPTIONS (cors.cc) and the metrics labels all come from this one table.
+// To add an endpoint: a row in routes.cc, a handler in handlers/, a test.
+//
+// Thread-safety: immutable data and pure functions.
+#ifndef OPTIN_SERVER_ROUTES_H_
+#define OPTIN_SERVER_ROUTES_H_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "src/server/authorize.h"
+#include "src/server/handlers/handlers.h"
+
+namespace optin::server {
+
+struct Route {
+  std::string_view method;
+  // Segments; `{name}` matches one non-empty segment, `{name*}` (last only)
+  // the non-empty rest of the path. Also the route's metrics label.
+  std::string_view pattern;
+  Access access;
+  // `Sec-GPC: 1` on this route is the subject's browser opting out: the
+  // router records the signal before the handler runs.
+  bool records_gpc;
+  std::string_view help;
+  Handler handler;
+};
+
+// Every route, grouped by pattern.
+std::span<const Route> Routes();
+
+struct RouteMatch {
+  std::string_view pattern;
+  std::vector<const Route*> routes;        // one per method, in table order
+  std::vector<std::string_view> captures;  // as sent (percent-encoded), in pattern order
+  std::string allow;                       // the methods, e.g. `GET, DELETE`
+  const Route* For(std::string_view method) const;
+};
+
+// The routes whose pattern `path` matches; nullopt when none does (404).
+std::optional<RouteMatch> MatchRoute(std::string_view path);
+
+}  // namespace optin::server
+
+#endif  // OPTIN_SERVER_ROUTES_H_
