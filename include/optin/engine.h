@@ -77,6 +77,43 @@ struct WriteContext {
   bool gpc_conflict_acknowledged = false;
 };
 
+struct PurposeDecision {
+  std::string purpose;
+  Decision decision;
+};
+
+// A change the engine recorded, as callers need it: the ledger event's
+// public fields (the subject and evidence stay sealed in the ledger).
+struct Recorded {
+  uint64_t seq = 0;
+  int64_t time = 0;  // microseconds since the Unix epoch
+  Action action = Action::kGrant;
+  std::string purpose;
+  std::string notice;
+  std::string channel;
+};
+
+// One choice made by a subject or on their behalf (Engine::Choose).
+struct Choice {
+  Action action = Action::kGrant;  // kGrant or kWithdraw
+  // kWithdraw with none: every consent purpose in force.
+  std::vector<std::string> purposes;
+  std::string locale;  // of the receipts ("": the catalog's first)
+  bool receipts = true;  // false: none are made
+};
+
+// What recording a choice did, for the answer to the customer.
+struct ChoiceResult {
+  std::vector<Recorded> recorded;  // the grants or withdrawals, in order
+  // Each purpose named, after the change; every purpose in force when all
+  // were withdrawn.
+  std::vector<PurposeDecision> decisions;
+  // A receipt per recorded event. When they could not be made (the store
+  // briefly out of reach) none, and why: the change stands all the same.
+  std::vector<std::string> receipts;
+  std::string receipt_error;
+};
+
 struct PublishResult {
   uint64_t seq = 0;
   std::vector<std::string> added, changed, editorial, unchanged, removed;
@@ -118,11 +155,6 @@ struct Change {
   std::string purpose;
   std::string notice;
   std::string channel;
-};
-
-struct PurposeDecision {
-  std::string purpose;
-  Decision decision;
 };
 
 // What an API key may do: `check` only decides; `write` also records consent
@@ -245,21 +277,26 @@ class Engine {
   // version, atomically. kNotFound for a purpose not in force,
   // kFailedPrecondition for a necessary purpose (there is nothing to consent
   // to), kInvalidArgument for a bad subject id or channel.
-  Result<std::vector<Event>> Grant(std::string_view subject, std::span<const std::string> purposes,
-                                   const WriteContext& context);
+  Result<std::vector<Recorded>> Grant(std::string_view subject, std::span<const std::string> purposes,
+                                      const WriteContext& context);
   // Records opt-out of `subject` from each purpose, atomically. Withdrawing
   // what was never granted is recorded too: an explicit "no". In effect for
   // every Decide() that starts after it returns.
-  Result<std::vector<Event>> Withdraw(std::string_view subject, std::span<const std::string> purposes,
-                                      const WriteContext& context);
+  Result<std::vector<Recorded>> Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                         const WriteContext& context);
   // Withdraws every consent purpose in force.
-  Result<std::vector<Event>> WithdrawAll(std::string_view subject, const WriteContext& context);
+  Result<std::vector<Recorded>> WithdrawAll(std::string_view subject, const WriteContext& context);
+  // A user action in one call: validates once, records the GPC signal the
+  // context carries, then the grant or withdrawal (as Grant, Withdraw and
+  // WithdrawAll, with their errors), and returns the decisions and
+  // receipts the answer needs.
+  Result<ChoiceResult> Choose(std::string_view subject, const Choice& choice, const WriteContext& context);
 
   // Records a Global Privacy Control signal for `subject` (channel `gpc`):
   // an opt-out of every `sale_or_share` purpose, until the subject grants
   // one knowingly afterwards. GPC never grants anything. A signal that
   // repeats is recorded once: returns nullopt when there was one already.
-  Result<std::optional<Event>> RecordGpc(std::string_view subject, const WriteContext& context);
+  Result<std::optional<Recorded>> RecordGpc(std::string_view subject, const WriteContext& context);
 
   Decision Decide(std::string_view subject, std::string_view purpose) const;
   Decision DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const;
@@ -291,7 +328,7 @@ class Engine {
   // read, while every hash, proof and head still verifies. Afterwards the
   // subject is unknown (no_consent everywhere) and may come back as new.
   // kNotFound when optin holds nothing about the subject.
-  Result<Event> Erase(std::string_view subject, const WriteContext& context);
+  Result<Recorded> Erase(std::string_view subject, const WriteContext& context);
 
   // Everything optin holds about the subject: decisions, events, the full
   // text of every notice their events name, and a receipt per event.

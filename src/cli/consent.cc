@@ -41,19 +41,18 @@ class ReceiptFile {
   std::ofstream out_;
 };
 
-// Writes the receipts of `events` to `file`: one receipt as it is, several
-// as a JSON array. The events are recorded whatever happens here.
-int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<Event>& events, ReceiptFile& file) {
-  std::vector<uint64_t> seqs;
-  for (const Event& e : events) seqs.push_back(e.seq);
-  Result<std::vector<std::string>> receipts = engine.Receipts(subject, seqs);
-  if (!receipts.ok()) return Fail(receipts.status());
+// Writes the choice's receipts to `file`: one receipt as it is, several as
+// a JSON array. The events are recorded whatever happens here.
+int WriteReceipts(const ChoiceResult& choice, ReceiptFile& file) {
+  if (!choice.receipt_error.empty()) {
+    return Fail(UnavailableError("recorded, but the receipt could not be made: " + choice.receipt_error));
+  }
   std::string text;
-  if (receipts->size() == 1) {
-    text = receipts->front();
+  if (choice.receipts.size() == 1) {
+    text = choice.receipts.front();
   } else {
     text = "[";
-    for (const std::string& r : *receipts) text += (text.size() > 1 ? "," : "") + r;
+    for (const std::string& r : choice.receipts) text += (text.size() > 1 ? "," : "") + r;
     text += "]";
   }
   std::ofstream& out = file.stream();
@@ -63,18 +62,21 @@ int WriteReceipts(Engine& engine, const std::string& subject, const std::vector<
   return kExitOk;
 }
 
-int PrintRecorded(Engine& engine, std::string_view verb, const std::string& subject,
-                  const Result<std::vector<Event>>& events, ReceiptFile& receipt_file) {
-  if (!events.ok()) {
+// Records `choice` in one engine call and prints what was recorded.
+int Record(Engine& engine, std::string_view verb, const std::string& subject, Choice choice,
+           const WriteContext& context, ReceiptFile& receipt_file) {
+  choice.receipts = !receipt_file.path().empty();
+  Result<ChoiceResult> result = engine.Choose(subject, choice, context);
+  if (!result.ok()) {
     receipt_file.Discard();
-    return Fail(events.status());
+    return Fail(result.status());
   }
-  for (const Event& e : *events) {
+  for (const Recorded& e : result->recorded) {
     std::cout << verb << " " << e.purpose << " for " << subject << " (event " << e.seq;
     if (!e.notice.empty()) std::cout << ", notice " << e.notice.substr(0, 12);
     std::cout << ")\n";
   }
-  if (!receipt_file.path().empty()) return WriteReceipts(engine, subject, *events, receipt_file);
+  if (choice.receipts) return WriteReceipts(*result, receipt_file);
   return kExitOk;
 }
 
@@ -89,7 +91,7 @@ int RunGrant(const Globals& g, const std::string& subject, const std::vector<std
   ReceiptFile receipt(receipt_file);
   if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  return PrintRecorded(**engine, "granted", subject, (*engine)->Grant(subject, purposes, context), receipt);
+  return Record(**engine, "granted", subject, {.action = Action::kGrant, .purposes = purposes}, context, receipt);
 }
 
 int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
@@ -105,8 +107,8 @@ int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<
   ReceiptFile receipt(receipt_file);
   if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  auto events = all ? (*engine)->WithdrawAll(subject, context) : (*engine)->Withdraw(subject, purposes, context);
-  return PrintRecorded(**engine, "withdrew", subject, events, receipt);
+  // No purposes: every consent purpose (--all).
+  return Record(**engine, "withdrew", subject, {.action = Action::kWithdraw, .purposes = purposes}, context, receipt);
 }
 
 int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {
@@ -220,7 +222,7 @@ int RunErase(const Globals& g, const std::string& subject) {
   Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
   if (!engine.ok()) return Fail(engine.status());
   WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
-  Result<Event> e = (*engine)->Erase(subject, context);
+  Result<Recorded> e = (*engine)->Erase(subject, context);
   if (!e.ok()) return Fail(e.status());
   std::cout << "erased " << subject << " (event " << e->seq
             << "): their key is destroyed; the ledger and its proofs still verify\n";

@@ -20,6 +20,8 @@ std::string PurposeList(const Catalog& catalog, Basis basis) {
   return out.empty() ? "none" : out;
 }
 
+Recorded ToRecorded(const Event& e) { return {e.seq, e.time, e.action, e.purpose, e.notice, e.channel}; }
+
 }  // namespace
 
 Status ValidateSubjectId(std::string_view subject) {
@@ -149,9 +151,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   return engine;
 }
 
-Result<std::optional<Event>> Engine::RecordGpc(std::string_view subject, const WriteContext& context) {
-  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
-  if (impl_->index.HasGpc(subject)) return std::optional<Event>();
+Result<std::optional<Recorded>> Engine::Impl::RecordGpc(std::string_view subject, const WriteContext& context) {
+  if (index.HasGpc(subject)) return std::optional<Recorded>();
   internal::EventDraft d;
   d.action = Action::kSignal;
   d.subject = subject;
@@ -160,18 +161,17 @@ Result<std::optional<Event>> Engine::RecordGpc(std::string_view subject, const W
   d.evidence = context.evidence;
   // DO NOT CHANGE: names the signal in the ledger (docs/ledger_format.md).
   d.payload = "Sec-GPC: 1";
-  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
-  return std::optional<Event>(std::move(events.front()));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, writer->Append({std::move(d)}));
+  return std::optional<Recorded>(ToRecorded(events.front()));
 }
 
-Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<const std::string> purposes,
-                                         const WriteContext& context) {
-  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+Result<std::vector<Recorded>> Engine::Impl::Grant(std::string_view subject, std::span<const std::string> purposes,
+                                                 const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
   if (context.channel == "gpc") {
     return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
   }
-  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
   if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
   if (purposes.empty()) return InvalidArgumentError("name at least one purpose to grant");
   std::vector<internal::EventDraft> drafts;
@@ -208,17 +208,16 @@ Result<std::vector<Event>> Engine::Grant(std::string_view subject, std::span<con
     d.evidence = context.evidence;
     drafts.push_back(std::move(d));
   }
-  return impl_->writer->Append(std::move(drafts));
+  return AppendDrafts(std::move(drafts));
 }
 
-Result<std::vector<Event>> Engine::Withdraw(std::string_view subject, std::span<const std::string> purposes,
-                                            const WriteContext& context) {
-  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+Result<std::vector<Recorded>> Engine::Impl::Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                                    const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
-  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
   if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
   if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw, or --all");
-  const internal::PurposeTable& known = impl_->index.purposes();
+  const internal::PurposeTable& known = index.purposes();
   std::vector<internal::EventDraft> drafts;
   for (const auto& id : purposes) {
     const Purpose* p = catalog->FindPurpose(id);
@@ -243,17 +242,72 @@ Result<std::vector<Event>> Engine::Withdraw(std::string_view subject, std::span<
     d.evidence = context.evidence;
     drafts.push_back(std::move(d));
   }
-  return impl_->writer->Append(std::move(drafts));
+  return AppendDrafts(std::move(drafts));
 }
 
-Result<std::vector<Event>> Engine::WithdrawAll(std::string_view subject, const WriteContext& context) {
-  OPTIN_ASSIGN_OR_RETURN(auto catalog, impl_->RequireCatalog());
+Result<std::vector<Recorded>> Engine::Impl::WithdrawAll(std::string_view subject, const WriteContext& context) {
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
   std::vector<std::string> ids;
   for (const auto& p : catalog->purposes) {
     if (p.basis == Basis::kConsent) ids.push_back(p.id);
   }
-  if (ids.empty()) return std::vector<Event>();
+  if (ids.empty()) return std::vector<Recorded>();
   return Withdraw(subject, ids, context);
+}
+
+Result<std::vector<Recorded>> Engine::Impl::AppendDrafts(std::vector<internal::EventDraft> drafts) {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, writer->Append(std::move(drafts)));
+  std::vector<Recorded> out;
+  out.reserve(events.size());
+  for (const Event& e : events) out.push_back(ToRecorded(e));
+  return out;
+}
+
+Result<std::optional<Recorded>> Engine::RecordGpc(std::string_view subject, const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  return impl_->RecordGpc(subject, context);
+}
+
+Result<std::vector<Recorded>> Engine::Grant(std::string_view subject, std::span<const std::string> purposes,
+                                            const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  return impl_->Grant(subject, purposes, context);
+}
+
+Result<std::vector<Recorded>> Engine::Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                               const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  return impl_->Withdraw(subject, purposes, context);
+}
+
+Result<std::vector<Recorded>> Engine::WithdrawAll(std::string_view subject, const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  return impl_->WithdrawAll(subject, context);
+}
+
+Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choice, const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  Result<std::vector<Recorded>> recorded = InvalidArgumentError("a choice is a grant or a withdrawal");
+  const bool everything = choice.action == Action::kWithdraw && choice.purposes.empty();
+  if (choice.action == Action::kGrant) recorded = impl_->Grant(subject, choice.purposes, context);
+  else if (everything) recorded = impl_->WithdrawAll(subject, context);
+  else if (choice.action == Action::kWithdraw) recorded = impl_->Withdraw(subject, choice.purposes, context);
+  if (!recorded.ok()) return recorded.status();
+  ChoiceResult out;
+  out.recorded = std::move(*recorded);
+  if (everything) {
+    out.decisions = DecideAll(subject);
+  } else {
+    for (const std::string& id : choice.purposes) out.decisions.push_back({id, Decide(subject, id)});
+  }
+  std::vector<uint64_t> seqs;
+  for (const Recorded& r : out.recorded) seqs.push_back(r.seq);
+  if (choice.receipts && !seqs.empty()) {
+    Result<std::vector<std::string>> receipts = impl_->Receipts(subject, seqs, choice.locale);
+    if (receipts.ok()) out.receipts = std::move(*receipts);
+    else out.receipt_error = receipts.status().message();
+  }
+  return out;
 }
 
 Decision Engine::Decide(std::string_view subject, std::string_view purpose) const {
@@ -321,7 +375,7 @@ Result<SubjectSignals> Engine::Signals(std::string_view subject, bool* gpc) {
   return SignalsFor(*catalog, choices, impl_->clock());
 }
 
-Result<Event> Engine::Erase(std::string_view subject, const WriteContext& context) {
+Result<Recorded> Engine::Erase(std::string_view subject, const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
   OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> key, impl_->store->GetSubjectKey(impl_->writer->SubjectRef(subject)));
@@ -332,7 +386,7 @@ Result<Event> Engine::Erase(std::string_view subject, const WriteContext& contex
   d.channel = context.channel;
   d.actor = context.actor;
   OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
-  return std::move(events.front());
+  return ToRecorded(events.front());
 }
 
 std::shared_ptr<const Catalog> Engine::catalog() const { return impl_->Current(); }

@@ -116,6 +116,15 @@ struct Engine::Impl {
   // The notice of `version`; nullopt when no publication had it.
   std::optional<Notice> FindNotice(std::string_view version) const ABSL_LOCKS_EXCLUDED(notices_mu);
 
+  // The consent writes behind Engine's, for a subject id already validated.
+  Result<std::optional<Recorded>> RecordGpc(std::string_view subject, const WriteContext& context);
+  Result<std::vector<Recorded>> Grant(std::string_view subject, std::span<const std::string> purposes,
+                                      const WriteContext& context);
+  Result<std::vector<Recorded>> Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                         const WriteContext& context);
+  Result<std::vector<Recorded>> WithdrawAll(std::string_view subject, const WriteContext& context);
+  Result<std::vector<Recorded>> AppendDrafts(std::vector<internal::EventDraft> drafts);
+
   // publish.cc
   // What a publication changed, from the catalogs before and after it.
   void RecordPublication(const Event& e, const Catalog& next, Publication pub) ABSL_LOCKS_EXCLUDED(publications_mu);
@@ -138,6 +147,9 @@ struct Engine::Impl {
   // The head receipts carry: the log as it is now, signed once per size
   // (in memory: /v1/log/head is what keeps heads).
   Result<SignedTreeHead> ReceiptHead() ABSL_LOCKS_EXCLUDED(receipt_head_mu);
+  // Engine::Receipts for a subject id already validated.
+  Result<std::vector<std::string>> Receipts(std::string_view subject, std::span<const uint64_t> seqs,
+                                            std::string_view locale);
   Result<std::string> MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
                                   std::string_view locale, const SignedTreeHead& head);
 

@@ -51,7 +51,7 @@ Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view 
   if (catalog) {
     for (const Purpose& p : catalog->purposes) out.titles[p.id] = TextIn(*catalog, p.title, out.locale);
   }
-  OPTIN_ASSIGN_OR_RETURN(out.receipts, Receipts(subject, {}, out.locale));
+  OPTIN_ASSIGN_OR_RETURN(out.receipts, impl_->Receipts(subject, {}, out.locale));
   return out;
 }
 
@@ -151,16 +151,21 @@ Result<std::string> Engine::Impl::MakeReceipt(const StoredEvent& stored, const E
 Result<std::vector<std::string>> Engine::Receipts(std::string_view subject, std::span<const uint64_t> seqs,
                                                   std::string_view locale) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
-  OPTIN_ASSIGN_OR_RETURN(SignedTreeHead head, impl_->ReceiptHead());
+  return impl_->Receipts(subject, seqs, locale);
+}
+
+Result<std::vector<std::string>> Engine::Impl::Receipts(std::string_view subject, std::span<const uint64_t> seqs,
+                                                        std::string_view locale) {
+  OPTIN_ASSIGN_OR_RETURN(SignedTreeHead head, ReceiptHead());
   std::vector<std::string> out;
-  const std::string ref = impl_->writer->SubjectRef(subject);
-  OPTIN_RETURN_IF_ERROR(impl_->store->ScanSubject(ref, [&](const StoredEvent& stored) {
+  const std::string ref = writer->SubjectRef(subject);
+  OPTIN_RETURN_IF_ERROR(store->ScanSubject(ref, [&](const StoredEvent& stored) {
     if (stored.seq > head.tree_size) return OkStatus();
     if (!seqs.empty() && std::find(seqs.begin(), seqs.end(), stored.seq) == seqs.end()) return OkStatus();
     OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
-    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, impl_->writer->OpenSubject(e));
+    OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, writer->OpenSubject(e));
     if (!owner || *owner != subject) return OkStatus();
-    OPTIN_ASSIGN_OR_RETURN(std::string receipt, impl_->MakeReceipt(stored, e, subject, locale, head));
+    OPTIN_ASSIGN_OR_RETURN(std::string receipt, MakeReceipt(stored, e, subject, locale, head));
     out.push_back(std::move(receipt));
     return OkStatus();
   }));

@@ -82,8 +82,9 @@ HttpResponse Api::Route(const HttpRequest& request) {
   if (route->pattern.ends_with("*}")) call.rest = match->captures.back();
   // A request that acts for a subject and carries Sec-GPC: 1 is that
   // subject's browser (or the company's site relaying it) opting out: the
-  // one place where the API records the signal on its own.
-  if (route->records_gpc && request.gpc) {
+  // one place where the API records the signal on its own (a choice records
+  // it in the same engine call, Gpc::kWithTheChoice).
+  if (route->gpc == Gpc::kRecorded && request.gpc) {
     if (Status s = engine_.RecordGpc(call.subject, WriterFor(call.who)).status(); !s.ok()) {
       return labelled(ErrorResponse(s));
     }

@@ -21,15 +21,21 @@
 
 namespace optin::server {
 
+// What `Sec-GPC: 1` on a route does: the subject's browser (or the site
+// relaying it) opting out of sale and sharing.
+enum class Gpc {
+  kIgnored,        // not a subject's request
+  kRecorded,       // the router records the signal before the handler runs
+  kWithTheChoice,  // the handler's one engine call (Engine::Choose) records it
+};
+
 struct Route {
   std::string_view method;
   // Segments; `{name}` matches one non-empty segment, `{name*}` (last only)
   // the non-empty rest of the path. Also the route's metrics label.
   std::string_view pattern;
   Access access;
-  // `Sec-GPC: 1` on this route is the subject's browser opting out: the
-  // router records the signal before the handler runs.
-  bool records_gpc;
+  Gpc gpc;
   std::string_view help;
   Handler handler;
 };

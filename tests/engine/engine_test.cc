@@ -83,10 +83,10 @@ class EngineTest : public ::testing::Test {
     ASSERT_THAT(engine_->Publish(*c, editorial, ctx_), IsOk());
   }
 
-  std::vector<Event> Grant(const std::string& subject, std::vector<std::string> purposes) {
+  std::vector<Recorded> Grant(const std::string& subject, std::vector<std::string> purposes) {
     auto r = engine_->Grant(subject, purposes, ctx_);
     EXPECT_THAT(r, IsOk());
-    return r.ok() ? *r : std::vector<Event>{};
+    return r.ok() ? *r : std::vector<Recorded>{};
   }
 
   void Withdraw(const std::string& subject, std::vector<std::string> purposes) {
@@ -617,6 +617,52 @@ TEST(EngineOpen, RefusesATamperedLedger) {
   ASSERT_EQ(std::system(("sqlite3 " + path + " \"UPDATE events SET hash = zeroblob(32) WHERE seq = 2\"").c_str()), 0);
   EXPECT_THAT(Engine::Open({.store = path, .mode = StoreOpenMode::kExisting, .clock = {}}),
               StatusIs(StatusCode::kDataLoss, HasSubstr("event 2: hash mismatch")));
+}
+
+TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisionsAndReceipts) {
+  Publish(kShop);  // event 1
+  WriteContext web = ctx_;
+  web.channel = "web";
+  web.gpc = true;
+  Result<ChoiceResult> r =
+      engine_->Choose("alice", {.action = Action::kGrant, .purposes = {"recommendations"}, .locale = "ja"}, web);
+  ASSERT_THAT(r, IsOk());
+  // The GPC signal (event 2) first, then the grant (event 3).
+  ASSERT_EQ(r->recorded.size(), 1u);
+  EXPECT_EQ(r->recorded[0].seq, 3u);
+  EXPECT_EQ(r->recorded[0].action, Action::kGrant);
+  EXPECT_EQ(r->recorded[0].purpose, "recommendations");
+  EXPECT_EQ(r->recorded[0].channel, "web");
+  EXPECT_EQ(r->recorded[0].notice, engine_->catalog()->FindPurpose("recommendations")->notice_version);
+  ASSERT_EQ(r->decisions.size(), 1u);
+  EXPECT_EQ(r->decisions[0].purpose, "recommendations");
+  EXPECT_EQ(r->decisions[0].decision, (Decision{true, Reason::kGranted, 3}));
+  ASSERT_EQ(r->receipts.size(), 1u);
+  EXPECT_THAT(r->receipts[0], HasSubstr(R"("sequence":3)"));
+  EXPECT_THAT(r->receipts[0], HasSubstr(R"("locale":"ja")"));
+  EXPECT_EQ(r->receipt_error, "");
+  EXPECT_EQ(Why("alice", "ads"), Reason::kGpcOptOut);
+
+  // Withdrawing everything: every consent purpose, and every purpose's decision.
+  r = engine_->Choose("alice", {.action = Action::kWithdraw, .purposes = {}, .locale = "", .receipts = false}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->recorded.size(), 2u);
+  EXPECT_EQ(r->recorded[0].purpose, "ads");
+  EXPECT_EQ(r->recorded[1].purpose, "recommendations");
+  ASSERT_EQ(r->decisions.size(), engine_->catalog()->purposes.size());
+  EXPECT_EQ(r->decisions[0].decision.reason, Reason::kNecessary);
+  EXPECT_EQ(Why("alice", "recommendations"), Reason::kWithdrawn);
+  EXPECT_TRUE(r->receipts.empty());  // none asked for
+
+  EXPECT_THAT(engine_->Choose("", {.action = Action::kGrant, .purposes = {"ads"}}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("subject id is empty")));
+  EXPECT_THAT(engine_->Choose("alice", {.action = Action::kErase, .purposes = {"ads"}}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a grant or a withdrawal")));
+  // A refused grant records nothing but the signal it carried.
+  const uint64_t before = engine_->last_seq();
+  EXPECT_THAT(engine_->Choose("bob", {.action = Action::kGrant, .purposes = {"ads"}}, web),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("Global Privacy Control")));
+  EXPECT_EQ(engine_->last_seq(), before + 1);
 }
 
 }  // namespace

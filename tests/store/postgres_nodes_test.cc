@@ -157,7 +157,7 @@ TEST_F(PostgresNodes, ConcurrentWritersOnEveryNodeMakeOneChain) {
           auto events = nodes_[n]->Grant(subject, std::vector<std::string>{"ads"}, ctx_);
           ASSERT_THAT(events, IsOk());
           std::lock_guard lock(mu);
-          for (const Event& e : *events) EXPECT_TRUE(seqs.insert(e.seq).second) << "sequence " << e.seq << " twice";
+          for (const Recorded& e : *events) EXPECT_TRUE(seqs.insert(e.seq).second) << "sequence " << e.seq << " twice";
         }
       });
     }

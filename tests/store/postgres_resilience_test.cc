@@ -320,7 +320,7 @@ TEST_F(PostgresResilience, AnErasureOnOneNodeLeavesNothingReadableOnAnother) {
   auto changes = b_->Changes(0, 100);
   ASSERT_THAT(changes, IsOk());
   ASSERT_EQ(changes->size(), erased->seq);
-  for (const Event& e : *carol) EXPECT_EQ((*changes)[e.seq - 1].subject, "") << "event " << e.seq;
+  for (const Recorded& e : *carol) EXPECT_EQ((*changes)[e.seq - 1].subject, "") << "event " << e.seq;
   const Change& erase = changes->back();
   EXPECT_EQ(erase.action, Action::kErase);
   EXPECT_EQ(erase.subject, "");

@@ -33,12 +33,12 @@ Result<std::string> ReceiptsArray(Services& s, const Call& call, std::span<const
   return out + "]";
 }
 
-void WriteReceipt(JsonWriter& w, const Result<std::string>& receipts) {
-  if (!receipts.ok()) {
-    w.Key("receipt").Null().Key("receipt_error").String(receipts.status().message());
+void WriteReceipt(JsonWriter& w, const std::vector<std::string>& receipts, std::string_view error) {
+  if (!error.empty() || receipts.empty()) {
+    w.Key("receipt").Null().Key("receipt_error").String(error);
     return;
   }
-  w.Key("receipt").Raw(std::string_view(*receipts).substr(1, receipts->size() - 2));
+  w.Key("receipt").Raw(receipts.front());
 }
 
 }  // namespace optin::server

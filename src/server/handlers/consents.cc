@@ -36,20 +36,18 @@ HttpResponse Record(Services& s, const Call& call, bool grant) {
       context.gpc_conflict_acknowledged = yes;
     }
   }
-  std::vector<std::string> purposes = {call.purpose};
-  Result<std::vector<Event>> events = grant ? s.engine.Grant(call.subject, purposes, context)
-                                            : s.engine.Withdraw(call.subject, purposes, context);
-  if (!events.ok()) return ErrorResponse(events.status());
-  Decision d = s.engine.Decide(call.subject, call.purpose);
+  Choice choice{.action = grant ? Action::kGrant : Action::kWithdraw, .purposes = {call.purpose},
+                .locale = RequestLocale(s.engine, request)};
+  Result<ChoiceResult> result = s.engine.Choose(call.subject, choice, context);
+  if (!result.ok()) return ErrorResponse(result.status());
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("purpose").String(call.purpose);
-  WriteDecisionFields(w, d);
-  const Event& e = events->front();
+  WriteDecisionFields(w, result->decisions.front().decision);
+  const Recorded& e = result->recorded.front();
   w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
   w.EndObject();
-  const uint64_t seqs[] = {e.seq};
-  WriteReceipt(w, ReceiptsArray(s, call, seqs));
+  WriteReceipt(w, result->receipts, result->receipt_error);
   w.EndObject();
   return Json(std::move(w).Take());
 }
@@ -64,20 +62,22 @@ HttpResponse Grant(Services& s, const Call& call) { return Record(s, call, true)
 HttpResponse Withdraw(Services& s, const Call& call) { return Record(s, call, false); }
 
 HttpResponse WithdrawAll(Services& s, const Call& call) {
-  Result<std::vector<Event>> events = s.engine.WithdrawAll(call.subject, WriterFor(call.who));
-  if (!events.ok()) return ErrorResponse(events.status());
-  std::vector<uint64_t> seqs;
-  for (const Event& e : *events) seqs.push_back(e.seq);
-  Result<std::string> receipts = ReceiptsArray(s, call, seqs);
-  std::string body = DecisionsJson(call.subject, s.engine.DecideAll(call.subject));
+  WriteContext context = WriterFor(call.who);
+  context.gpc = call.request.gpc;
+  Choice choice{.action = Action::kWithdraw, .purposes = {}, .locale = RequestLocale(s.engine, call.request)};
+  Result<ChoiceResult> result = s.engine.Choose(call.subject, choice, context);
+  if (!result.ok()) return ErrorResponse(result.status());
+  std::string body = DecisionsJson(call.subject, result->decisions);
   body.pop_back();  // the closing brace: the receipts join the same object
-  if (!receipts.ok()) {
+  if (!result->receipt_error.empty()) {
     // Recorded all the same: the change must not be reported as failed.
     JsonWriter error;
-    error.String(receipts.status().message());
+    error.String(result->receipt_error);
     return Json(body + ",\"receipts\":null,\"receipt_error\":" + std::move(error).Take() + "}");
   }
-  return Json(body + ",\"receipts\":" + *receipts + "}");
+  std::string receipts = "[";
+  for (const std::string& r : result->receipts) receipts += (receipts.size() > 1 ? "," : "") + r;
+  return Json(body + ",\"receipts\":" + receipts + "]}");
 }
 
 HttpResponse History(Services& s, const Call& call) {

@@ -29,9 +29,9 @@ HttpResponse RecordSignal(Services& s, const Call& call) {
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("gpc").Bool(gpc);
   // `false` is no signal at all: GPC never grants, so nothing is recorded.
-  std::optional<Event> recorded;
+  std::optional<Recorded> recorded;
   if (gpc) {
-    Result<std::optional<Event>> r = s.engine.RecordGpc(call.subject, WriterFor(call.who));
+    Result<std::optional<Recorded>> r = s.engine.RecordGpc(call.subject, WriterFor(call.who));
     if (!r.ok()) return ErrorResponse(r.status());
     recorded = std::move(*r);
   }
@@ -40,7 +40,8 @@ HttpResponse RecordSignal(Services& s, const Call& call) {
   else w.Null();
   if (recorded) {
     const uint64_t seqs[] = {recorded->seq};
-    WriteReceipt(w, ReceiptsArray(s, call, seqs));
+    Result<std::vector<std::string>> receipts = s.engine.Receipts(call.subject, seqs, RequestLocale(s.engine, call.request));
+    WriteReceipt(w, receipts.ok() ? *receipts : std::vector<std::string>(), receipts.ok() ? "" : receipts.status().message());
   }
   w.EndObject();
   return Json(std::move(w).Take());
@@ -99,7 +100,7 @@ HttpResponse Link(Services& s, const Call& call) {
 }
 
 HttpResponse Erase(Services& s, const Call& call) {
-  Result<Event> e = s.engine.Erase(call.subject, WriterFor(call.who));
+  Result<Recorded> e = s.engine.Erase(call.subject, WriterFor(call.who));
   if (!e.ok()) return ErrorResponse(e.status());
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("erased").Bool(true).Key("event").Uint(e->seq);
