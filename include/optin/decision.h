@@ -33,8 +33,10 @@ std::optional<Reason> ParseReason(std::string_view name);
 struct Decision {
   bool allowed = false;
   Reason reason = Reason::kNoConsent;
-  // Sequence number of the ledger event the decision rests on; 0 when there
-  // is none (an unknown subject or purpose).
+  // Sequence number of the ledger event the decision rests on: the grant or
+  // withdrawal, or for a purpose decided by the catalog alone (necessary,
+  // unknown, a lapsed notice) the publication in force; 0 when there is
+  // none (no catalog yet, or a subject with no event for the purpose).
   uint64_t event = 0;
   bool operator==(const Decision&) const = default;
 };

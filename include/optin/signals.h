@@ -1,10 +1,10 @@
 // File: optin/signals.h
 //
 // Consent signals that arrive from outside optin, decoded into plain models.
-// IAB TCF v2.2 TC strings (reference/consent-standards.md §1), the core
-// segment plus the optional DisclosedVendors and PublisherTC segments; US
-// Privacy (IAB CCPA) strings; IAB GPP strings with their tcfeuv2, uspv1,
-// usnat and usca sections.
+// IAB TCF v2.2 TC strings (IAB Europe, "Consent string and vendor list
+// formats v2.2"), the core segment plus the optional DisclosedVendors and
+// PublisherTC segments; US Privacy (IAB CCPA) strings; IAB GPP strings with
+// their tcfeuv2, uspv1, usnat and usca sections.
 //
 // A TcString holds every field as the string carries it. Id lists (purposes
 // 1..24, special features 1..12, vendors 1..65535, custom purposes
@@ -136,7 +136,7 @@ std::string EncodeUspString(const UspString& usp);
 std::string UspStringToJson(const UspString& usp);
 
 // ---- IAB Global Privacy Platform (GPP) strings: `Header~Section~…`
-// (reference/consent-standards.md §2). optin reads and writes the sections
+// (IAB Tech Lab, "Consent String Specification"). optin reads and writes the sections
 // tcfeuv2 (id 2, a TC string as is), uspv1 (6, a US Privacy string), usnat
 // (7) and usca (8); other sections are kept as text.
 //

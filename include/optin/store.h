@@ -1,7 +1,8 @@
 // File: optin/store.h
 //
-// Store: where the ledger lives. Two implementations ship: SQLite (one file,
-// the default) and memory (tests). A store keeps events as the canonical
+// Store: where the ledger lives. Three implementations ship: SQLite (one
+// file, the default), PostgreSQL (shared by several nodes) and memory
+// (tests). A store keeps events as the canonical
 // bytes of docs/ledger_format.md together with their hash, a per-subject
 // key table (the keys that make erasure possible) and a secret used to derive
 // subject look-up keys.

@@ -1,5 +1,5 @@
-// GPP string decoding and encoding (reference/consent-standards.md §2, from
-// the IAB's "Consent String Specification" and its US section specs): the
+// GPP string decoding and encoding (the IAB's "Consent String Specification"
+// and its US section specs): the
 // header's Fibonacci-coded section list, then one `~`-separated section per
 // id. The US sections' layouts are the tables in us_fields.h.
 #include <algorithm>

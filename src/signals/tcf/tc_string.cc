@@ -1,5 +1,5 @@
-// TC string decoding and encoding. The layout is reference/consent-standards.md
-// §1 (from the IAB's "Consent string and vendor list formats v2"); every
+// TC string decoding and encoding. The layout is the IAB's "Consent string
+// and vendor list formats v2"; every
 // width below is named once and the decoder and the encoder share them.
 #include <algorithm>
 #include <array>

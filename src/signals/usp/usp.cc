@@ -1,5 +1,5 @@
 // IAB CCPA / US Privacy strings, version 1: four characters, e.g. `1YNN`
-// (reference/consent-standards.md).
+// (the IAB's "U.S. Privacy String" specification).
 #include <cctype>
 
 #include "optin/signals.h"

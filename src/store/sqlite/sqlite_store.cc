@@ -655,14 +655,4 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpe
   return std::unique_ptr<Store>(std::move(store));
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& location, StoreOpenMode mode) {
-  if (location == "memory:") return NewMemoryStore();
-  if (location.starts_with("postgres://") || location.starts_with("postgresql://")) {
-    return OpenPostgresStore(location, mode);
-  }
-  if (location.empty()) return InvalidArgumentError("the store location is empty");
-  std::string path = location.starts_with("sqlite:") ? location.substr(7) : location;
-  return OpenSqliteStore(path, mode);
-}
-
 }  // namespace optin
