@@ -1,4 +1,4 @@
-// optin: the command line of DESIGN §5.
+// optin: the command line (README.md).
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>

@@ -2,7 +2,7 @@
 //
 // The index: the current consent state of every subject, built by applying
 // ledger events in sequence order, and Decide(), the default-deny decision
-// function of DESIGN §1.
+// function.
 //
 // Thread-safety: one writer (the ledger, which applies events in order) and
 // any number of concurrent readers. Decide() allocates nothing and takes only

@@ -68,7 +68,7 @@ std::optional<std::string> RefusedFraming(const http::request<http::string_body>
   return std::nullopt;
 }
 
-// Headers on every response (DESIGN §8): nothing may frame or script it.
+// Headers on every response (docs/api.md): nothing may frame or script it.
 void SecurityHeaders(http::response<http::string_body>& res) {
   res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   res.set("X-Content-Type-Options", "nosniff");

@@ -22,16 +22,22 @@
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
+#include "src/store/postgres/pg_connection.h"
 
 namespace optin {
 namespace {
+
+using pg::Bytes;
+using pg::Int;
+using pg::Param;
+using pg::PgResult;
+using pg::Text;
 
 constexpr int kSchemaVersion = 3;
 // DO NOT CHANGE: the advisory lock every node takes to append.
 constexpr int64_t kAppendLock = 0x6f7074696e4c4f47;  // "optinLOG"
 constexpr int kScanPage = 10'000;
 constexpr size_t kPoolSize = 4;  // connections per node for store work (plus one to listen)
-constexpr int kConnectAttempts = 3;  // 20, 40, 80 ms apart: a request never waits long
 constexpr const char* kNotifyChannel = "optin_events";
 // How long an append whose COMMIT lost its connection waits for the
 // database to say whether it was committed.
@@ -51,51 +57,11 @@ CREATE TABLE tree_heads (tree_size BIGINT PRIMARY KEY, root_hash BYTEA NOT NULL,
                          key_id TEXT NOT NULL, signature BYTEA NOT NULL);
 )sql";
 
-// A query parameter: text, or binary for BYTEA.
-struct Param {
-  std::string value;
-  bool binary = false;
-};
-Param Text(std::string_view v) { return {std::string(v), false}; }
-Param Int(int64_t v) { return {std::to_string(v), false}; }
-Param Bytes(std::string_view v) { return {std::string(v), true}; }
-
-class PgResult {
- public:
-  explicit PgResult(PGresult* r) : r_(r) {}
-  PgResult(PgResult&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
-  PgResult& operator=(PgResult&& o) noexcept {
-    std::swap(r_, o.r_);
-    return *this;
-  }
-  ~PgResult() {
-    if (r_) PQclear(r_);
-  }
-  int rows() const { return PQntuples(r_); }
-  ExecStatusType status() const { return r_ ? PQresultStatus(r_) : PGRES_FATAL_ERROR; }
-  std::string error() const { return r_ ? PQresultErrorMessage(r_) : "out of memory"; }
-  std::string sqlstate() const {
-    const char* s = r_ ? PQresultErrorField(r_, PG_DIAG_SQLSTATE) : nullptr;
-    return s ? s : "";
-  }
-  // Results come in binary: BYTEA and TEXT as their bytes, BIGINT big-endian.
-  std::string_view Bytes(int row, int col) const {
-    return {PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col))};
-  }
-  bool IsNull(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
-  int64_t Int(int row, int col) const {
-    uint64_t v = 0;
-    for (char c : Bytes(row, col)) v = v << 8 | static_cast<uint8_t>(c);
-    return static_cast<int64_t>(v);
-  }
-
- private:
-  PGresult* r_;
-};
-
 class PostgresStore final : public Store {
+  using Conn = pg::Connection;
+
  public:
-  explicit PostgresStore(std::string url) : url_(std::move(url)) {}
+  explicit PostgresStore(std::string url) : url_(std::move(url)), described_(Describe()) {}
   ~PostgresStore() override {
     for (auto& c : all_) {
       if (c->pg) PQfinish(c->pg);
@@ -105,7 +71,7 @@ class PostgresStore final : public Store {
 
   Status Open(StoreOpenMode mode) {
     Lease lease(*this);
-    OPTIN_RETURN_IF_ERROR(Connect(lease.conn()));
+    OPTIN_RETURN_IF_ERROR(pg::Connect(*lease.conn(), target()));
     OPTIN_ASSIGN_OR_RETURN(PgResult exists, Exec("SELECT to_regclass('optin_meta') IS NOT NULL", {}));
     const bool has_store = exists.Bytes(0, 0) == std::string_view("\x01", 1);
     if (mode == StoreOpenMode::kCreate) {
@@ -224,7 +190,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(listen_mu_);
     if (!listen_ || PQstatus(listen_) != CONNECTION_OK) {
       if (listen_) PQfinish(listen_);
-      listen_ = Quiet(PQconnectdb(url_.c_str()));
+      listen_ = pg::ConnectQuietly(url_);
       PgResult r(PQexec(listen_, (std::string("LISTEN ") + kNotifyChannel).c_str()));
       if (PQstatus(listen_) != CONNECTION_OK || r.status() != PGRES_COMMAND_OK) {
         std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
@@ -448,11 +414,7 @@ class PostgresStore final : public Store {
   // ---- The connection pool: each call leases a connection for its
   // duration; a thread holding the tail lock keeps its own.
 
-  struct Conn {
-    PGconn* pg = nullptr;
-    std::map<std::string, std::string> prepared;  // SQL -> statement name
-    bool in_transaction = false;                   // between a BEGIN and its COMMIT or ROLLBACK
-  };
+  pg::Target target() const { return {url_, described_}; }
 
   Conn* Acquire() {
     std::unique_lock lock(pool_mu_);
@@ -499,52 +461,6 @@ class PostgresStore final : public Store {
 
   Conn* Current() { return current_.first == this ? current_.second : nullptr; }
 
-  // libpq's messages span lines (`FATAL: …\n\tIs the server running…`): one
-  // line, for logs and JSON error bodies.
-  static std::string OneLine(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-      if (c == '\n' || c == '\t' || c == '\r') {
-        if (!out.empty() && out.back() != ' ') out += ' ';
-      } else {
-        out += c;
-      }
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out;
-  }
-
-  // PostgreSQL's notices (a server shutting down says so) go to stderr in
-  // optin's form instead of libpq's bare text.
-  static PGconn* Quiet(PGconn* pg) {
-    if (pg) {
-      PQsetNoticeProcessor(
-          pg,
-          [](void*, const char* message) {
-            std::fprintf(stderr, "optin: PostgreSQL says: %s\n", OneLine(message).c_str());
-          },
-          nullptr);
-    }
-    return pg;
-  }
-
-  // Connects, or reconnects after a dropped connection, with backoff.
-  Status Connect(Conn* c) {
-    for (int attempt = 0; attempt < kConnectAttempts; ++attempt) {
-      if (c->pg && PQstatus(c->pg) == CONNECTION_OK) return OkStatus();
-      if (c->pg) {
-        PQreset(c->pg);
-      } else {
-        c->pg = Quiet(PQconnectdb(url_.c_str()));
-      }
-      c->prepared.clear();  // a new session has none
-      if (PQstatus(c->pg) == CONNECTION_OK) return OkStatus();
-      if (attempt + 1 < kConnectAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
-    }
-    const std::string why = OneLine(c->pg ? PQerrorMessage(c->pg) : "out of memory");
-    return UnavailableError("cannot reach " + Describe() + ": " + why);
-  }
-
   // Runs `sql` as a prepared statement on the leased connection; results in
   // binary. Errors: the SQLSTATE as the status reason. A pooled connection
   // the server closed (a restart) looks fine until used: a statement that
@@ -555,10 +471,10 @@ class PostgresStore final : public Store {
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
     const bool retry = !c->in_transaction;
-    Result<PgResult> r = ExecOnce(c, sql, params);
+    Result<PgResult> r = pg::ExecPrepared(*c, target(), sql, params);
     if (!r.ok() && c->pg && PQstatus(c->pg) != CONNECTION_OK) {
       c->in_transaction = false;
-      if (retry) r = ExecOnce(c, sql, params);
+      if (retry) r = pg::ExecPrepared(*c, target(), sql, params);
     }
     if (r.ok()) {
       if (sql == "BEGIN") c->in_transaction = true;
@@ -567,54 +483,11 @@ class PostgresStore final : public Store {
     return r;
   }
 
-  Result<PgResult> ExecOnce(Conn* c, const std::string& sql, const std::vector<Param>& params) {
-    OPTIN_RETURN_IF_ERROR(Connect(c));
-    PGconn* conn_ = c->pg;
-    auto prepared = c->prepared.find(sql);
-    if (prepared == c->prepared.end()) {
-      const std::string name = "optin_" + std::to_string(c->prepared.size());
-      PgResult p(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
-      if (p.status() != PGRES_COMMAND_OK) {
-        const std::string message = OneLine(p.error());
-        if (PQstatus(conn_) != CONNECTION_OK) return UnavailableError("lost the connection to " + Describe() + ": " + message);
-        return Status(StatusCode::kUnavailable, "PostgreSQL (" + p.sqlstate() + "): " + message, p.sqlstate());
-      }
-      prepared = c->prepared.emplace(sql, name).first;
-    }
-    std::vector<const char*> values;
-    std::vector<int> lengths, formats;
-    for (const Param& p : params) {
-      values.push_back(p.value.data());
-      lengths.push_back(static_cast<int>(p.value.size()));
-      formats.push_back(p.binary ? 1 : 0);
-    }
-    PgResult r(PQexecPrepared(conn_, prepared->second.c_str(), static_cast<int>(params.size()), values.data(),
-                              lengths.data(), formats.data(), 1));
-    const ExecStatusType status = r.status();
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
-    const std::string message = OneLine(r.error());
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      // Reconnected on the next call; what was in flight is not acknowledged.
-      return UnavailableError("lost the connection to " + Describe() + ": " + message);
-    }
-    const std::string sqlstate = r.sqlstate();
-    const StatusCode code = sqlstate.starts_with("53") ? StatusCode::kResourceExhausted : StatusCode::kUnavailable;
-    return Status(code, "PostgreSQL (" + sqlstate + "): " + message, sqlstate);
-  }
-
-  // Several statements, no parameters.
-  Status ExecScript(const char* sql) {
-    Conn* c = Current();
-    if (!c) return InternalError("a PostgreSQL call without a connection");
-    OPTIN_RETURN_IF_ERROR(Connect(c));
-    PgResult r(PQexec(c->pg, sql));
-    if (r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK) return OkStatus();
-    return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + OneLine(r.error()));
-  }
-
   Status Create() {
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
-    Status s = ExecScript(kSchema);
+    Conn* c = Current();
+    if (!c) return InternalError("a PostgreSQL call without a connection");
+    Status s = pg::ExecScript(*c, target(), kSchema);
     if (s.ok()) {
       SecretKey secret = RandomKey();
       s = Exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
@@ -667,6 +540,7 @@ class PostgresStore final : public Store {
   }
 
   std::string url_;
+  std::string described_;  // Describe(): the URL without its password
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Conn>> all_;
@@ -679,7 +553,7 @@ class PostgresStore final : public Store {
   PGconn* listen_ = nullptr;
 };
 
-thread_local std::pair<PostgresStore*, PostgresStore::Conn*> PostgresStore::current_{nullptr, nullptr};
+thread_local std::pair<PostgresStore*, pg::Connection*> PostgresStore::current_{nullptr, nullptr};
 
 }  // namespace
 

@@ -30,63 +30,26 @@
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
+#include "src/store/sqlite/sqlite_db.h"
 
 namespace optin {
 namespace {
 
-constexpr int kSchemaVersion = 3;
-constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
+using internal::Blob;
+using internal::CheckLooksLikeSqlite;
+using internal::kApplicationId;
+using internal::kMigrations;
+using internal::kSchema;
+using internal::kSchemaVersion;
+using internal::SqliteError;
+using internal::Stmt;
+
 constexpr int kBusyTimeoutMs = 10'000;
 // DO NOT CHANGE: settings' rows in optin_meta are `setting:NAME`.
 constexpr std::string_view kSettingPrefix = "setting:";
 // How often WaitForChange looks for other processes' commits. PRAGMA
 // data_version reads the WAL index in shared memory: about a microsecond.
 constexpr auto kChangePoll = std::chrono::milliseconds(1);
-constexpr char kSqliteMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
-
-const char* const kSchema = R"sql(
-CREATE TABLE optin_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE events (
-  seq INTEGER PRIMARY KEY,
-  subject_ref BLOB,
-  body BLOB NOT NULL,
-  hash BLOB NOT NULL
-);
-CREATE INDEX events_by_subject ON events(subject_ref, seq) WHERE subject_ref IS NOT NULL;
-CREATE TABLE subject_keys (subject_ref BLOB PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
-)sql";
-
-// Migrations: kMigrations[v - 1] takes a store from version v to v + 1.
-const char* const kMigrations[] = {
-    // 1 -> 2: API keys.
-    "CREATE TABLE api_keys (name TEXT PRIMARY KEY, scope TEXT NOT NULL, hash BLOB NOT NULL UNIQUE, "
-    "created INTEGER NOT NULL)",
-    // 2 -> 3: the verifiable log's keys and signed tree heads.
-    "CREATE TABLE log_keys (key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, private_key BLOB NOT NULL, "
-    "created INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE tree_heads (tree_size INTEGER PRIMARY KEY, root_hash BLOB NOT NULL, timestamp INTEGER NOT NULL, "
-    "key_id TEXT NOT NULL, signature BLOB NOT NULL)",
-};
-static_assert(std::size(kMigrations) == kSchemaVersion - 1);
-
-std::string_view Blob(sqlite3_stmt* s, int col) {
-  const void* p = sqlite3_column_blob(s, col);
-  return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, col))};
-}
-
-class Stmt {
- public:
-  Stmt() = default;
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  ~Stmt() { sqlite3_finalize(s_); }
-  sqlite3_stmt** out() { return &s_; }
-  sqlite3_stmt* get() const { return s_; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-};
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
@@ -105,27 +68,7 @@ class SqliteStore final : public Store {
   std::string Describe() const override { return "sqlite:" + path_; }
 
   // Maps an SQLite result code to a Status that says what happened.
-  Status Error(int rc, std::string_view doing) const {
-    std::string what = std::string(doing) + " in `" + path_ + "`: " + sqlite3_errmsg(db_);
-    const int sys = sqlite3_system_errno(db_);
-    // A short write (SQLite then reports no errno) or one refused for space
-    // is what a full disk or a file-size limit looks like.
-    if (rc == SQLITE_IOERR_WRITE || ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EFBIG || sys == EDQUOT))) {
-      return ResourceExhaustedError("could not write the store (is the disk full?) while " + what +
-                                    "; nothing of this change was recorded");
-    }
-    switch (rc & 0xff) {
-      case SQLITE_FULL: return ResourceExhaustedError("disk full while " + what + "; nothing of this change was recorded");
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB: return DataLossError("the store is corrupt: " + what);
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED: return UnavailableError("the store is busy: " + what);
-      case SQLITE_READONLY:
-      case SQLITE_PERM:
-      case SQLITE_CANTOPEN: return FailedPreconditionError("cannot write the store: " + what);
-      default: return UnavailableError(what);
-    }
-  }
+  Status Error(int rc, std::string_view doing) const { return SqliteError(db_, path_, rc, doing); }
 
   Status Exec(const char* sql, std::string_view doing) {
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
@@ -599,20 +542,6 @@ class SqliteStore final : public Store {
   // The data version the last WaitForChange saw.
   std::atomic<int64_t> last_data_version_{0};
 };
-
-// Looks at the first bytes without SQLite, so nothing is ever written to a
-// file that is not an SQLite database.
-Status CheckLooksLikeSqlite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FailedPreconditionError("cannot read `" + path + "`");
-  char header[16] = {};
-  in.read(header, sizeof header);
-  if (in.gcount() == 0) return FailedPreconditionError("`" + path + "` is an empty file, not an optin store");
-  if (in.gcount() < 16 || std::memcmp(header, kSqliteMagic, sizeof kSqliteMagic) != 0) {
-    return FailedPreconditionError("`" + path + "` is not an optin store (not an SQLite database); refusing to touch it");
-  }
-  return OkStatus();
-}
 
 }  // namespace
 
