@@ -34,10 +34,19 @@ struct Route {
   // Segments; `{name}` matches one non-empty segment, `{name*}` (last only)
   // the non-empty rest of the path. Also the route's metrics label.
   std::string_view pattern;
-  Access access;
-  Gpc gpc;
+  Access access = Access::kPublic;
+  Gpc gpc = Gpc::kIgnored;
   std::string_view help;
-  Handler handler;
+  Handler handler = nullptr;
+  // For the API document (openapi.cc): the query parameters, space-separated
+  // `name` or `name:integer`, with `!` after one the route needs; the body
+  // it reads and the body of its answer, by schema name (api_schemas.h),
+  // empty for none; the answer's media type.
+  std::string_view query;
+  std::string_view request;
+  bool request_optional = false;
+  std::string_view response;
+  std::string_view produces = "application/json";
 };
 
 // Every route, grouped by pattern.

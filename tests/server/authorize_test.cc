@@ -8,7 +8,9 @@
 #include <map>
 #include <set>
 
+#include "src/server/openapi.h"
 #include "src/server/routes.h"
+#include "tests/support/test_support.h"
 
 namespace optin::server {
 namespace {
@@ -61,6 +63,7 @@ Result<Principal> Who(Caller c) {
 const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /healthz", {"public"}},
     {"GET /metrics", {"public"}},
+    {"GET /v1/openapi.json", {"public"}},
     {"GET /v1/purposes", {"public"}},
     {"GET /.well-known/gpc.json", {"public"}},
     {"GET /v1/log/head", {"public"}},
@@ -153,6 +156,16 @@ TEST(Routes, EachPathMatchesOnePatternWithItsMethods) {
     size_t same = 0;
     for (const Route& other : Routes()) same += other.pattern == route.pattern && other.method == route.method;
     EXPECT_EQ(same, 1u) << route.method << " " << route.pattern;
+  }
+}
+
+TEST(OpenApi, TheDocumentIsMadeFromEveryRouteWithSchemasThatExist) {
+  Result<std::string> doc = OpenApiJson();
+  ASSERT_THAT(doc, ::optin::testing::IsOk());
+  // Every route's help is its operation's summary (tests/openapi checks the
+  // document itself and the live answers).
+  for (const Route& route : Routes()) {
+    EXPECT_NE(doc->find("\"summary\":\"" + std::string(route.help) + "\""), std::string::npos) << route.pattern;
   }
 }
 

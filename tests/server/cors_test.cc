@@ -31,6 +31,7 @@ constexpr char kShop[] = "https://shop.example";
 const std::vector<std::pair<std::string, std::string>> kPaths = {
     {"/healthz", "GET"},
     {"/metrics", "GET"},
+    {"/v1/openapi.json", "GET"},
     {"/v1/purposes", "GET"},
     {"/.well-known/gpc.json", "GET"},
     {"/v1/log/head", "GET"},

@@ -88,6 +88,7 @@ HttpResponse ConsistencyProofOf(Services& s, const Call& call);
 // service.cc
 HttpResponse Health(Services& s, const Call& call);
 HttpResponse MetricsText(Services& s, const Call& call);
+HttpResponse OpenApiDocument(Services& s, const Call& call);
 HttpResponse Purposes(Services& s, const Call& call);
 HttpResponse GpcJson(Services& s, const Call& call);
 HttpResponse Changes(Services& s, const Call& call);

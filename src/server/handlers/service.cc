@@ -4,6 +4,7 @@
 #include "src/catalog/notices_json.h"
 #include "src/common/time.h"
 #include "src/server/handlers/handlers.h"
+#include "src/server/openapi.h"
 #include "src/server/request.h"
 #include "src/server/web_assets.h"
 
@@ -53,6 +54,13 @@ HttpResponse MetricsText(Services& s, const Call&) {
   r.content_type = "text/plain; version=0.0.4";
   r.body = s.metrics.Render(s.engine.last_seq(), s.engine.subject_count(), static_cast<double>(s.engine.lag()) / 1e6);
   return r;
+}
+
+HttpResponse OpenApiDocument(Services&, const Call&) {
+  // Made from the route table once: it does not change while serving.
+  static const Result<std::string> document = OpenApiJson();
+  if (!document.ok()) return ErrorResponse(document.status());
+  return Json(*document);
 }
 
 HttpResponse Purposes(Services& s, const Call& call) {

@@ -1,0 +1,211 @@
+// The OpenAPI document the server serves (/v1/openapi.json, made from its
+// route table) is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator),
+// names exactly the paths and methods the server takes, and every operation's
+// live answers match the schemas it gives (Ajv, JSON Schema 2020-12).
+// Run by ctest (tests/CMakeLists.txt) with OPTIN_BINARY set.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+const optin = process.env.OPTIN_BINARY;
+assert.ok(optin, 'OPTIN_BINARY must name the optin binary');
+
+let dir, db, server, base, doc, ajv;
+const keys = {};
+
+function cli(...args) {
+  return execFileSync(optin, ['--db', db, ...args], { encoding: 'utf8' }).trim();
+}
+
+async function startServer() {
+  server = spawn(optin, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    });
+    server.on('exit', (code) => reject(new Error(`optin serve exited with ${code}`)));
+  });
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'optin-openapi-'));
+  db = join(dir, 'optin.db');
+  cli('init', '--demo');
+  for (const scope of ['check', 'write', 'admin']) keys[scope] = cli('key', 'create', '--scope', scope, '--name', scope);
+  base = await startServer();
+  const res = await fetch(`${base}/v1/openapi.json`);
+  assert.equal(res.status, 200);
+  doc = await res.json();
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(doc, 'openapi.json');
+});
+
+after(() => {
+  server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Every operation of the document, as `METHOD /path/{template}`.
+function operations() {
+  const out = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of Object.keys(item)) out.push(`${method.toUpperCase()} ${path}`);
+  }
+  return out;
+}
+
+// The template of the document's path that `path` is an instance of.
+function templateOf(path) {
+  for (const template of Object.keys(doc.paths)) {
+    const re = new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[a-z]+\}/g, (m) => (['{token}', '{file}'].includes(m) ? '.+' : '[^/]+'))}$`);
+    if (re.test(path)) return template;
+  }
+  return undefined;
+}
+
+function check(value, ref, what) {
+  const validate = ajv.getSchema(`openapi.json${ref}`) ?? ajv.compile({ $ref: `openapi.json${ref}` });
+  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 400)}`);
+}
+
+const covered = new Set();
+
+// Sends a request and checks the answer against the document: the status is
+// one it lists for the operation (or its `default`), the media type is the
+// one it gives, and a JSON body matches the schema.
+async function call(method, target, { auth, body, status = 200, headers = {} } = {}) {
+  const url = new URL(target, base);
+  const template = templateOf(url.pathname);
+  assert.ok(template, `${url.pathname} is not in the document`);
+  const operation = doc.paths[template][method.toLowerCase()];
+  assert.ok(operation, `${method} ${template} is not in the document`);
+  const h = { ...headers };
+  if (auth) h.Authorization = `Bearer ${keys[auth] ?? auth}`;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const controller = new AbortController();
+  const res = await fetch(url, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: controller.signal,
+  });
+  const what = `${method} ${target} (${res.status})`;
+  assert.equal(res.status, status, what);
+  const listed = operation.responses[String(res.status)] ? String(res.status) : 'default';
+  const response = operation.responses[listed];
+  assert.ok(response, `${what}: not a status the document lists`);
+  const type = (res.headers.get('content-type') ?? '').split(';')[0];
+  const media = Object.keys(response.content ?? {});
+  assert.ok(media.includes(type) || media.includes('*/*'), `${what}: ${type} is not one of ${media}`);
+  if (type === 'text/event-stream') {
+    controller.abort();
+    covered.add(`${method} ${template}`);
+    return null;
+  }
+  const text = await res.text();
+  let value = text;
+  if (type === 'application/json') {
+    value = JSON.parse(text);
+    const schema = response.content[type].schema;
+    assert.ok(schema?.$ref, `${what}: no schema for ${type}`);
+    check(value, schema.$ref, what);
+  }
+  if (res.status < 300) covered.add(`${method} ${template}`);
+  return value;
+}
+
+test('the document is valid OpenAPI 3.1', async () => {
+  const validator = new Validator();
+  const result = await validator.validate(doc);
+  assert.equal(validator.version, '3.1');
+  assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+});
+
+test('the document names exactly the paths and methods the server takes', async () => {
+  for (const [template, item] of Object.entries(doc.paths)) {
+    const path = template.replace('{id}', 'alice').replace('{purpose}', 'ad_targeting').replace('{token}', 'x').replace('{file}', 'app.js');
+    const res = await fetch(`${base}${path}`, { method: 'OPTIONS' });
+    assert.equal(res.status, 204, path);
+    const methods = Object.keys(item).map((m) => m.toUpperCase());
+    assert.equal(res.headers.get('allow'), [...methods, 'OPTIONS'].join(', '), path);
+  }
+  for (const path of ['/v1/nope', '/v1/subjects', '/v2/check']) {
+    const res = await fetch(`${base}${path}`, { method: 'OPTIONS' });
+    assert.equal(res.status, 404, path);
+    assert.equal(templateOf(path), undefined, path);
+  }
+});
+
+test('every operation answers as the document says', async () => {
+  await call('GET', '/healthz');
+  await call('GET', '/metrics');
+  await call('GET', '/v1/openapi.json');
+  const notices = await call('GET', '/v1/purposes?locale=ja');
+  const notice = (id) => notices.purposes.find((p) => p.id === id).notice;
+  await call('GET', '/.well-known/gpc.json');
+  await call('GET', '/');
+  await call('GET', '/static/app.js');
+
+  await call('POST', '/v1/check', { auth: 'check', body: { subject: 'alice', purpose: 'personalized_offers' } });
+  await call('POST', '/v1/check/batch', {
+    auth: 'check',
+    body: { checks: [{ subject: 'alice', purpose: 'personalized_offers' }, { subject: 'bob', purpose: 'nope' }] },
+  });
+  const granted = await call('PUT', '/v1/subjects/alice/consents/personalized_offers?locale=ja', {
+    auth: 'write',
+    body: { notice: notice('personalized_offers') },
+  });
+  assert.equal(granted.reason, 'granted');
+  assert.notEqual(granted.receipt, null);
+  await call('DELETE', '/v1/subjects/alice/consents/personalized_offers', { auth: 'write' });
+  await call('GET', '/v1/subjects/alice/consents', { auth: 'write' });
+  await call('DELETE', '/v1/subjects/alice/consents', { auth: 'write' });
+  await call('GET', '/v1/subjects/alice/history', { auth: 'write' });
+  await call('GET', '/v1/subjects/alice/signals', { auth: 'write' });
+  await call('POST', '/v1/subjects/alice/signals', { auth: 'write', body: { gpc: true } });
+  await call('GET', '/v1/subjects/alice/receipts?locale=ja', { auth: 'write' });
+  await call('GET', '/v1/subjects/alice/export', { auth: 'admin' });
+  await call('GET', '/v1/subjects/alice/export?format=html', { auth: 'admin' });
+  await call('GET', '/v1/log/head');
+  await call('GET', '/v1/log/key');
+  await call('GET', '/v1/log/proof/inclusion?seq=2');
+  await call('GET', '/v1/log/proof/consistency?from=1&to=2');
+  await call('GET', '/v1/changes?after=0', { auth: 'write' });
+
+  // The customer's own link.
+  const link = await call('POST', '/v1/subjects/carol/link', { auth: 'admin', body: { ttl: 'PT1H' } });
+  await call('GET', `/p/${link.token}`);
+  await call('GET', '/v1/session', { auth: link.token });
+  await call('PUT', '/v1/subjects/carol/consents/product_analytics', {
+    auth: link.token,
+    body: { notice: notice('product_analytics') },
+  });
+  await call('DELETE', '/v1/subjects/carol', { auth: 'admin' });
+
+  // Errors are the document's too.
+  await call('POST', '/v1/check', { body: { subject: 'alice', purpose: 'x' }, status: 401 });
+  await call('GET', '/v1/changes', { auth: 'check', status: 403 });
+  await call('POST', '/v1/check', { auth: 'check', body: '{not json', status: 400 });
+  await call('PUT', '/v1/subjects/alice/consents/personalized_offers', {
+    auth: 'write',
+    body: { notice: 'a'.repeat(64) },
+    status: 409,
+  });
+  await call('GET', `/v1/subjects/alice/consents`, { auth: link.token, status: 403 });
+  await call('GET', '/v1/log/proof/inclusion', { status: 400 });
+  const missing = await fetch(`${base}/v1/nope`);
+  assert.equal(missing.status, 404);
+  check(await missing.json(), '#/components/schemas/Error', 'GET /v1/nope');
+
+  assert.deepEqual([...covered].sort(), operations().sort(), 'every operation was called and answered 2xx');
+});
