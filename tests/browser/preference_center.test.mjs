@@ -2,34 +2,24 @@
 // playwright-core, the page served by a real `optin serve` on loopback.
 // Run by ctest (tests/CMakeLists.txt) with OPTIN_BINARY set.
 import { test, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { optin, optinCli, startOptinServer } from '../support/optin_process.mjs';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
-
-const optin = process.env.OPTIN_BINARY;
-assert.ok(optin, 'OPTIN_BINARY must name the optin binary');
 
 let dir, db, server, base, adminKey, browser;
 
 function cli(...args) {
-  return execFileSync(optin, ['--db', db, ...args], { encoding: 'utf8' }).trim();
+  return optinCli(db, ...args);
 }
 
 async function startServer() {
-  server = spawn(optin, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    });
-    server.on('exit', (code) => reject(new Error(`optin serve exited with ${code}`)));
-  });
+  ({ server, base } = await startOptinServer(db));
+  return base;
 }
 
 async function check(subject, purpose) {
