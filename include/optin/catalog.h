@@ -2,7 +2,7 @@
 //
 // The catalog: what a company collects (data categories) and why (purposes),
 // in the customer's words, per locale. Parsed from a YAML file (format in
-// README.md, "Catalog format"), validated in full, and given per-purpose
+// docs/catalog.md, "Catalog format"), validated in full, and given per-purpose
 // notice versions: the SHA-256 of a canonical encoding of everything the
 // customer is shown about the purpose (docs/notice_version.md).
 //
@@ -52,8 +52,8 @@ struct Recipient {
   std::string role;  // e.g. `processor`, `controller`, `third_party`
 };
 
-// How a purpose shows in the signals the ad industry reads (README
-// "Signals"): each entry is granted in a subject's signals only while a
+// How a purpose shows in the signals the ad industry reads
+// (docs/signals.md): each entry is granted in a subject's signals only while a
 // purpose that lists it is allowed for the subject. Not part of the notice:
 // the notice's text must already say what the mapping implies.
 struct PurposeSignals {

@@ -1,7 +1,7 @@
 // File: src/catalog/notices_json.h
 //
 // The notices in force as JSON, in one locale: the body of
-// `GET /v1/purposes` and of `optin catalog show --json` (README.md).
+// `GET /v1/purposes` and of `optin catalog show --json` (docs/catalog.md).
 #ifndef OPTIN_CATALOG_NOTICES_JSON_H_
 #define OPTIN_CATALOG_NOTICES_JSON_H_
 

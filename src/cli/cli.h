@@ -2,7 +2,7 @@
 //
 // The `optin` command: one function per command, each a thin shell that
 // parses its arguments, calls the library and maps the Status to an exit
-// code (README.md, "Exit codes": 0 ok, 1 a "no" answer, 2 usage errors, 3
+// code (docs/cli.md, "Exit codes": 0 ok, 1 a "no" answer, 2 usage errors, 3
 // data or store errors).
 #ifndef OPTIN_CLI_CLI_H_
 #define OPTIN_CLI_CLI_H_

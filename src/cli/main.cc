@@ -1,4 +1,4 @@
-// optin: the command line (README.md).
+// optin: the command line (docs/cli.md).
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
                  "Store: an SQLite file path or sqlite:PATH, or a PostgreSQL URL "
                  "postgresql://USER@HOST:PORT/DB (default ./optin.db, or $OPTIN_DB)");
   app.set_version_flag("--version", "optin " OPTIN_VERSION);
+  app.footer(
+      "Documentation (in the source tree): README.md to start; docs/cli.md for every command, its output and exit\n"
+      "codes; docs/api.md for the HTTP API (also GET /v1/openapi.json on a running server); docs/catalog.md,\n"
+      "docs/signals.md, docs/proof.md, docs/privacy.md, docs/filter.md, docs/storage.md and docs/deployment.md.");
 
   int code = kExitOk;
   auto* init = app.add_subcommand("init", "Create the store");

@@ -1,7 +1,7 @@
 // File: src/cli/output.h
 //
 // Human-readable and JSON renderings for the CLI. JSON shapes are the
-// contract documented in README.md.
+// contract documented in docs/cli.md.
 #ifndef OPTIN_CLI_OUTPUT_H_
 #define OPTIN_CLI_OUTPUT_H_
 

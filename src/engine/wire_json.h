@@ -1,7 +1,7 @@
 // File: src/engine/wire_json.h
 //
 // The JSON shapes that the CLI (`--json`) and the HTTP API share, written in
-// one place so that they cannot drift apart (README.md, docs/api.md).
+// one place so that they cannot drift apart (docs/cli.md, docs/api.md).
 #ifndef OPTIN_ENGINE_WIRE_JSON_H_
 #define OPTIN_ENGINE_WIRE_JSON_H_
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
@@ -66,6 +67,12 @@ TEST_F(UsageTest, VersionAndHelp) {
   r = RunOptin({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("postgresql://USER@HOST:PORT/DB"));
+  // Where the documentation is, and that every page it names exists.
+  for (const char* page : {"docs/cli.md", "docs/api.md", "docs/catalog.md", "docs/signals.md", "docs/proof.md",
+                           "docs/privacy.md", "docs/filter.md", "docs/storage.md", "docs/deployment.md"}) {
+    EXPECT_THAT(r.out, HasSubstr(page));
+    EXPECT_TRUE(std::ifstream(std::string(OPTIN_SOURCE_DIR) + "/" + page).good()) << page;
+  }
 }
 
 TEST_F(UsageTest, StatusBeforeAnyCatalogSaysSo) {

@@ -1,6 +1,6 @@
 // A running server and the CLI on one SQLite store: a withdrawal the CLI has
 // acknowledged must be denied by the server at once, not after a polling
-// interval (README, "The CLI while the server runs").
+// interval (README, "Quick start").
 #include <gmock/gmock.h>
 
 #include <algorithm>
