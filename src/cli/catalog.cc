@@ -19,18 +19,18 @@ std::string Joined(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-int RunCatalogLint(const std::string& file) {
+CommandResult RunCatalogLint(const std::string& file) {
   // A file that cannot be read is an error like any other (exit 3); a file
   // that reads but is not a valid catalog is lint's "no" answer (exit 1).
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) {
-    return Fail(NotFoundError("`" + file + "` is a directory; name a catalog file"));
+    return NotFoundError("`" + file + "` is a directory; name a catalog file");
   }
   Result<Catalog> catalog = ParseCatalogFile(file);
   if (!catalog.ok()) {
     // A file that cannot be read is an error like any other; a file that
     // reads but is not a valid catalog is lint's "no" answer.
-    if (catalog.status().code() == StatusCode::kNotFound) return Fail(catalog.status());
+    if (catalog.status().code() == StatusCode::kNotFound) return catalog.status();
     std::cerr << catalog.status().message() << "\n";
     return kExitNo;
   }
@@ -39,19 +39,17 @@ int RunCatalogLint(const std::string& file) {
   return kExitOk;
 }
 
-int RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial) {
-  Result<Catalog> catalog = ParseCatalogFile(file);
-  if (!catalog.ok()) return Fail(catalog.status());
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunCatalogPublish(const Globals& g, const std::string& file, const std::vector<std::string>& editorial) {
+  OPTIN_ASSIGN_OR_RETURN(Catalog catalog, ParseCatalogFile(file));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
-  Result<PublishResult> r = (*engine)->Publish(*catalog, editorial, context);
+  Result<PublishResult> r = engine->Publish(catalog, editorial, context);
   // A change that is material whatever the publisher says is publish's "no".
   if (!r.ok() && r.status().reason() == "material_change") {
     Fail(r.status());
     return kExitNo;
   }
-  if (!r.ok()) return Fail(r.status());
+  OPTIN_RETURN_IF_ERROR(r);
   std::cout << "published " << file << " as event " << r->seq << "\n";
   if (!r->added.empty()) std::cout << "  added:     " << Joined(r->added) << "\n";
   if (!r->changed.empty()) {
@@ -69,16 +67,14 @@ int RunCatalogPublish(const Globals& g, const std::string& file, const std::vect
   return kExitOk;
 }
 
-int RunCatalogHistory(const Globals& g, bool json) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::vector<PublicationRecord>> pubs = (*engine)->Publications();
-  if (!pubs.ok()) return Fail(pubs.status());
+CommandResult RunCatalogHistory(const Globals& g, bool json) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<PublicationRecord> pubs, engine->Publications());
   if (json) {
-    std::cout << PublicationsJson(*pubs) << "\n";
+    std::cout << PublicationsJson(pubs) << "\n";
     return kExitOk;
   }
-  for (const PublicationRecord& p : *pubs) {
+  for (const PublicationRecord& p : pubs) {
     std::cout << "event " << p.seq << "  " << FormatRfc3339(p.time) << "  " << p.actor << "\n";
     if (!p.added.empty()) std::cout << "  added:     " << Joined(p.added) << "\n";
     if (!p.changed.empty()) std::cout << "  changed:   " << Joined(p.changed) << "\n";
@@ -89,15 +85,14 @@ int RunCatalogHistory(const Globals& g, bool json) {
   return kExitOk;
 }
 
-int RunCatalogShow(const Globals& g, bool json, const std::string& locale) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  auto catalog = (*engine)->catalog();
-  if (!catalog) return Fail(FailedPreconditionError("no catalog has been published yet; run `optin catalog publish FILE`"));
+CommandResult RunCatalogShow(const Globals& g, bool json, const std::string& locale) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  auto catalog = engine->catalog();
+  if (!catalog) return FailedPreconditionError("no catalog has been published yet; run `optin catalog publish FILE`");
   // `ja-JP` shows `ja`, as the API answers it.
   std::string loc = locale.empty() ? catalog->locales.front() : MatchLocale(*catalog, locale);
   if (loc.empty()) {
-    return Fail(InvalidArgumentError("the catalog has no locale `" + locale + "` (it has " + Joined(catalog->locales) + ")"));
+    return InvalidArgumentError("the catalog has no locale `" + locale + "` (it has " + Joined(catalog->locales) + ")");
   }
   if (json) {
     std::cout << CatalogJson(*catalog, loc) << "\n";

@@ -14,6 +14,8 @@ int Fail(const Status& status) {
   return InfoFor(status.code()).exit_code;
 }
 
+int Exit(const CommandResult& result) { return result.ok() ? *result : Fail(result.status()); }
+
 Result<std::unique_ptr<Engine>> OpenEngine(const Globals& g) {
   EngineOptions options;
   options.store = g.db;

@@ -43,9 +43,9 @@ class ReceiptFile {
 
 // Writes the choice's receipts to `file`: one receipt as it is, several as
 // a JSON array. The events are recorded whatever happens here.
-int WriteReceipts(const ChoiceResult& choice, ReceiptFile& file) {
+CommandResult WriteReceipts(const ChoiceResult& choice, ReceiptFile& file) {
   if (!choice.receipt_error.empty()) {
-    return Fail(UnavailableError("recorded, but the receipt could not be made: " + choice.receipt_error));
+    return UnavailableError("recorded, but the receipt could not be made: " + choice.receipt_error);
   }
   std::string text;
   if (choice.receipts.size() == 1) {
@@ -58,18 +58,18 @@ int WriteReceipts(const ChoiceResult& choice, ReceiptFile& file) {
   std::ofstream& out = file.stream();
   out << text << "\n";
   out.close();
-  if (!out) return Fail(UnavailableError("recorded, but could not write the receipt to `" + file.path() + "`"));
+  if (!out) return UnavailableError("recorded, but could not write the receipt to `" + file.path() + "`");
   return kExitOk;
 }
 
 // Records `choice` in one engine call and prints what was recorded.
-int Record(Engine& engine, std::string_view verb, const std::string& subject, Choice choice,
-           const WriteContext& context, ReceiptFile& receipt_file) {
+CommandResult Record(Engine& engine, std::string_view verb, const std::string& subject, Choice choice,
+                     const WriteContext& context, ReceiptFile& receipt_file) {
   choice.receipts = !receipt_file.path().empty();
   Result<ChoiceResult> result = engine.Choose(subject, choice, context);
   if (!result.ok()) {
     receipt_file.Discard();
-    return Fail(result.status());
+    return result.status();
   }
   for (const Recorded& e : result->recorded) {
     std::cout << verb << " " << e.purpose << " for " << subject << " (event " << e.seq;
@@ -82,40 +82,37 @@ int Record(Engine& engine, std::string_view verb, const std::string& subject, Ch
 
 }  // namespace
 
-int RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
-             const std::string& channel, const std::string& receipt_file) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  if (Status s = ValidateChannel(channel); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
+                       const std::string& channel, const std::string& receipt_file) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(channel));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   ReceiptFile receipt(receipt_file);
-  if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(receipt.Opened());
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  return Record(**engine, "granted", subject, {.action = Action::kGrant, .purposes = purposes}, context, receipt);
+  return Record(*engine, "granted", subject, {.action = Action::kGrant, .purposes = purposes}, context, receipt);
 }
 
-int RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
-                const std::string& channel, const std::string& receipt_file) {
+CommandResult RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
+                          const std::string& channel, const std::string& receipt_file) {
   if (all == !purposes.empty()) {
     std::cerr << "optin: withdraw needs either PURPOSE... or --all\n";
     return kExitUsage;
   }
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  if (Status s = ValidateChannel(channel); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(channel));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   ReceiptFile receipt(receipt_file);
-  if (Status s = receipt.Opened(); !s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(receipt.Opened());
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
   // No purposes: every consent purpose (--all).
-  return Record(**engine, "withdrew", subject, {.action = Action::kWithdraw, .purposes = purposes}, context, receipt);
+  return Record(*engine, "withdrew", subject, {.action = Action::kWithdraw, .purposes = purposes}, context, receipt);
 }
 
-int RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Decision d = (*engine)->Decide(subject, purpose);
+CommandResult RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  Decision d = engine->Decide(subject, purpose);
   if (json) {
     JsonWriter w;
     w.BeginObject().Key("subject").String(subject).Key("purpose").String(purpose);
@@ -128,17 +125,16 @@ int RunCheck(const Globals& g, const std::string& subject, const std::string& pu
   return d.allowed ? kExitOk : kExitNo;
 }
 
-int RunStatus(const Globals& g, const std::string& subject, bool json) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  if (!(*engine)->catalog()) {
+CommandResult RunStatus(const Globals& g, const std::string& subject, bool json) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  if (!engine->catalog()) {
     // Nothing to decide about yet: a "no" answer, with what to do.
     Fail(FailedPreconditionError("no catalog has been published yet, so there are no purposes to show; run `optin "
                                  "catalog publish FILE`"));
     return kExitNo;
   }
-  std::vector<PurposeDecision> all = (*engine)->DecideAll(subject);
+  std::vector<PurposeDecision> all = engine->DecideAll(subject);
   if (json) {
     std::cout << DecisionsJson(subject, all) << "\n";
     return kExitOk;
@@ -154,18 +150,16 @@ int RunStatus(const Globals& g, const std::string& subject, bool json) {
   return kExitOk;
 }
 
-int RunHistory(const Globals& g, const std::string& subject, bool json) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::vector<HistoryEntry>> history = (*engine)->History(subject);
-  if (!history.ok()) return Fail(history.status());
+CommandResult RunHistory(const Globals& g, const std::string& subject, bool json) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history, engine->History(subject));
   if (json) {
-    std::cout << HistoryJson(subject, *history) << "\n";
+    std::cout << HistoryJson(subject, history) << "\n";
     return kExitOk;
   }
-  if (history->empty()) std::cout << "no events about " << subject << "\n";
-  for (const auto& h : *history) {
+  if (history.empty()) std::cout << "no events about " << subject << "\n";
+  for (const auto& h : history) {
     std::cout << h.seq << "  " << FormatRfc3339(h.time) << "  " << ActionName(h.action) << "  " << h.purpose
               << "  via " << h.channel;
     if (!h.notice.empty()) std::cout << "  notice " << h.notice.substr(0, 12);
@@ -175,96 +169,85 @@ int RunHistory(const Globals& g, const std::string& subject, bool json) {
   return kExitOk;
 }
 
-int RunSignals(const Globals& g, const std::string& subject, bool json) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunSignals(const Globals& g, const std::string& subject, bool json) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   bool gpc = false;
-  Result<SubjectSignals> signals = (*engine)->Signals(subject, &gpc);
-  if (!signals.ok()) return Fail(signals.status());
+  OPTIN_ASSIGN_OR_RETURN(SubjectSignals signals, engine->Signals(subject, &gpc));
   if (json) {
-    Result<std::string> text = SubjectSignalsToJson(subject, *signals, gpc);
-    if (!text.ok()) return Fail(text.status());
-    std::cout << *text << "\n";
+    OPTIN_ASSIGN_OR_RETURN(std::string text, SubjectSignalsToJson(subject, signals, gpc));
+    std::cout << text << "\n";
     return kExitOk;
   }
-  if (signals->tc) {
-    Result<std::string> tc = EncodeTcString(*signals->tc);
-    if (!tc.ok()) return Fail(tc.status());
-    std::cout << "TC string:    " << *tc << "\n";
+  if (signals.tc) {
+    OPTIN_ASSIGN_OR_RETURN(std::string tc, EncodeTcString(*signals.tc));
+    std::cout << "TC string:    " << tc << "\n";
   } else {
     std::cout << "TC string:    none (the catalog has no `signals.tcf`)\n";
   }
-  Result<std::string> gpp = EncodeGppString(signals->gpp);
-  if (!gpp.ok()) return Fail(gpp.status());
-  std::cout << "GPP string:   " << *gpp << "\nGPP sections:";
-  for (int id : GppSectionIds(signals->gpp)) std::cout << " " << GppSectionName(id);
-  std::cout << "\nUS Privacy:   " << EncodeUspString(signals->usp) << "\nConsent Mode:";
-  for (const auto& [type, granted] : signals->consent_mode) std::cout << " " << type << "=" << (granted ? "granted" : "denied");
+  OPTIN_ASSIGN_OR_RETURN(std::string gpp, EncodeGppString(signals.gpp));
+  std::cout << "GPP string:   " << gpp << "\nGPP sections:";
+  for (int id : GppSectionIds(signals.gpp)) std::cout << " " << GppSectionName(id);
+  std::cout << "\nUS Privacy:   " << EncodeUspString(signals.usp) << "\nConsent Mode:";
+  for (const auto& [type, granted] : signals.consent_mode) std::cout << " " << type << "=" << (granted ? "granted" : "denied");
   std::cout << "\nGPC:          " << (gpc ? "on record (opted out of sale and sharing)" : "none") << "\n";
   return kExitOk;
 }
 
-int RunReceiptList(const Globals& g, const std::string& subject) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::vector<std::string>> receipts = (*engine)->Receipts(subject);
-  if (!receipts.ok()) return Fail(receipts.status());
+CommandResult RunReceiptList(const Globals& g, const std::string& subject) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<std::string> receipts, engine->Receipts(subject));
   std::string text = "[";
-  for (const std::string& r : *receipts) text += (text.size() > 1 ? "," : "") + r;
+  for (const std::string& r : receipts) text += (text.size() > 1 ? "," : "") + r;
   std::cout << text << "]\n";
   return kExitOk;
 }
 
-int RunErase(const Globals& g, const std::string& subject) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunErase(const Globals& g, const std::string& subject) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   WriteContext context{.channel = "cli", .actor = CliActor(), .evidence = ""};
-  Result<Recorded> e = (*engine)->Erase(subject, context);
-  if (!e.ok()) return Fail(e.status());
-  std::cout << "erased " << subject << " (event " << e->seq
+  OPTIN_ASSIGN_OR_RETURN(Recorded e, engine->Erase(subject, context));
+  std::cout << "erased " << subject << " (event " << e.seq
             << "): their key is destroyed; the ledger and its proofs still verify\n";
   return kExitOk;
 }
 
-int RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<SubjectExport> data = (*engine)->Export(subject, locale);
-  if (!data.ok()) return Fail(data.status());
-  std::cout << (html ? server::ExportPage(*data) : ExportJson(*data) + "\n");
+CommandResult RunExport(const Globals& g, const std::string& subject, bool html, const std::string& locale) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(SubjectExport data, engine->Export(subject, locale));
+  std::cout << (html ? server::ExportPage(data) : ExportJson(data) + "\n");
   return kExitOk;
 }
 
-int RunReceiptVerify(const std::string& file, const std::string& key_file) {
+CommandResult RunReceiptVerify(const std::string& file, const std::string& key_file) {
   std::string text;
-  if (Status s = ReadTextFile(file, text); !s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(ReadTextFile(file, text));
   std::optional<std::string> key;
   if (!key_file.empty()) {
     // A file (PEM or base64), or the base64 key itself as GET /v1/log/key gives it.
     std::string text;
     if (!ReadTextFile(key_file, text).ok()) {
       Result<std::string> raw = ParseEd25519PublicKey(key_file);
-      if (!raw.ok()) return Fail(NotFoundError("--key `" + key_file + "` is neither a readable file nor a base64 key"));
+      if (!raw.ok()) return NotFoundError("--key `" + key_file + "` is neither a readable file nor a base64 key");
       key = *raw;
     } else {
       Result<std::string> raw = ParseEd25519PublicKey(text);
-      if (!raw.ok()) return Fail(InvalidArgumentError(key_file + ": " + raw.status().message()));
+      if (!raw.ok()) return InvalidArgumentError(key_file + ": " + raw.status().message());
       key = *raw;
     }
   }
   // A file from `receipt list` or a multi-purpose `--receipt` holds an array.
   std::vector<std::string> receipts;
   Result<std::vector<std::string>> items = ReceiptsInFile(text);
-  if (!items.ok()) return Fail(InvalidArgumentError(file + ": " + items.status().message()));
+  if (!items.ok()) return InvalidArgumentError(file + ": " + items.status().message());
   receipts = std::move(*items);
   bool all_ok = true;
   for (const std::string& receipt : receipts) {
     Result<ReceiptVerification> v = VerifyReceipt(receipt, key);
-    if (!v.ok()) return Fail(InvalidArgumentError(file + ": " + v.status().message()));
+    if (!v.ok()) return InvalidArgumentError(file + ": " + v.status().message());
     std::cout << "receipt " << v->sequence << ": " << v->action << (v->purpose.empty() ? "" : " " + v->purpose)
               << " for " << v->subject << " at " << v->time << "\n";
     for (const ReceiptCheck& c : v->checks) std::cout << "  " << (c.ok ? "ok    " : "FAILED") << " " << c.name << ": " << c.detail << "\n";

@@ -175,7 +175,7 @@ class Output {
 
 }  // namespace
 
-int RunFilter(const Globals& g, const FilterFlags& flags) {
+CommandResult RunFilter(const Globals& g, const FilterFlags& flags) {
   FilterOptions options;
   options.purpose = flags.purpose;
   options.subject_field = flags.subject_field;
@@ -184,14 +184,13 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
   } else if (flags.mode == "redact") {
     options.mode = FilterMode::kRedact;
   } else {
-    return Fail(InvalidArgumentError("--mode must be `drop` or `redact`, not `" + flags.mode + "`"));
+    return InvalidArgumentError("--mode must be `drop` or `redact`, not `" + flags.mode + "`");
   }
   if (flags.format != "jsonl" && flags.format != "csv") {
-    return Fail(InvalidArgumentError("--format must be `jsonl` or `csv`, not `" + flags.format + "`"));
+    return InvalidArgumentError("--format must be `jsonl` or `csv`, not `" + flags.format + "`");
   }
   const bool csv = flags.format == "csv";
-  Result<std::vector<Input>> inputs = OpenInputs(flags.files);
-  if (!inputs.ok()) return Fail(inputs.status());
+  OPTIN_ASSIGN_OR_RETURN(std::vector<Input> inputs, OpenInputs(flags.files));
   struct CloseInputs {
     std::vector<Input>& inputs;
     ~CloseInputs() {
@@ -199,18 +198,16 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
         if (in.fd != STDIN_FILENO) close(in.fd);
       }
     }
-  } close_inputs{*inputs};
-  if (!flags.reject_file.empty() && IsAnInput(flags.reject_file, *inputs)) {
-    return Fail(InvalidArgumentError("--reject `" + flags.reject_file + "` is one of the inputs"));
+  } close_inputs{inputs};
+  if (!flags.reject_file.empty() && IsAnInput(flags.reject_file, inputs)) {
+    return InvalidArgumentError("--reject `" + flags.reject_file + "` is one of the inputs");
   }
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::unique_ptr<Enforcer>> enforcer = Enforcer::Create(**engine, options);
-  if (!enforcer.ok()) return Fail(enforcer.status());
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Enforcer> enforcer, Enforcer::Create(*engine, options));
   std::ofstream reject;
   if (!flags.reject_file.empty()) {
     reject.open(flags.reject_file, std::ios::binary | std::ios::trunc);
-    if (!reject) return Fail(UnavailableError("cannot write `" + flags.reject_file + "`"));
+    if (!reject) return UnavailableError("cannot write `" + flags.reject_file + "`");
   }
   std::string record, why;
   std::optional<std::string> csv_header;  // the first file's: later files must have the same
@@ -224,7 +221,7 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_shown < std::chrono::milliseconds(500)) return;
     last_shown = now;
-    const FilterStats& s = (*enforcer)->stats();
+    const FilterStats& s = (enforcer)->stats();
     const double seconds = std::chrono::duration<double>(now - started).count();
     std::fprintf(stderr, "\roptin filter: %.1f MB, %.0f records/s, %llu kept, %llu redacted, %llu dropped   ",
                  static_cast<double>(s.bytes) / 1e6, static_cast<double>(s.records) / seconds,
@@ -282,17 +279,17 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
           if (*csv_header != view) return InvalidArgumentError("`" + name + "`: the CSV header differs from the first input's");
           continue;  // written once, for the first input
         }
-        if (Status s = (*enforcer)->SetCsvHeader(view); !s.ok()) {
+        if (Status s = (enforcer)->SetCsvHeader(view); !s.ok()) {
           return InvalidArgumentError("`" + name + "`: " + s.message());
         }
         csv_header = std::string(view);
         out.append(view).append(ending);
         continue;
       }
-      if (terminal && ((*enforcer)->stats().records & 4095) == 0) progress();
+      if (terminal && ((enforcer)->stats().records & 4095) == 0) progress();
       // A JSON record is a line in the reader's padded buffer.
       const RecordOutcome o =
-          csv ? (*enforcer)->FilterCsvRow(view, out, &why) : (*enforcer)->FilterPaddedJson(view, out, &why);
+          csv ? (enforcer)->FilterCsvRow(view, out, &why) : (enforcer)->FilterPaddedJson(view, out, &why);
       if (o == RecordOutcome::kKept || o == RecordOutcome::kRedacted) {
         out.append(ending);
         OPTIN_RETURN_IF_ERROR(output.FlushIfFull());
@@ -304,7 +301,7 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
     return OkStatus();
   };
   Status ran = OkStatus();
-  for (const Input& input : *inputs) {
+  for (const Input& input : inputs) {
     number = 0;
     ran = run(input);
     if (!ran.ok()) break;
@@ -312,17 +309,17 @@ int RunFilter(const Globals& g, const FilterFlags& flags) {
   // An error found after records passed (a read error, a later CSV header
   // that differs) stops the run; what was written stays written.
   const Status flushed = output.Flush();
-  if (!ran.ok()) return Fail(ran);
-  if (!flushed.ok()) return Fail(flushed);
-  const FilterStats& s = (*enforcer)->stats();
+  OPTIN_RETURN_IF_ERROR(ran);
+  OPTIN_RETURN_IF_ERROR(flushed);
+  const FilterStats& s = (enforcer)->stats();
   if (terminal && s.records >= 4096) std::cerr << "\n";
   if (flags.stats) {
-    WriteStats(std::cerr, **enforcer, too_long);
+    WriteStats(std::cerr, *enforcer, too_long);
   } else {
     std::cerr << "optin filter: " << (s.records + too_long) << " records in, " << s.kept << " kept, " << s.redacted
               << " redacted (" << s.fields_redacted << " fields), " << s.dropped << " dropped, " << s.no_subject
               << " without a subject, " << (s.malformed + too_long) << " malformed; snapshot at event "
-              << (*enforcer)->snapshot_seq() << "\n";
+              << (enforcer)->snapshot_seq() << "\n";
   }
   return kExitOk;
 }

@@ -7,25 +7,22 @@
 
 namespace optin::cli {
 
-int RunKeyCreate(const Globals& g, const std::string& scope_name, const std::string& name) {
+CommandResult RunKeyCreate(const Globals& g, const std::string& scope_name, const std::string& name) {
   std::optional<Scope> scope = ParseScope(scope_name);
-  if (!scope) return Fail(InvalidArgumentError("unknown scope `" + scope_name + "` (expected check, write or admin)"));
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::string> key = (*engine)->CreateApiKey(*scope, name);
-  if (!key.ok()) return Fail(key.status());
+  if (!scope) return InvalidArgumentError("unknown scope `" + scope_name + "` (expected check, write or admin)");
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::string key, engine->CreateApiKey(*scope, name));
   // The key alone on stdout, so that scripts can capture it; it is shown
   // this once and stored only as a hash.
-  std::cout << *key << std::endl;
+  std::cout << key << std::endl;
   std::cerr << "optin: created a key with scope `" << scope_name << "`; store it now: it cannot be shown again\n";
   return kExitOk;
 }
 
-int RunKeyList(const Globals& g, bool json) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  auto keys = (*engine)->ListApiKeys();
-  if (!keys.ok()) return Fail(keys.status());
+CommandResult RunKeyList(const Globals& g, bool json) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  auto keys = engine->ListApiKeys();
+  OPTIN_RETURN_IF_ERROR(keys);
   if (json) {
     JsonWriter w;
     w.BeginObject().Key("keys").BeginArray();
@@ -44,10 +41,9 @@ int RunKeyList(const Globals& g, bool json) {
   return kExitOk;
 }
 
-int RunKeyRevoke(const Globals& g, const std::string& name) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  if (Status s = (*engine)->RevokeApiKey(name); !s.ok()) return Fail(s);
+CommandResult RunKeyRevoke(const Globals& g, const std::string& name) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_RETURN_IF_ERROR(engine->RevokeApiKey(name));
   std::cout << "revoked " << name << "\n";
   return kExitOk;
 }

@@ -8,69 +8,60 @@
 
 namespace optin::cli {
 
-int RunLogHead(const Globals& g) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<SignedTreeHead> head = (*engine)->LogHead();
-  if (!head.ok()) return Fail(head.status());
-  std::cout << TreeHeadToJson(*head) << "\n";
+CommandResult RunLogHead(const Globals& g) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(SignedTreeHead head, engine->LogHead());
+  std::cout << TreeHeadToJson(head) << "\n";
   return kExitOk;
 }
 
-int RunLogProve(const Globals& g, uint64_t seq, uint64_t tree_size, uint64_t from, uint64_t to) {
+CommandResult RunLogProve(const Globals& g, uint64_t seq, uint64_t tree_size, uint64_t from, uint64_t to) {
   if ((seq == 0) == (from == 0 && to == 0)) {
-    return Fail(InvalidArgumentError("give an event (`log prove SEQ [--tree-size N]`) or two tree sizes "
-                                     "(`log prove --from A --to B`)"));
+    return InvalidArgumentError("give an event (`log prove SEQ [--tree-size N]`) or two tree sizes "
+                                "(`log prove --from A --to B`)");
   }
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   if (seq != 0) {
-    Result<InclusionProof> proof = (*engine)->ProveInclusion(seq, tree_size);
-    if (!proof.ok()) return Fail(proof.status());
+    Result<InclusionProof> proof = engine->ProveInclusion(seq, tree_size);
+    OPTIN_RETURN_IF_ERROR(proof);
     std::cout << InclusionProofToJson(*proof) << "\n";
     return kExitOk;
   }
-  Result<ConsistencyProof> proof = (*engine)->ProveConsistency(from, to == 0 ? (*engine)->log_size() : to);
-  if (!proof.ok()) return Fail(proof.status());
-  std::cout << ConsistencyProofToJson(*proof) << "\n";
+  OPTIN_ASSIGN_OR_RETURN(ConsistencyProof proof, engine->ProveConsistency(from, to == 0 ? engine->log_size() : to));
+  std::cout << ConsistencyProofToJson(proof) << "\n";
   return kExitOk;
 }
 
-int RunLogKey(const Globals& g, bool pem, bool rotate) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunLogKey(const Globals& g, bool pem, bool rotate) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   if (rotate) {
-    Result<LogPublicKey> key = (*engine)->RotateLogKey();
-    if (!key.ok()) return Fail(key.status());
+    OPTIN_ASSIGN_OR_RETURN(LogPublicKey key, engine->RotateLogKey());
   }
-  Result<std::vector<LogPublicKey>> keys = (*engine)->LogKeys();
-  if (!keys.ok()) return Fail(keys.status());
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogPublicKey> keys, engine->LogKeys());
   if (pem) {
-    for (auto it = keys->rbegin(); it != keys->rend(); ++it) {
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
       if (it->retired == 0) {
         std::cout << Ed25519PublicKeyPem(it->public_key);
         return kExitOk;
       }
     }
-    return Fail(DataLossError("the store has no log key in use"));
+    return DataLossError("the store has no log key in use");
   }
-  std::cout << LogKeysJson(*keys) << "\n";
+  std::cout << LogKeysJson(keys) << "\n";
   return kExitOk;
 }
 
-int RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file) {
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
-  Result<std::vector<LogPublicKey>> keys = (*engine)->LogKeys();
-  if (!keys.ok()) return Fail(keys.status());
+CommandResult RunAudit(const Globals& g, const std::string& first_file, const std::string& second_file) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogPublicKey> keys, engine->LogKeys());
   std::vector<SignedTreeHead> heads;
   for (const std::string& file : {first_file, second_file}) {
     std::string text;
-    if (Status s = ReadTextFile(file, text); !s.ok()) return Fail(s);
+    OPTIN_RETURN_IF_ERROR(ReadTextFile(file, text));
     Result<SignedTreeHead> head = TreeHeadFromJson(text);
-    if (!head.ok()) return Fail(InvalidArgumentError(file + ": " + head.status().message()));
-    auto key = std::find_if(keys->begin(), keys->end(), [&](const LogPublicKey& k) { return k.key_id == head->key_id; });
-    if (key == keys->end()) {
+    if (!head.ok()) return InvalidArgumentError(file + ": " + head.status().message());
+    auto key = std::find_if(keys.begin(), keys.end(), [&](const LogPublicKey& k) { return k.key_id == head->key_id; });
+    if (key == keys.end()) {
       std::cout << file << ": signed with key `" << head->key_id << "`, which is not one of this log's keys\n";
       return kExitNo;
     }
@@ -93,7 +84,7 @@ int RunAudit(const Globals& g, const std::string& first_file, const std::string&
   }
   ConsistencyProof proof{heads[0].tree_size, heads[1].tree_size, {}};
   if (proof.first > 0 && proof.first < proof.second) {
-    Result<ConsistencyProof> made = (*engine)->ProveConsistency(proof.first, proof.second);
+    Result<ConsistencyProof> made = engine->ProveConsistency(proof.first, proof.second);
     if (!made.ok()) {
       std::cout << "the log cannot prove it grew from " << proof.first << " to " << proof.second
                 << " events: " << made.status().message() << "\n";

@@ -79,31 +79,31 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "Create the store");
   bool demo = false;
   init->add_flag("--demo", demo, "Also publish the demo catalog");
-  init->callback([&] { code = RunInit(g, demo); });
+  init->callback([&] { code = Exit(RunInit(g, demo)); });
 
   auto* catalog = app.add_subcommand("catalog", "Validate, publish and show the catalog");
   catalog->require_subcommand(1);
   std::string file;
   auto* lint = catalog->add_subcommand("lint", "Validate a catalog file (exit 1 if invalid)");
   lint->add_option("FILE", file, "Catalog YAML file")->required();
-  lint->callback([&] { code = RunCatalogLint(file); });
+  lint->callback([&] { code = Exit(RunCatalogLint(file)); });
   auto* publish = catalog->add_subcommand(
       "publish", "Publish a catalog's notices (exit 1 if an --editorial purpose has a material change)");
   std::vector<std::string> editorial;
   publish->add_option("FILE", file, "Catalog YAML file")->required();
   publish->add_option("--editorial", editorial,
                       "Purposes whose change is editorial: existing consents carry over to the new version");
-  publish->callback([&] { code = RunCatalogPublish(g, file, editorial); });
+  publish->callback([&] { code = Exit(RunCatalogPublish(g, file, editorial)); });
   auto* show = catalog->add_subcommand("show", "Show the notices in force");
   bool json = false;
   std::string locale;
   show->add_flag("--json", json, "One JSON document on stdout");
   show->add_option("--locale", locale, "Locale of the texts (default: the catalog's first)");
-  show->callback([&] { code = RunCatalogShow(g, json, locale); });
+  show->callback([&] { code = Exit(RunCatalogShow(g, json, locale)); });
   auto* catalog_history =
       catalog->add_subcommand("history", "Every publication: what it added, changed or called editorial, and its text diffs");
   catalog_history->add_flag("--json", json, "One JSON document on stdout");
-  catalog_history->callback([&] { code = RunCatalogHistory(g, json); });
+  catalog_history->callback([&] { code = Exit(RunCatalogHistory(g, json)); });
 
   std::string subject, purpose, channel = "cli";
   std::vector<std::string> purposes;
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   grant->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
   std::string receipt_file, receipt_key;
   grant->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
-  grant->callback([&] { code = RunGrant(g, subject, purposes, channel, receipt_file); });
+  grant->callback([&] { code = Exit(RunGrant(g, subject, purposes, channel, receipt_file)); });
 
   auto* withdraw = app.add_subcommand("withdraw", "Record opt-out");
   bool all = false;
@@ -122,27 +122,27 @@ int main(int argc, char** argv) {
   withdraw->add_flag("--all", all, "Every consent purpose");
   withdraw->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
   withdraw->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
-  withdraw->callback([&] { code = RunWithdraw(g, subject, purposes, all, channel, receipt_file); });
+  withdraw->callback([&] { code = Exit(RunWithdraw(g, subject, purposes, all, channel, receipt_file)); });
 
   auto* check = app.add_subcommand("check", "Decide: prints `allow REASON` (exit 0) or `deny REASON` (exit 1)");
   check->add_option("SUBJECT", subject, "Subject id")->required();
   check->add_option("PURPOSE", purpose, "Purpose id")->required();
   check->add_flag("--json", json, "One JSON document on stdout");
-  check->callback([&] { code = RunCheck(g, subject, purpose, json); });
+  check->callback([&] { code = Exit(RunCheck(g, subject, purpose, json)); });
 
   auto* status = app.add_subcommand("status", "Every purpose with its decision");
   status->add_option("SUBJECT", subject, "Subject id")->required();
   status->add_flag("--json", json, "One JSON document on stdout");
-  status->callback([&] { code = RunStatus(g, subject, json); });
+  status->callback([&] { code = Exit(RunStatus(g, subject, json)); });
 
   auto* history = app.add_subcommand("history", "Every event about the subject");
   history->add_option("SUBJECT", subject, "Subject id")->required();
   history->add_flag("--json", json, "One JSON document on stdout");
-  history->callback([&] { code = RunHistory(g, subject, json); });
+  history->callback([&] { code = Exit(RunHistory(g, subject, json)); });
   auto* signals = app.add_subcommand("signals", "The subject's TC, GPP and US Privacy strings and Consent Mode");
   signals->add_option("SUBJECT", subject, "Subject id")->required();
   signals->add_flag("--json", json, "One JSON document on stdout");
-  signals->callback([&] { code = RunSignals(g, subject, json); });
+  signals->callback([&] { code = Exit(RunSignals(g, subject, json)); });
 
   auto* verify = app.add_subcommand(
       "verify", "Re-check the ledger's hash links and signed tree heads, and say what that proves (exit 1 if tampered)");
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   verify->add_option("--head", verify_heads,
                      "A signed tree head kept outside the store (`optin log head`, GET /v1/log/head, a receipt's "
                      "tree_head) that the log must still match");
-  verify->callback([&] { code = RunVerify(g, json, verify_heads); });
+  verify->callback([&] { code = Exit(RunVerify(g, json, verify_heads)); });
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");
   std::string listen = "127.0.0.1:8080";
@@ -184,8 +184,8 @@ int main(int argc, char** argv) {
                    "Where the preference center is reached, http(s)://... (default $OPTIN_PUBLIC_URL, else the "
                    "address of the server that runs on this store)");
   link->add_flag("--json", json, "One JSON document on stdout");
-  link->callback([&] { code = RunLink(g, subject, ttl, base_url, json); });
-  serve->callback([&] { code = RunServe(g, listen, serve_flags); });
+  link->callback([&] { code = Exit(RunLink(g, subject, ttl, base_url, json)); });
+  serve->callback([&] { code = Exit(RunServe(g, listen, serve_flags)); });
 
   auto* key = app.add_subcommand("key", "Manage API keys");
   key->require_subcommand(1);
@@ -193,20 +193,20 @@ int main(int argc, char** argv) {
   auto* key_create = key->add_subcommand("create", "Create an API key; prints it once on stdout");
   key_create->add_option("--scope", scope, "check, write or admin")->required();
   key_create->add_option("--name", name, "A name to list and revoke it by (default: generated)");
-  key_create->callback([&] { code = RunKeyCreate(g, scope, name); });
+  key_create->callback([&] { code = Exit(RunKeyCreate(g, scope, name)); });
   auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");
   key_list->add_flag("--json", json, "One JSON document on stdout");
-  key_list->callback([&] { code = RunKeyList(g, json); });
+  key_list->callback([&] { code = Exit(RunKeyList(g, json)); });
   auto* key_revoke = key->add_subcommand("revoke", "Revoke an API key");
   key_revoke->add_option("NAME", name, "The key's name")->required();
-  key_revoke->callback([&] { code = RunKeyRevoke(g, name); });
+  key_revoke->callback([&] { code = Exit(RunKeyRevoke(g, name)); });
 
   auto* log = app.add_subcommand("log", "The verifiable log: signed tree heads, proofs, the log key");
   log->require_subcommand(1);
   uint64_t log_seq = 0, log_tree_size = 0, log_from = 0, log_to = 0;
   bool log_pem = false, log_rotate = false;
   log->add_subcommand("head", "Sign (or show the kept) tree head of the log as it is now")->callback([&] {
-    code = RunLogHead(g);
+    code = Exit(RunLogHead(g));
   });
   auto* log_prove = log->add_subcommand("prove", "An inclusion proof of event SEQ, or a consistency proof --from A --to B");
   // Event numbers and tree sizes start at 1.
@@ -221,32 +221,32 @@ int main(int argc, char** argv) {
       ->check(from_one);
   log_prove->add_option("--from", log_from, "The older tree size")->check(from_one);
   log_prove->add_option("--to", log_to, "The newer tree size (default: the whole log)")->check(from_one);
-  log_prove->callback([&] { code = RunLogProve(g, log_seq, log_tree_size, log_from, log_to); });
+  log_prove->callback([&] { code = Exit(RunLogProve(g, log_seq, log_tree_size, log_from, log_to)); });
   auto* log_key = log->add_subcommand("key", "The log's public keys (JSON), or with --pem the signing key as PEM");
   log_key->add_flag("--pem", log_pem, "Only the signing key, as a PEM public key (for openssl)");
   log_key->add_flag("--rotate", log_rotate, "Retire the signing key and make a new one first");
-  log_key->callback([&] { code = RunLogKey(g, log_pem, log_rotate); });
+  log_key->callback([&] { code = Exit(RunLogKey(g, log_pem, log_rotate)); });
 
   auto* receipt = app.add_subcommand("receipt", "Signed receipts of grants, withdrawals and signals");
   receipt->require_subcommand(1);
   auto* receipt_list = receipt->add_subcommand("list", "Every receipt of the subject's events, as a JSON list");
   receipt_list->add_option("SUBJECT", subject, "Subject id")->required();
-  receipt_list->callback([&] { code = RunReceiptList(g, subject); });
+  receipt_list->callback([&] { code = Exit(RunReceiptList(g, subject)); });
   auto* receipt_verify = receipt->add_subcommand("verify", "Check a receipt file offline and explain any failure (no store needed)");
   receipt_verify->add_option("FILE", receipt_file, "A receipt, or a JSON list of receipts")->required();
   receipt_verify->add_option("--key", receipt_key, "The company's log key: PEM (`optin log key --pem`) or base64");
-  receipt_verify->callback([&] { code = RunReceiptVerify(receipt_file, receipt_key); });
+  receipt_verify->callback([&] { code = Exit(RunReceiptVerify(receipt_file, receipt_key)); });
 
   auto* erase = app.add_subcommand("erase", "Forget a subject: destroy their key, record the erasure");
   erase->add_option("SUBJECT", subject, "Subject id")->required();
-  erase->callback([&] { code = RunErase(g, subject); });
+  erase->callback([&] { code = Exit(RunErase(g, subject)); });
   bool export_html = false;
   std::string export_locale;
   auto* export_cmd = app.add_subcommand("export", "Everything held about a subject (JSON, or --html for people)");
   export_cmd->add_option("SUBJECT", subject, "Subject id")->required();
   export_cmd->add_flag("--html", export_html, "A readable page instead of JSON");
   export_cmd->add_option("--locale", export_locale, "The language of the texts (default: the catalog's first)");
-  export_cmd->callback([&] { code = RunExport(g, subject, export_html, export_locale); });
+  export_cmd->callback([&] { code = Exit(RunExport(g, subject, export_html, export_locale)); });
 
   FilterFlags filter_flags;
   auto* filter = app.add_subcommand("filter", "Let through only the records whose subject agreed to the purpose");
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   filter->add_option("--reject", filter_flags.reject_file, "Write malformed lines here, with their line numbers");
   filter->add_flag("--stats", filter_flags.stats, "Print the summary as JSON on stderr");
   filter->add_option("FILE", filter_flags.files, "Input files (default: stdin)");
-  filter->callback([&] { code = RunFilter(g, filter_flags); });
+  filter->callback([&] { code = Exit(RunFilter(g, filter_flags)); });
 
   auto* store_cmd = app.add_subcommand("store", "Move a store");
   store_cmd->require_subcommand(1);
@@ -265,14 +265,14 @@ int main(int argc, char** argv) {
   auto* store_copy = store_cmd->add_subcommand("copy", "Copy every event and key to a new store, and check the copy");
   store_copy->add_option("--from", copy_from, "The store to copy (sqlite:PATH, a path, or a postgresql:// URL)")->required();
   store_copy->add_option("--to", copy_to, "The new store (must not exist yet)")->required();
-  store_copy->callback([&] { code = RunStoreCopy(copy_from, copy_to); });
-  app.add_subcommand("migrate", "Bring the store's schema to this optin's version")->callback([&] { code = RunMigrate(g); });
+  store_copy->callback([&] { code = Exit(RunStoreCopy(copy_from, copy_to)); });
+  app.add_subcommand("migrate", "Bring the store's schema to this optin's version")->callback([&] { code = Exit(RunMigrate(g)); });
 
   std::string audit_a, audit_b;
   auto* audit = app.add_subcommand("audit", "Check that the log only grew between two signed tree heads (JSON files)");
   audit->add_option("HEAD_A", audit_a, "A tree head from `log head` or GET /v1/log/head")->required();
   audit->add_option("HEAD_B", audit_b, "A later (or earlier) tree head")->required();
-  audit->callback([&] { code = RunAudit(g, audit_a, audit_b); });
+  audit->callback([&] { code = Exit(RunAudit(g, audit_a, audit_b)); });
 
   auto* tcf = app.add_subcommand("tcf", "Decode and encode IAB TCF v2.2 TC strings (no store needed)");
   tcf->require_subcommand(1);
@@ -280,9 +280,9 @@ int main(int argc, char** argv) {
   auto* tcf_decode = tcf->add_subcommand("decode", "Print a TC string's fields (exit 1 if it cannot be read)");
   tcf_decode->add_option("STRING", tc_string, "The TC string")->required();
   tcf_decode->add_flag("--json", json, "One JSON document on stdout");
-  tcf_decode->callback([&] { code = RunTcfDecode(tc_string, json); });
+  tcf_decode->callback([&] { code = Exit(RunTcfDecode(tc_string, json)); });
   auto* tcf_encode = tcf->add_subcommand("encode", "Read the JSON model on stdin; print its TC string");
-  tcf_encode->callback([&] { code = RunTcfEncode(); });
+  tcf_encode->callback([&] { code = Exit(RunTcfEncode()); });
 
   auto* gpp = app.add_subcommand("gpp", "Decode and encode IAB GPP strings (no store needed)");
   gpp->require_subcommand(1);
@@ -290,9 +290,9 @@ int main(int argc, char** argv) {
   auto* gpp_decode = gpp->add_subcommand("decode", "Print a GPP string's sections (exit 1 if it cannot be read)");
   gpp_decode->add_option("STRING", gpp_string, "The GPP string")->required();
   gpp_decode->add_flag("--json", json, "One JSON document on stdout");
-  gpp_decode->callback([&] { code = RunGppDecode(gpp_string, json); });
+  gpp_decode->callback([&] { code = Exit(RunGppDecode(gpp_string, json)); });
   auto* gpp_encode = gpp->add_subcommand("encode", "Read the JSON model on stdin; print its GPP string");
-  gpp_encode->callback([&] { code = RunGppEncode(); });
+  gpp_encode->callback([&] { code = Exit(RunGppEncode()); });
 
   auto* usp = app.add_subcommand("usp", "Decode and encode US Privacy strings such as 1YNN (no store needed)");
   usp->require_subcommand(1);
@@ -300,12 +300,12 @@ int main(int argc, char** argv) {
   auto* usp_decode = usp->add_subcommand("decode", "Print a US Privacy string's fields (exit 1 if it cannot be read)");
   usp_decode->add_option("STRING", usp_string, "The US Privacy string")->required();
   usp_decode->add_flag("--json", json, "One JSON document on stdout");
-  usp_decode->callback([&] { code = RunUspDecode(usp_string, json); });
+  usp_decode->callback([&] { code = Exit(RunUspDecode(usp_string, json)); });
   auto* usp_encode = usp->add_subcommand("encode", "Print the US Privacy string for the given flags");
   usp_encode->add_option("--notice", usp_notice, "Y, N or - (default -)");
   usp_encode->add_option("--opt-out-sale", usp_opt_out, "Y, N or - (default -)");
   usp_encode->add_option("--lspa", usp_lspa, "Y, N or - (default -)");
-  usp_encode->callback([&] { code = RunUspEncode(usp_notice, usp_opt_out, usp_lspa); });
+  usp_encode->callback([&] { code = Exit(RunUspEncode(usp_notice, usp_opt_out, usp_lspa)); });
 
   // Usage errors in optin's form, like every other error.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {

@@ -34,25 +34,25 @@ Status ParseListen(const std::string& listen, server::ServerOptions& options) {
 
 }  // namespace
 
-int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags) {
+CommandResult RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags) {
   server::ServerOptions options;
-  if (Status s = ParseListen(listen, options); !s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(ParseListen(listen, options));
   if (flags.threads < 0 || flags.threads > 1024) {
-    return Fail(InvalidArgumentError("--threads must be between 1 and 1024 (0: the default)"));
+    return InvalidArgumentError("--threads must be between 1 and 1024 (0: the default)");
   }
   if (flags.request_timeout_s < 1 || flags.request_timeout_s > 3600) {
-    return Fail(InvalidArgumentError("--request-timeout must be between 1 and 3600 seconds"));
+    return InvalidArgumentError("--request-timeout must be between 1 and 3600 seconds");
   }
-  if (flags.max_connections < 1) return Fail(InvalidArgumentError("--max-connections must be at least 1"));
+  if (flags.max_connections < 1) return InvalidArgumentError("--max-connections must be at least 1");
   options.threads = flags.threads;
   options.request_timeout = std::chrono::seconds(flags.request_timeout_s);
   options.max_connections = flags.max_connections;
   for (const std::string& origin : flags.cors_origins) {
-    if (Status s = server::ValidateOrigin(origin); !s.ok()) return Fail(InvalidArgumentError("--cors-origin: " + s.message()));
+    if (Status s = server::ValidateOrigin(origin); !s.ok()) return InvalidArgumentError("--cors-origin: " + s.message());
   }
   options.cors_origins = flags.cors_origins;
   if (flags.max_connections_per_client < -1) {
-    return Fail(InvalidArgumentError("--max-connections-per-client must be 0 (no limit) or more"));
+    return InvalidArgumentError("--max-connections-per-client must be 0 (no limit) or more");
   }
   options.max_connections_per_client = flags.max_connections_per_client == -1
                                            ? std::max(1, flags.max_connections / 4)
@@ -64,11 +64,11 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   }
   while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
   if (!options.public_url.empty()) {
-    if (Status s = ValidatePublicUrl(options.public_url); !s.ok()) return Fail(InvalidArgumentError("--public-url: " + s.message()));
+    if (Status s = ValidatePublicUrl(options.public_url); !s.ok()) return InvalidArgumentError("--public-url: " + s.message());
   }
-  if (flags.max_staleness_s < 0) return Fail(InvalidArgumentError("--max-staleness must be 0 or more seconds"));
+  if (flags.max_staleness_s < 0) return InvalidArgumentError("--max-staleness must be 0 or more seconds");
   // Accepted as before; every commit now keeps a signed head of its own.
-  if (flags.head_interval_s < 1) return Fail(InvalidArgumentError("--head-interval must be at least 1 second"));
+  if (flags.head_interval_s < 1) return InvalidArgumentError("--head-interval must be at least 1 second");
   // Two allocator arenas rather than one per worker thread: with the
   // thread cache in front of them this costs nothing measurable, and the
   // memory a flood of connections used can be given back afterwards
@@ -77,14 +77,13 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   EngineOptions engine_options;
   engine_options.store = g.db;
   engine_options.max_staleness = int64_t{flags.max_staleness_s} * 1'000'000;
-  Result<std::unique_ptr<Engine>> engine = Engine::Open(std::move(engine_options));
-  if (!engine.ok()) return Fail(engine.status());
-  auto server = server::Server::Start(**engine, options);
-  if (!server.ok()) return Fail(server.status());
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(std::move(engine_options)));
+  auto server = server::Server::Start(*engine, options);
+  OPTIN_RETURN_IF_ERROR(server);
   std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
   const std::string bound = "http://" + host + ":" + std::to_string((*server)->port());
   // `optin link` points at this server from now on.
-  if (Status s = (*engine)->SetPublicUrl(options.public_url.empty() ? bound : options.public_url); !s.ok()) {
+  if (Status s = engine->SetPublicUrl(options.public_url.empty() ? bound : options.public_url); !s.ok()) {
     std::cerr << "optin: could not keep the server's address in the store (" << s.message()
               << "); `optin link` will need --base-url\n";
   }
@@ -95,11 +94,10 @@ int RunServe(const Globals& g, const std::string& listen, const ServeFlags& flag
   return kExitOk;
 }
 
-int RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url,
-            bool json) {
-  if (Status s = ValidateSubjectId(subject); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Engine>> engine = OpenEngine(g);
-  if (!engine.ok()) return Fail(engine.status());
+CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url,
+                      bool json) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   // Where the link points: --base-url, else $OPTIN_PUBLIC_URL, else the
   // address of the server that runs on this store; never a guess.
   std::string base = base_url;
@@ -112,22 +110,21 @@ int RunLink(const Globals& g, const std::string& subject, const std::string& ttl
     }
   }
   if (base.empty()) {
-    Result<std::string> kept = (*engine)->PublicUrl();
+    Result<std::string> kept = engine->PublicUrl();
     if (!kept.ok() && kept.status().code() == StatusCode::kNotFound) {
-      return Fail(FailedPreconditionError(
+      return FailedPreconditionError(
           "no server has run on this store, so optin does not know where the preference center is: start `optin "
-          "serve` (with --public-url if it is reached at another address), or pass --base-url URL"));
+          "serve` (with --public-url if it is reached at another address), or pass --base-url URL");
     }
-    if (!kept.ok()) return Fail(kept.status());
+    OPTIN_RETURN_IF_ERROR(kept);
     base = *kept;
     from = "the server's address kept in the store";
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
-  if (Status s = ValidatePublicUrl(base); !s.ok()) return Fail(InvalidArgumentError(from + ": " + s.message()));
-  Result<PreferenceLink> link = (*engine)->CreateLink(subject, ttl, base);
-  if (!link.ok()) return Fail(link.status());
+  if (Status s = ValidatePublicUrl(base); !s.ok()) return InvalidArgumentError(from + ": " + s.message());
+  OPTIN_ASSIGN_OR_RETURN(PreferenceLink link, engine->CreateLink(subject, ttl, base));
   // Just the URL without --json, so that scripts can use it.
-  std::cout << (json ? LinkJson(*link) : link->url) << "\n";
+  std::cout << (json ? LinkJson(link) : link.url) << "\n";
   return kExitOk;
 }
 

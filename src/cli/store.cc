@@ -13,36 +13,31 @@ constexpr size_t kCopyBatch = 1000;
 
 }  // namespace
 
-int RunStoreCopy(const std::string& from, const std::string& to) {
-  if (from.empty() || to.empty()) return Fail(InvalidArgumentError("store copy needs --from STORE and --to STORE"));
-  if (Status s = InitCrypto(); !s.ok()) return Fail(s);
-  Result<std::unique_ptr<Store>> source = OpenStore(from, StoreOpenMode::kExisting);
-  if (!source.ok()) return Fail(source.status());
+CommandResult RunStoreCopy(const std::string& from, const std::string& to) {
+  if (from.empty() || to.empty()) return InvalidArgumentError("store copy needs --from STORE and --to STORE");
+  OPTIN_RETURN_IF_ERROR(InitCrypto());
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> source, OpenStore(from, StoreOpenMode::kExisting));
   // The copy is checked like any store before it is written anywhere.
-  Result<VerifyResult> checked = VerifyStore(**source);
-  if (!checked.ok()) return Fail(checked.status());
-  if (!checked->intact) return Fail(DataLossError("the source does not verify: " + checked->problem));
+  OPTIN_ASSIGN_OR_RETURN(VerifyResult checked, VerifyStore(*source));
+  if (!checked.intact) return DataLossError("the source does not verify: " + checked.problem);
   Result<std::unique_ptr<Store>> target = OpenStore(to, StoreOpenMode::kCreate);
   if (target.status().code() == StatusCode::kAlreadyExists) {
-    return Fail(AlreadyExistsError("the target `" + to + "` exists already; store copy never writes over a store "
-                                   "(remove it, or name a new one)"));
+    return AlreadyExistsError("the target `" + to + "` exists already; store copy never writes over a store "
+                              "(remove it, or name a new one)");
   }
-  if (!target.ok()) return Fail(target.status());
-  Store& src = **source;
+  OPTIN_RETURN_IF_ERROR(target);
+  Store& src = *source;
   Store& dst = **target;
 
-  Result<std::string> secret = src.Secret();
-  if (!secret.ok()) return Fail(secret.status());
-  if (Status s = dst.AdoptSecret(*secret); !s.ok()) return Fail(s);
-  Result<std::vector<ApiKeyRow>> api_keys = src.ListApiKeys();
-  if (!api_keys.ok()) return Fail(api_keys.status());
-  for (const ApiKeyRow& k : *api_keys) {
-    if (Status s = dst.PutApiKey(k); !s.ok()) return Fail(s);
+  OPTIN_ASSIGN_OR_RETURN(std::string secret, src.Secret());
+  OPTIN_RETURN_IF_ERROR(dst.AdoptSecret(secret));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<ApiKeyRow> api_keys, src.ListApiKeys());
+  for (const ApiKeyRow& k : api_keys) {
+    OPTIN_RETURN_IF_ERROR(dst.PutApiKey(k));
   }
-  Result<std::vector<LogKeyRow>> log_keys = src.ListLogKeys();
-  if (!log_keys.ok()) return Fail(log_keys.status());
-  for (const LogKeyRow& k : *log_keys) {
-    if (Status s = dst.PutLogKey(k); !s.ok()) return Fail(s);
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogKeyRow> log_keys, src.ListLogKeys());
+  for (const LogKeyRow& k : log_keys) {
+    OPTIN_RETURN_IF_ERROR(dst.PutLogKey(k));
   }
 
   // Subject keys go with the first batch of events (an empty ledger takes
@@ -52,7 +47,7 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
     batch.new_keys.push_back(k);
     return OkStatus();
   });
-  if (!s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(s);
   const bool terminal = isatty(STDERR_FILENO);
   uint64_t copied = 0;
   auto flush = [&]() -> Status {
@@ -60,7 +55,7 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
     OPTIN_RETURN_IF_ERROR(dst.Append(batch));
     copied += batch.events.size();
     batch = AppendBatch();
-    if (terminal) std::cerr << "\roptin: copied " << copied << " of " << checked->events << " events" << std::flush;
+    if (terminal) std::cerr << "\roptin: copied " << copied << " of " << checked.events << " events" << std::flush;
     return OkStatus();
   };
   s = src.Scan(0, [&](const StoredEvent& e) {
@@ -69,32 +64,30 @@ int RunStoreCopy(const std::string& from, const std::string& to) {
   });
   if (s.ok()) s = flush();
   if (terminal) std::cerr << "\n";
-  if (!s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(s);
   // Heads last: they must match the events now in place. Every head goes,
   // so that the copy can name a rewritten event as the source could.
   s = src.ScanTreeHeads(0, [&](const TreeHeadRow& head) { return dst.PutTreeHead(head).status(); });
-  if (!s.ok()) return Fail(s);
+  OPTIN_RETURN_IF_ERROR(s);
 
   // The final check: the copy verifies, with as many events and the same head.
-  Result<VerifyResult> copy = VerifyStore(dst);
-  if (!copy.ok()) return Fail(copy.status());
-  if (!copy->intact || copy->events != checked->events || copy->head_hash != checked->head_hash) {
-    return Fail(DataLossError("the copy does not match the source: " + std::to_string(copy->events) + " events, head " +
-                              copy->head_hash + (copy->intact ? "" : " (" + copy->problem + ")")));
+  OPTIN_ASSIGN_OR_RETURN(VerifyResult copy, VerifyStore(dst));
+  if (!copy.intact || copy.events != checked.events || copy.head_hash != checked.head_hash) {
+    return DataLossError("the copy does not match the source: " + std::to_string(copy.events) + " events, head " +
+                              copy.head_hash + (copy.intact ? "" : " (" + copy.problem + ")"));
   }
-  std::cout << "copied " << copy->events << " events, " << api_keys->size() << " API keys and " << log_keys->size()
-            << " log keys from " << src.Describe() << " to " << dst.Describe() << "; head " << copy->head_hash
+  std::cout << "copied " << copy.events << " events, " << api_keys.size() << " API keys and " << log_keys.size()
+            << " log keys from " << src.Describe() << " to " << dst.Describe() << "; head " << copy.head_hash
             << " matches\n";
   return kExitOk;
 }
 
-int RunMigrate(const Globals& g) {
-  if (Status s = InitCrypto(); !s.ok()) return Fail(s);
+CommandResult RunMigrate(const Globals& g) {
+  OPTIN_RETURN_IF_ERROR(InitCrypto());
   // Opening a store brings its schema to the current version, in one
   // transaction, or refuses a newer one untouched.
-  Result<std::unique_ptr<Store>> store = OpenStore(g.db, StoreOpenMode::kExisting);
-  if (!store.ok()) return Fail(store.status());
-  std::cout << (*store)->Describe() << " is at the current store schema (version 3)\n";
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenStore(g.db, StoreOpenMode::kExisting));
+  std::cout << (store)->Describe() << " is at the current store schema (version 3)\n";
   return kExitOk;
 }
 

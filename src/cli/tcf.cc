@@ -126,7 +126,7 @@ std::string ReadStdin() {
 
 }  // namespace
 
-int RunGppDecode(const std::string& text, bool json) {
+CommandResult RunGppDecode(const std::string& text, bool json) {
   Result<GppDecoded> decoded = DecodeGppString(text);
   if (!decoded.ok()) {
     std::cerr << "optin: " << decoded.status().message() << "\n";
@@ -140,16 +140,14 @@ int RunGppDecode(const std::string& text, bool json) {
   return kExitOk;
 }
 
-int RunGppEncode() {
-  Result<GppString> gpp = GppStringFromJson(ReadStdin());
-  if (!gpp.ok()) return Fail(gpp.status());
-  Result<std::string> text = EncodeGppString(*gpp);
-  if (!text.ok()) return Fail(text.status());
-  std::cout << *text << "\n";
+CommandResult RunGppEncode() {
+  OPTIN_ASSIGN_OR_RETURN(GppString gpp, GppStringFromJson(ReadStdin()));
+  OPTIN_ASSIGN_OR_RETURN(std::string text, EncodeGppString(gpp));
+  std::cout << text << "\n";
   return kExitOk;
 }
 
-int RunTcfDecode(const std::string& text, bool json) {
+CommandResult RunTcfDecode(const std::string& text, bool json) {
   Result<TcDecoded> decoded = DecodeTcString(text);
   if (!decoded.ok()) {
     // Like `catalog lint`: an unreadable string is a "no" answer, not a usage error.
@@ -164,20 +162,18 @@ int RunTcfDecode(const std::string& text, bool json) {
   return kExitOk;
 }
 
-int RunTcfEncode() {
-  Result<TcString> tc = TcStringFromJson(ReadStdin());
-  if (!tc.ok()) return Fail(tc.status());
-  Result<std::string> text = EncodeTcString(*tc);
-  if (!text.ok()) return Fail(text.status());
-  std::cout << *text << "\n";
+CommandResult RunTcfEncode() {
+  OPTIN_ASSIGN_OR_RETURN(TcString tc, TcStringFromJson(ReadStdin()));
+  OPTIN_ASSIGN_OR_RETURN(std::string text, EncodeTcString(tc));
+  std::cout << text << "\n";
   // The same policy warnings a reader gets, on stderr.
-  if (Result<TcDecoded> back = DecodeTcString(*text); back.ok()) {
+  if (Result<TcDecoded> back = DecodeTcString(text); back.ok()) {
     for (const std::string& w : back->warnings) std::cerr << "optin: warning: " << w << "\n";
   }
   return kExitOk;
 }
 
-int RunUspDecode(const std::string& text, bool json) {
+CommandResult RunUspDecode(const std::string& text, bool json) {
   Result<UspString> usp = DecodeUspString(text);
   if (!usp.ok()) {
     std::cerr << "optin: " << usp.status().message() << "\n";
@@ -193,15 +189,15 @@ int RunUspDecode(const std::string& text, bool json) {
   return kExitOk;
 }
 
-int RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa) {
+CommandResult RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa) {
   for (const std::string* flag : {&notice, &opt_out_sale, &lspa}) {
     if (*flag != "Y" && *flag != "N" && *flag != "-") {
-      return Fail(InvalidArgumentError("each flag is one of Y, N or -, not `" + *flag + "`"));
+      return InvalidArgumentError("each flag is one of Y, N or -, not `" + *flag + "`");
     }
   }
   // The decoder checks each flag and says which one is wrong.
   Result<UspString> usp = DecodeUspString("1" + notice + opt_out_sale + lspa);
-  if (!usp.ok()) return Fail(InvalidArgumentError(usp.status().message()));
+  if (!usp.ok()) return InvalidArgumentError(usp.status().message());
   std::cout << EncodeUspString(*usp) << "\n";
   return kExitOk;
 }
