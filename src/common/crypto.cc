@@ -123,25 +123,43 @@ std::optional<std::string> Open(const SecretKey& key, std::string_view sealed) {
   return out;
 }
 
-std::string Base64Url(std::string_view bytes) {
-  const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+namespace {
+
+std::string EncodeBase64(std::string_view bytes, int variant) {
   std::string out(sodium_base64_encoded_len(bytes.size(), variant), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), variant);
   out.resize(std::strlen(out.c_str()));
   return out;
 }
 
-std::optional<std::string> FromBase64Url(std::string_view text) {
-  std::string out(text.size() * 3 / 4 + 3, '\0');
+// The whole of `text`, or nullopt.
+std::optional<std::string> DecodeBase64(std::string_view text, int variant) {
+  std::string out(text.size(), '\0');
   size_t len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                        &len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+                        &len, &end, variant) != 0 ||
       end != text.data() + text.size()) {
     return std::nullopt;
   }
   out.resize(len);
   return out;
+}
+
+}  // namespace
+
+std::string Base64(std::string_view bytes) { return EncodeBase64(bytes, sodium_base64_VARIANT_ORIGINAL); }
+
+std::optional<std::string> FromBase64(std::string_view text) {
+  return DecodeBase64(text, sodium_base64_VARIANT_ORIGINAL);
+}
+
+std::string Base64Url(std::string_view bytes) {
+  return EncodeBase64(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::optional<std::string> FromBase64Url(std::string_view text) {
+  return DecodeBase64(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 std::string_view AsBytes(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }

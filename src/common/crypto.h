@@ -41,6 +41,10 @@ std::string Seal(const SecretKey& key, std::string_view plain);
 // Inverse of Seal. nullopt when the box was altered or the key is wrong.
 std::optional<std::string> Open(const SecretKey& key, std::string_view sealed);
 
+// Standard base64 with padding (RFC 4648 §4), for signatures and keys.
+std::string Base64(std::string_view bytes);
+// Inverse of Base64; nullopt unless the whole of `text` is base64.
+std::optional<std::string> FromBase64(std::string_view text);
 // Base64url without padding (RFC 4648 §5).
 std::string Base64Url(std::string_view bytes);
 // Inverse of Base64Url; nullopt when `text` is not unpadded base64url.

@@ -6,6 +6,7 @@
 #include "src/catalog/locale.h"
 #include "src/catalog/notices_json.h"
 #include "src/common/bytes.h"
+#include "src/common/crypto.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/engine/engine_impl.h"
@@ -134,16 +135,16 @@ Result<std::string> Engine::Impl::MakeReceipt(const StoredEvent& stored, const E
     w.Null();
     w.Key("notice").Null();
   }
-  w.Key("event").String(internal::Base64(stored.body));
+  w.Key("event").String(Base64(stored.body));
   w.Key("leaf_hash").String(ToHex(std::string_view(reinterpret_cast<const char*>(proof.leaf_hash.data()), 32)));
   w.Key("tree_head").Raw(TreeHeadToJson(head));
   w.Key("inclusion_proof").Raw(InclusionProofToJson(proof));
   w.EndObject();
   OPTIN_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(std::move(w).Take()));
   JsonWriter file;
-  file.BeginObject().Key("key_id").String(key.key_id).Key("public_key").String(internal::Base64(key.public_key));
+  file.BeginObject().Key("key_id").String(key.key_id).Key("public_key").String(Base64(key.public_key));
   file.Key("receipt").Raw(canonical);
-  file.Key("signature").String(internal::Base64(internal::SignBytes(ReceiptSignedBytes(canonical), key)));
+  file.Key("signature").String(Base64(internal::SignBytes(ReceiptSignedBytes(canonical), key)));
   file.EndObject();
   return std::move(file).Take();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "src/common/crypto.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
 
@@ -80,7 +81,7 @@ std::string Ed25519PublicKeyPem(std::string_view public_key) {
                                                   0x65, 0x70, 0x03, 0x21, 0x00};
   std::string der(reinterpret_cast<const char*>(kSpkiPrefix), sizeof kSpkiPrefix);
   der.append(public_key);
-  return "-----BEGIN PUBLIC KEY-----\n" + internal::Base64(der) + "\n-----END PUBLIC KEY-----\n";
+  return "-----BEGIN PUBLIC KEY-----\n" + Base64(der) + "\n-----END PUBLIC KEY-----\n";
 }
 
 std::string LinkJson(const PreferenceLink& link) {
@@ -96,13 +97,13 @@ std::string LogKeysJson(const std::vector<LogPublicKey>& keys) {
   auto signing = std::find_if(keys.rbegin(), keys.rend(), [](const LogPublicKey& k) { return k.retired == 0; });
   if (signing != keys.rend()) {
     w.Key("key_id").String(signing->key_id).Key("algorithm").String("Ed25519");
-    w.Key("public_key").String(internal::Base64(signing->public_key));
+    w.Key("public_key").String(Base64(signing->public_key));
     w.Key("public_key_pem").String(Ed25519PublicKeyPem(signing->public_key));
   }
   w.Key("retired_keys").BeginArray();
   for (const LogPublicKey& k : keys) {
     if (k.retired == 0) continue;
-    w.BeginObject().Key("key_id").String(k.key_id).Key("public_key").String(internal::Base64(k.public_key));
+    w.BeginObject().Key("key_id").String(k.key_id).Key("public_key").String(Base64(k.public_key));
     w.Key("retired").String(FormatRfc3339(k.retired)).EndObject();
   }
   w.EndArray().EndObject();

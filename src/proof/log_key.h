@@ -31,10 +31,6 @@ std::string SignBytes(std::string_view message, const LogKey& key);
 // OK when `signature` is `public_key`'s over `message`; kInvalidArgument otherwise.
 Status VerifyBytes(std::string_view message, std::string_view signature, std::string_view public_key);
 
-// Standard base64 (RFC 4648 §4, with padding), for signatures and keys.
-std::string Base64(std::string_view bytes);
-std::optional<std::string> FromBase64(std::string_view text);
-
 }  // namespace optin::internal
 
 #endif  // OPTIN_PROOF_LOG_KEY_H_

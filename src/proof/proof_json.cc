@@ -78,7 +78,7 @@ Result<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
     } else if (key == "signature") {
       std::string_view text;
       std::optional<std::string> sig;
-      if (!value.get(text)) sig = internal::FromBase64(text);
+      if (!value.get(text)) sig = FromBase64(text);
       if (!sig) return InvalidArgumentError("`signature` must be base64");
       head.signature = std::move(*sig);
     } else if (key == "key_id") {

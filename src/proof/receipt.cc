@@ -133,7 +133,7 @@ struct Reader {
   }
   Result<std::string> Base64Bytes(std::string_view key) const {
     OPTIN_ASSIGN_OR_RETURN(std::string text, String(key));
-    std::optional<std::string> bytes = internal::FromBase64(text);
+    std::optional<std::string> bytes = FromBase64(text);
     if (!bytes) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be base64");
     return *bytes;
   }
@@ -373,7 +373,7 @@ Result<std::string> ParseEd25519PublicKey(std::string_view text) {
     body = body.substr(begin + kBegin.size(), end - begin - kBegin.size());
   }
   std::erase_if(body, [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t'; });
-  std::optional<std::string> bytes = internal::FromBase64(body);
+  std::optional<std::string> bytes = FromBase64(body);
   if (!bytes) return InvalidArgumentError("not a PEM public key nor base64");
   if (bytes->size() == 32) return *bytes;
   if (bytes->size() == kSpkiPrefix.size() + 32 && bytes->starts_with(kSpkiPrefix)) return bytes->substr(kSpkiPrefix.size());

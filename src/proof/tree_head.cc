@@ -48,7 +48,7 @@ Status VerifyTreeHead(const SignedTreeHead& head, std::string_view public_key) {
 std::string TreeHeadToJson(const SignedTreeHead& head) {
   JsonWriter w;
   w.BeginObject().Key("tree_size").Uint(head.tree_size).Key("root_hash").String(ToHex(View(head.root_hash)));
-  w.Key("timestamp").Int(head.timestamp).Key("signature").String(internal::Base64(head.signature));
+  w.Key("timestamp").Int(head.timestamp).Key("signature").String(Base64(head.signature));
   w.Key("key_id").String(head.key_id).EndObject();
   return std::move(w).Take();
 }
@@ -92,25 +92,6 @@ SignedTreeHead SignTreeHead(uint64_t size, const MerkleHash& root, int64_t times
   head.key_id = key.key_id;
   head.signature = SignBytes(TreeHeadSignedBytes(head), key);
   return head;
-}
-
-std::string Base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-std::optional<std::string> FromBase64(std::string_view text) {
-  std::string out(text.size(), '\0');
-  size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return std::nullopt;
-  }
-  out.resize(len);
-  return out;
 }
 
 }  // namespace internal

@@ -36,5 +36,24 @@ TEST(Crypto, HexRoundTrips) {
   EXPECT_FALSE(FromHex("abc").has_value());
 }
 
+// RFC 4648 §10 test vectors, in both alphabets (§4 with padding, §5 without).
+TEST(Crypto, Base64MatchesRfc4648Vectors) {
+  const std::pair<const char*, const char*> kVectors[] = {{"", ""},         {"f", "Zg=="},     {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : kVectors) {
+    EXPECT_EQ(Base64(plain), encoded);
+    EXPECT_EQ(FromBase64(encoded), std::optional<std::string>(plain)) << encoded;
+    std::string url = encoded;
+    while (!url.empty() && url.back() == '=') url.pop_back();
+    EXPECT_EQ(Base64Url(plain), url);
+    EXPECT_EQ(FromBase64Url(url), std::optional<std::string>(plain)) << url;
+  }
+  EXPECT_EQ(Base64(std::string("\xfb\xff", 2)), "+/8=");
+  EXPECT_EQ(Base64Url(std::string("\xfb\xff", 2)), "-_8");
+  for (const char* bad : {"Zg", "Zm9v!", "Zm9v Zg==", "-_8="}) EXPECT_EQ(FromBase64(bad), std::nullopt) << bad;
+  for (const char* bad : {"Zg==", "+/8", "Zm9v!"}) EXPECT_EQ(FromBase64Url(bad), std::nullopt) << bad;
+}
+
 }  // namespace
 }  // namespace optin
