@@ -47,6 +47,7 @@ CommandResult RunCatalogPublish(const Globals& g, const std::string& file, const
   // A change that is material whatever the publisher says is publish's "no".
   if (!r.ok() && r.status().reason() == "material_change") {
     Fail(r.status());
+    std::cerr << "optin: publish again without `--editorial` for the purposes named above\n";
     return kExitNo;
   }
   OPTIN_RETURN_IF_ERROR(r);

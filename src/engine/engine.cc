@@ -216,7 +216,7 @@ Result<std::vector<Recorded>> Engine::Impl::Withdraw(std::string_view subject, s
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
   OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
   if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
-  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw, or --all");
+  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw");
   const internal::PurposeTable& known = index.purposes();
   std::vector<internal::EventDraft> drafts;
   for (const auto& id : purposes) {

@@ -56,7 +56,7 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
   OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
   for (const auto& id : editorial) {
     if (!catalog.FindPurpose(id)) {
-      return InvalidArgumentError("--editorial names `" + id + "`, which is not a purpose in the catalog");
+      return InvalidArgumentError("`" + id + "` is listed as editorial but is not a purpose in the catalog");
     }
   }
   PublishResult result;
@@ -94,8 +94,9 @@ Result<PublishResult> Engine::Publish(const Catalog& catalog, const std::vector<
       continue;
     }
     if (is_editorial && !changes.material.empty()) {
-      refuse(joined(changes.material) + " (material whatever the publisher says; publish without --editorial " +
-             p.id + " so that earlier consents lapse)");
+      refuse(joined(changes.material) +
+             " (material whatever the publisher says: publish it as changed, not editorial, so that earlier "
+             "consents lapse)");
     }
     (is_editorial ? result.editorial : result.changed).push_back(p.id);
     for (const auto* list : {&changes.material, &changes.other}) {

@@ -386,8 +386,8 @@ TEST_F(CliTest, EditorialIsRefusedForAMaterialChangeAndTheDiffIsKept) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "optin: nothing was published:\n  `ads`: `recipients` adds `Data Broker Inc` (third_party) "
-                   "(material whatever the publisher says; publish without --editorial ads so that earlier "
-                   "consents lapse)\n");
+                   "(material whatever the publisher says: publish it as changed, not editorial, so that earlier "
+                   "consents lapse)\noptin: publish again without `--editorial` for the purposes named above\n");
   EXPECT_EQ(Run({"check", "alice", "ads"}).out, "allow granted\n");
 
   // A text-only change may be editorial; publish shows its word diff.

@@ -104,7 +104,7 @@ TEST_P(MaterialChangeTest, IsRefusedAsEditorialAndLapsesConsentsOtherwise) {
   auto r = Publish(yaml, {c.purpose});
   EXPECT_THAT(r, StatusIs(StatusCode::kFailedPrecondition,
                           AllOf(HasSubstr("nothing was published"), HasSubstr("`" + c.purpose + "`: "),
-                                HasSubstr(c.names), HasSubstr("publish without --editorial " + c.purpose))));
+                                HasSubstr(c.names), HasSubstr("publish it as changed, not editorial"))));
   EXPECT_EQ(r.status().reason(), "material_change");
   EXPECT_EQ(engine_->last_seq(), before);
   EXPECT_EQ(engine_->Decide("bob", c.purpose).reason, Reason::kGranted);

@@ -23,17 +23,18 @@
 #include "optin/store.h"
 #include "src/common/crypto.h"
 #include "src/store/postgres/pg_connection.h"
+#include "src/store/schema_version.h"
 
 namespace optin {
 namespace {
 
+using internal::kSchemaVersion;
 using pg::Bytes;
 using pg::Int;
 using pg::Param;
 using pg::PgResult;
 using pg::Text;
 
-constexpr int kSchemaVersion = 3;
 // DO NOT CHANGE: the advisory lock every node takes to append.
 constexpr int64_t kAppendLock = 0x6f7074696e4c4f47;  // "optinLOG"
 constexpr int kScanPage = 10'000;

@@ -16,12 +16,10 @@
 #include <string_view>
 
 #include "optin/status.h"
+#include "src/store/schema_version.h"
 
 namespace optin::internal {
 
-// DO NOT CHANGE without a migration: the layout in the comment at the top
-// of sqlite_store.cc.
-inline constexpr int kSchemaVersion = 3;
 inline constexpr int kApplicationId = 0x4f50544e;  // "OPTN"
 
 inline constexpr const char* kSchema = R"sql(
