@@ -1,15 +1,12 @@
-// Receipts (docs/log_format.md, "Receipts") and everything optin holds
-// about a subject, gathered for them (Engine::Export).
+// The content of receipts (written by src/proof/receipt_writer.cc) and
+// everything optin holds about a subject, gathered for them (Engine::Export).
 #include <algorithm>
 #include <set>
 
 #include "src/catalog/locale.h"
 #include "src/catalog/notices_json.h"
-#include "src/common/bytes.h"
-#include "src/common/crypto.h"
-#include "src/common/json_writer.h"
-#include "src/common/time.h"
 #include "src/engine/engine_impl.h"
+#include "src/proof/receipt_format.h"
 
 namespace optin {
 
@@ -85,68 +82,36 @@ Result<std::string> Engine::Impl::MakeReceipt(const StoredEvent& stored, const E
   std::string lang(locale);
   if (catalog) lang = PickLocale(*catalog, locale);
   auto text = [&](const LocalizedText& t) -> const std::string& { return TextIn(*catalog, t, lang); };
-  auto optional_string = [](JsonWriter& w, const std::string& v) {
-    if (v.empty()) w.Null();
-    else w.String(v);
-  };
-  // ISO/IEC TS 27560 event states (docs/log_format.md, "Receipts").
-  const std::string_view state = e.action == Action::kGrant      ? "given"
-                                 : e.action == Action::kWithdraw ? "withdrawn"
-                                                                 : "opted_out";
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("schema").String("optin-receipt-v1");
-  w.Key("receipt_id").String(ToHex(std::string_view(reinterpret_cast<const char*>(proof.leaf_hash.data()), 32)));
-  w.Key("subject").String(subject);
-  w.Key("controller").BeginObject();
-  w.Key("name").String(catalog ? catalog->organization.name : "");
-  w.Key("contact").String(catalog ? catalog->organization.contact : "");
-  w.EndObject();
-  w.Key("locale").String(lang);
-  w.Key("action").String(ActionName(e.action)).Key("state").String(state);
-  w.Key("time").String(FormatRfc3339(e.time)).Key("channel").String(e.channel);
-  w.Key("sequence").Uint(e.seq);
-  w.Key("purpose");
+  ReceiptContent c;
+  c.subject = subject;
+  c.controller_name = catalog ? catalog->organization.name : "";
+  c.controller_contact = catalog ? catalog->organization.contact : "";
+  c.locale = lang;
+  c.action = e.action;
+  c.time = e.time;
+  c.channel = e.channel;
+  c.sequence = e.seq;
   if (notice) {
     const Purpose& p = *notice->purpose;
-    w.BeginObject().Key("id").String(p.id).Key("basis").String(BasisName(p.basis));
-    w.Key("title").String(text(p.title)).Key("description").String(text(p.description));
-    w.Key("benefit").String(text(p.benefit)).Key("sale_or_share").Bool(p.sale_or_share);
-    w.Key("retention");
-    optional_string(w, p.retention);
-    w.Key("expires");
-    optional_string(w, p.expires);
-    w.Key("data_categories").BeginArray();
+    ReceiptContent::Purpose rp{.id = p.id, .from_notice = true, .basis = std::string(BasisName(p.basis)),
+                               .title = text(p.title), .description = text(p.description),
+                               .benefit = text(p.benefit), .sale_or_share = p.sale_or_share,
+                               .retention = p.retention, .expires = p.expires};
     for (const std::string& id : p.data) {
-      const DataCategory* c = notice->catalog->FindCategory(id);
-      w.BeginObject().Key("id").String(id).Key("title").String(c ? text(c->title) : "");
-      w.Key("sensitive").Bool(c && c->sensitive).EndObject();
+      const DataCategory* d = notice->catalog->FindCategory(id);
+      rp.data.push_back({id, d ? text(d->title) : "", d && d->sensitive});
     }
-    w.EndArray();
-    w.Key("recipients").BeginArray();
-    for (const Recipient& r : p.recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
-    w.EndArray();
-    w.EndObject();
-    w.Key("notice").BeginObject().Key("version").String(e.notice).Key("text").String(notice->canonical).EndObject();
+    for (const Recipient& r : p.recipients) rp.recipients.push_back({r.name, r.role});
+    rp.notice_version = e.notice;
+    rp.notice_text = notice->canonical;
+    c.purpose = std::move(rp);
   } else if (!e.purpose.empty()) {
-    w.BeginObject().Key("id").String(e.purpose).EndObject();
-    w.Key("notice").Null();
-  } else {
-    w.Null();
-    w.Key("notice").Null();
+    c.purpose = ReceiptContent::Purpose{.id = e.purpose};
   }
-  w.Key("event").String(Base64(stored.body));
-  w.Key("leaf_hash").String(ToHex(std::string_view(reinterpret_cast<const char*>(proof.leaf_hash.data()), 32)));
-  w.Key("tree_head").Raw(TreeHeadToJson(head));
-  w.Key("inclusion_proof").Raw(InclusionProofToJson(proof));
-  w.EndObject();
-  OPTIN_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(std::move(w).Take()));
-  JsonWriter file;
-  file.BeginObject().Key("key_id").String(key.key_id).Key("public_key").String(Base64(key.public_key));
-  file.Key("receipt").Raw(canonical);
-  file.Key("signature").String(Base64(internal::SignBytes(ReceiptSignedBytes(canonical), key)));
-  file.EndObject();
-  return std::move(file).Take();
+  c.event = stored.body;
+  c.proof = std::move(proof);
+  c.head = head;
+  return WriteReceipt(c, key);
 }
 
 Result<std::vector<std::string>> Engine::Receipts(std::string_view subject, std::span<const uint64_t> seqs,

@@ -1,5 +1,5 @@
 // Receipts: canonical JSON (RFC 8785 for the values receipts hold) and the
-// offline verifier (docs/log_format.md, "Receipts"). simdjson stays inside
+// offline verifier of what receipt_writer.cc writes (docs/log_format.md, "Receipts"). simdjson stays inside
 // this file and proof_json.cc.
 #include <simdjson.h>
 
@@ -12,6 +12,7 @@
 #include "src/common/json_keys.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
+#include "src/proof/receipt_format.h"
 
 namespace optin {
 namespace {
@@ -20,7 +21,6 @@ using simdjson::dom::element;
 
 // DO NOT CHANGE: the receipt signature's domain separation.
 constexpr std::string_view kReceiptLabel = "optin receipt v1\n";
-constexpr std::string_view kReceiptSchema = "optin-receipt-v1";
 constexpr int kMaxDepth = 32;
 
 void AppendCanonicalString(std::string& out, std::string_view s) {
