@@ -80,8 +80,7 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(std::move(engine_options)));
   auto server = server::Server::Start(*engine, options);
   OPTIN_RETURN_IF_ERROR(server);
-  std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
-  const std::string bound = "http://" + host + ":" + std::to_string((*server)->port());
+  const std::string bound = server::HttpUrl(options.address, (*server)->port());
   // `optin link` points at this server from now on.
   if (Status s = engine->SetPublicUrl(options.public_url.empty() ? bound : options.public_url); !s.ok()) {
     std::cerr << "optin: could not keep the server's address in the store (" << s.message()

@@ -22,7 +22,6 @@
 #include <string>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "src/server/api.h"
 #include "src/server/limits.h"
@@ -592,9 +591,7 @@ Result<std::unique_ptr<Server>> Server::Start(Engine& engine, const ServerOption
   OPTIN_RETURN_IF_ERROR(server->Bind());
   if (options.public_url.empty()) {
     // Links point at the address as bound (the port is known only now).
-    const std::string& a = options.address;
-    std::string host = a.find(':') != std::string::npos ? "[" + a + "]" : a;
-    server->set_base_url("http://" + host + ":" + std::to_string(server->port()));
+    server->set_base_url(HttpUrl(options.address, server->port()));
   }
   server->Run();
   return std::unique_ptr<Server>(std::move(server));

@@ -45,6 +45,12 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;
 };
 
+// `http://ADDRESS:PORT` for a bound address, an IPv6 one in brackets.
+inline std::string HttpUrl(const std::string& address, uint16_t port) {
+  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  return "http://" + host + ":" + std::to_string(port);
+}
+
 class Server {
  public:
   // Binds and starts serving. kUnavailable if the address cannot be bound.

@@ -1,0 +1,113 @@
+// The router in process: an Api over an engine on a memory store with an
+// injected clock, so that time is stepped rather than waited for.
+#include <gmock/gmock.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include "src/common/time.h"
+#include "src/server/api.h"
+#include "tests/support/test_support.h"
+
+namespace optin::server {
+namespace {
+
+using ::optin::testing::IsOk;
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto e = Engine::Open(NewMemoryStore(), {.clock = [this] { return now_.load(); }});
+    ASSERT_THAT(e, IsOk());
+    engine_ = std::move(e).value();
+    auto catalog = ParseCatalog(ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/shop.yaml"), "shop.yaml");
+    ASSERT_THAT(catalog, IsOk());
+    ASSERT_THAT(engine_->Publish(*catalog, {}, {.channel = "cli"}), IsOk());
+    auto key = engine_->CreateApiKey(Scope::kAdmin, "router-test");
+    ASSERT_THAT(key, IsOk());
+    admin_ = "Bearer " + *key;
+    api_ = std::make_unique<Api>(*engine_, "https://privacy.example");
+  }
+
+  HttpResponse Send(std::string method, std::string target, std::string authorization = "", std::string body = "") {
+    HttpRequest r;
+    r.method = std::move(method);
+    const size_t q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    r.authorization = std::move(authorization);
+    r.body = std::move(body);
+    return api_->Handle(r);
+  }
+
+  std::atomic<int64_t> now_{ParseRfc3339("2026-06-01T09:00:00Z").value()};
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Api> api_;
+  std::string admin_;
+};
+
+TEST_F(RouterTest, AnswersAreLabelledWithTheirRoutePattern) {
+  EXPECT_EQ(Send("GET", "/healthz").route, "/healthz");
+  HttpResponse r = Send("GET", "/v1/subjects/al%20ice/consents", admin_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.route, "/v1/subjects/{id}/consents");
+  EXPECT_THAT(r.body, HasSubstr(R"("subject":"al ice")"));
+  r = Send("PATCH", "/v1/subjects/alice/consents", admin_);
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.route, "/v1/subjects/{id}/consents");
+  EXPECT_THAT(r.headers, ::testing::Contains(std::pair<std::string, std::string>("Allow", "GET, DELETE")));
+  r = Send("GET", "/v1/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.route, "unmatched");
+}
+
+TEST_F(RouterTest, ALinkOpensItsRecordUntilItExpiresOnTheEnginesClock) {
+  HttpResponse made = Send("POST", "/v1/subjects/alice/link", admin_, R"({"ttl":"PT1H"})");
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_THAT(made.body, HasSubstr(R"("url":"https://privacy.example/p/)"));
+  EXPECT_THAT(made.body, HasSubstr(R"("expires":"2026-06-01T10:00:00Z")"));
+  const size_t at = made.body.find(R"("token":")") + 9;
+  const std::string token = "Bearer " + made.body.substr(at, made.body.find('"', at) - at);
+
+  EXPECT_EQ(Send("GET", "/v1/session", token).status, 200);
+  EXPECT_EQ(Send("GET", "/v1/subjects/alice/consents", token).status, 200);
+  EXPECT_EQ(Send("GET", "/v1/subjects/bob/consents", token).status, 403);
+  now_ += int64_t{59} * 60 * 1'000'000;  // 59 minutes on
+  EXPECT_EQ(Send("GET", "/v1/session", token).status, 200);
+  now_ += int64_t{60} * 1'000'000;  // the hour is up
+  HttpResponse expired = Send("GET", "/v1/session", token);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_THAT(expired.body, HasSubstr("expired"));
+  EXPECT_THAT(expired.headers, ::testing::Contains(std::pair<std::string, std::string>("WWW-Authenticate", "Bearer")));
+}
+
+TEST_F(RouterTest, SecGpcIsRecordedOnceWhereTheTableSays) {
+  HttpRequest r;
+  r.method = "GET";
+  r.path = "/v1/subjects/carol/history";
+  r.authorization = admin_;
+  r.gpc = true;
+  const uint64_t before = engine_->last_seq();
+  EXPECT_EQ(api_->Handle(r).status, 200);
+  EXPECT_EQ(engine_->last_seq(), before + 1);  // the signal
+  EXPECT_EQ(engine_->Decide("carol", "ads").reason, Reason::kGpcOptOut);
+  EXPECT_EQ(api_->Handle(r).status, 200);
+  EXPECT_EQ(engine_->last_seq(), before + 1);  // once
+  // Not on a route that does not act for a subject.
+  r.path = "/v1/subjects/dave/link";
+  r.method = "POST";
+  EXPECT_EQ(api_->Handle(r).status, 200);
+  EXPECT_EQ(engine_->last_seq(), before + 1);
+}
+
+}  // namespace
+}  // namespace optin::server
