@@ -16,6 +16,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/common/utf8.h"
+#include "src/catalog/notices_json.h"
 #include "src/catalog/yaml_checker.h"
 
 namespace optin {
@@ -447,16 +448,11 @@ std::string CanonicalNotice(const Catalog& catalog, const Purpose& p) {
   w.EndArray();
   w.Key("description");
   WriteText(w, p.description);
-  w.Key("expires");
-  if (p.expires.empty()) w.Null();
-  else w.String(p.expires);
+  w.Key("expires").StringOrNull(p.expires);
   w.Key("id").String(p.id);
-  w.Key("recipients").BeginArray();
-  for (const auto& r : p.recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
-  w.EndArray();
-  w.Key("retention");
-  if (p.retention.empty()) w.Null();
-  else w.String(p.retention);
+  w.Key("recipients");
+  WriteRecipients(w, p.recipients);
+  w.Key("retention").StringOrNull(p.retention);
   w.Key("sale_or_share").Bool(p.sale_or_share);
   w.Key("title");
   WriteText(w, p.title);

@@ -11,6 +11,12 @@ const std::string& TextIn(const Catalog& catalog, const LocalizedText& text, std
   return kEmpty;
 }
 
+void WriteRecipients(JsonWriter& w, const std::vector<Recipient>& recipients) {
+  w.BeginArray();
+  for (const Recipient& r : recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
+  w.EndArray();
+}
+
 std::string NoticesJson(const Catalog& catalog, std::string_view locale) {
   JsonWriter w;
   w.BeginObject();
@@ -45,15 +51,10 @@ std::string NoticesJson(const Catalog& catalog, std::string_view locale) {
       w.EndObject();
     }
     w.EndArray();
-    w.Key("recipients").BeginArray();
-    for (const auto& r : p.recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
-    w.EndArray();
-    w.Key("retention");
-    if (p.retention.empty()) w.Null();
-    else w.String(p.retention);
-    w.Key("expires");
-    if (p.expires.empty()) w.Null();
-    else w.String(p.expires);
+    w.Key("recipients");
+    WriteRecipients(w, p.recipients);
+    w.Key("retention").StringOrNull(p.retention);
+    w.Key("expires").StringOrNull(p.expires);
     w.Key("sale_or_share").Bool(p.sale_or_share);
     w.EndObject();
   }

@@ -7,13 +7,17 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "optin/catalog.h"
+#include "src/common/json_writer.h"
 
 namespace optin {
 
 // `locale` must be one of catalog.locales.
 std::string NoticesJson(const Catalog& catalog, std::string_view locale);
+// `[{"name","role"}]`, as notices, canonical notices and receipts write them.
+void WriteRecipients(JsonWriter& w, const std::vector<Recipient>& recipients);
 // The text in `locale`, else in the catalog's default locale.
 const std::string& TextIn(const Catalog& catalog, const LocalizedText& text, std::string_view locale);
 

@@ -2,7 +2,7 @@
 
 namespace optin {
 
-void AppendJsonString(std::string& out, std::string_view value) {
+void AppendJsonString(std::string& out, std::string_view value, JsonEscaping escaping) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char ch : value) {
@@ -16,7 +16,7 @@ void AppendJsonString(std::string& out, std::string_view value) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20 || c == 0x7f) {
+        if (c < 0x20 || (c == 0x7f && escaping == JsonEscaping::kWriter)) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 0xf];
@@ -78,6 +78,8 @@ JsonWriter& JsonWriter::String(std::string_view value) {
   AppendJsonString(out_, value);
   return *this;
 }
+
+JsonWriter& JsonWriter::StringOrNull(std::string_view value) { return value.empty() ? Null() : String(value); }
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();

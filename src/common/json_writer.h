@@ -28,6 +28,8 @@ class JsonWriter {
   JsonWriter& EndArray();
   JsonWriter& Key(std::string_view key);
   JsonWriter& String(std::string_view value);
+  // `value`, or null when it is empty (an optional text or duration).
+  JsonWriter& StringOrNull(std::string_view value);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
   JsonWriter& Bool(bool value);
@@ -47,8 +49,12 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// How strings are escaped: as JsonWriter writes them (control characters
+// and DEL; DO NOT CHANGE: the notice encoding hashes this form), or as RFC
+// 8785 §3.2.2.2 canonical JSON does (control characters only).
+enum class JsonEscaping { kWriter, kCanonical };
 // Appends `value` as a quoted, escaped JSON string.
-void AppendJsonString(std::string& out, std::string_view value);
+void AppendJsonString(std::string& out, std::string_view value, JsonEscaping escaping = JsonEscaping::kWriter);
 
 }  // namespace optin
 

@@ -10,6 +10,7 @@
 #include "optin/proof.h"
 #include "src/common/crypto.h"
 #include "src/common/json_keys.h"
+#include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
 #include "src/proof/receipt_format.h"
@@ -22,32 +23,6 @@ using simdjson::dom::element;
 // DO NOT CHANGE: the receipt signature's domain separation.
 constexpr std::string_view kReceiptLabel = "optin receipt v1\n";
 constexpr int kMaxDepth = 32;
-
-void AppendCanonicalString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
 
 Status Canonical(element v, std::string& out, int depth) {
   if (depth > kMaxDepth) return InvalidArgumentError("JSON nested more than 32 levels deep");
@@ -62,7 +37,7 @@ Status Canonical(element v, std::string& out, int depth) {
           return InvalidArgumentError("the key `" + std::string(fields[i].first) + "` repeats");
         }
         if (i > 0) out += ',';
-        AppendCanonicalString(out, fields[i].first);
+        AppendJsonString(out, fields[i].first, JsonEscaping::kCanonical);
         out += ':';
         OPTIN_RETURN_IF_ERROR(Canonical(fields[i].second, out, depth + 1));
       }
@@ -81,7 +56,7 @@ Status Canonical(element v, std::string& out, int depth) {
       return OkStatus();
     }
     case simdjson::dom::element_type::STRING:
-      AppendCanonicalString(out, std::string_view(v));
+      AppendJsonString(out, std::string_view(v), JsonEscaping::kCanonical);
       return OkStatus();
     case simdjson::dom::element_type::INT64:
       out += std::to_string(int64_t(v));

@@ -7,11 +7,6 @@
 namespace optin {
 namespace {
 
-void OptionalString(JsonWriter& w, const std::string& v) {
-  if (v.empty()) w.Null();
-  else w.String(v);
-}
-
 // ISO/IEC TS 27560 event states (docs/log_format.md, "Receipts").
 std::string_view StateOf(Action action) {
   switch (action) {
@@ -27,10 +22,8 @@ void WritePurpose(JsonWriter& w, const ReceiptContent::Purpose& p) {
     w.Key("basis").String(p.basis);
     w.Key("title").String(p.title).Key("description").String(p.description);
     w.Key("benefit").String(p.benefit).Key("sale_or_share").Bool(p.sale_or_share);
-    w.Key("retention");
-    OptionalString(w, p.retention);
-    w.Key("expires");
-    OptionalString(w, p.expires);
+    w.Key("retention").StringOrNull(p.retention);
+    w.Key("expires").StringOrNull(p.expires);
     w.Key("data_categories").BeginArray();
     for (const auto& d : p.data) {
       w.BeginObject().Key("id").String(d.id).Key("title").String(d.title).Key("sensitive").Bool(d.sensitive).EndObject();

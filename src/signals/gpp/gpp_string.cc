@@ -144,14 +144,7 @@ Result<std::vector<int>> DecodeHeader(std::string_view text) {
 
 // `ids` ascending and distinct: runs of consecutive ids become groups.
 std::string EncodeHeader(const std::vector<int>& ids) {
-  std::vector<std::pair<int, int>> runs;
-  for (int id : ids) {
-    if (!runs.empty() && runs.back().second + 1 == id) {
-      runs.back().second = id;
-    } else {
-      runs.emplace_back(id, id);
-    }
-  }
+  const std::vector<std::pair<int, int>> runs = tcf::IdRuns(ids);
   BitWriter w;
   w.Write(kHeaderType, kHeaderTypeBits);
   w.Write(kHeaderVersion, kHeaderVersionBits);

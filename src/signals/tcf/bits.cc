@@ -139,4 +139,16 @@ Result<Bits> DecodeBase64UrlBits(std::string_view text) {
   return bits;
 }
 
+std::vector<std::pair<int, int>> IdRuns(const std::vector<int>& ids) {
+  std::vector<std::pair<int, int>> runs;
+  for (int id : ids) {
+    if (!runs.empty() && runs.back().second + 1 == id) {
+      runs.back().second = id;
+    } else {
+      runs.emplace_back(id, id);
+    }
+  }
+  return runs;
+}
+
 }  // namespace optin::tcf

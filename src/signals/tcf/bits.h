@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "optin/status.h"
@@ -157,6 +158,10 @@ class BitWriter {
  private:
   Bits bits_;
 };
+
+// Ascending, distinct ids as runs of consecutive ones, [first, last] each:
+// how TC strings' range entries and GPP headers' id groups are written.
+std::vector<std::pair<int, int>> IdRuns(const std::vector<int>& ids);
 
 // Base64url (RFC 4648 §5) without `=` of the bits, zero-padded to whole
 // bytes first so that byte-oriented base64 decoders read it too.

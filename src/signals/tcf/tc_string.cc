@@ -16,6 +16,7 @@ namespace {
 using tcf::BitReader;
 using tcf::Bits;
 using tcf::BitWriter;
+using tcf::IdRuns;
 
 // DO NOT CHANGE: field widths of the TC string format.
 constexpr int kVersionBits = 6;
@@ -316,19 +317,6 @@ RangeSize RangeEncodingSize(const std::vector<int>& ids) {
   return size;
 }
 
-// Consecutive runs of ascending ids: [first, last] pairs.
-std::vector<std::pair<int, int>> Runs(const std::vector<int>& ids) {
-  std::vector<std::pair<int, int>> runs;
-  for (int id : ids) {
-    if (!runs.empty() && runs.back().second + 1 == id) {
-      runs.back().second = id;
-    } else {
-      runs.emplace_back(id, id);
-    }
-  }
-  return runs;
-}
-
 void WriteRangeEntries(BitWriter& w, const std::pair<int, int>* runs, size_t count) {
   w.Write(count, kNumEntriesBits);
   for (size_t i = 0; i < count; ++i) {
@@ -353,7 +341,7 @@ void WriteVendorSection(BitWriter& w, const std::vector<int>& ids) {
   const bool use_range = range.entries <= static_cast<size_t>(kMaxEntries) && range.bits < static_cast<size_t>(max_id);
   w.WriteBool(use_range);
   if (use_range) {
-    const auto runs = Runs(ids);
+    const auto runs = IdRuns(ids);
     WriteRangeEntries(w, runs.data(), runs.size());
     return;
   }
@@ -502,7 +490,7 @@ Result<std::string> EncodeTcString(const TcString& tc) {
   BitWriter restrictions;
   size_t num_restrictions = 0;
   for (const TcPublisherRestriction& p : tc.publisher_restrictions) {
-    const auto runs = Runs(p.vendors);
+    const auto runs = IdRuns(p.vendors);
     size_t done = 0;
     do {
       const size_t n = std::min(runs.size() - done, static_cast<size_t>(kMaxEntries));
