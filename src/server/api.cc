@@ -50,8 +50,8 @@ HttpResponse Api::Route(const HttpRequest& request) {
   };
   const server::Route* route = match->For(request.method);
   if (!route) {
-    HttpResponse r = ErrorResponse(405, "method_not_allowed", "use " + match->allow + " here");
-    r.headers.emplace_back("Allow", match->allow);
+    HttpResponse r = ErrorResponse(405, "method_not_allowed", "use " + std::string(match->allow) + " here");
+    r.headers.emplace_back("Allow", std::string(match->allow));
     return labelled(std::move(r));
   }
   Result<Principal> who = route->access == Access::kPublic ? Result<Principal>(Principal{})
@@ -79,7 +79,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
     }
     call.purpose = std::move(*purpose);
   }
-  if (route->pattern.ends_with("*}")) call.rest = match->captures.back();
+  if (route->pattern.ends_with("*}")) call.rest = match->captures[match->capture_count - 1];
   // A request that acts for a subject and carries Sec-GPC: 1 is that
   // subject's browser (or the company's site relaying it) opting out: the
   // one place where the API records the signal on its own (a choice records

@@ -47,7 +47,7 @@ HttpResponse Cors::Preflight(const HttpRequest& request) const {
   r.status = 204;
   r.content_type.clear();
   r.route = known->pattern;
-  const std::string allow = known->allow + ", OPTIONS";
+  const std::string allow = std::string(known->allow) + ", OPTIONS";
   r.headers.emplace_back("Allow", allow);
   if (Allowed(request.origin)) {
     r.headers.emplace_back("Access-Control-Allow-Methods", allow);

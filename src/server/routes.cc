@@ -1,5 +1,7 @@
 #include "src/server/routes.h"
 
+#include <algorithm>
+
 namespace optin::server {
 namespace {
 
@@ -73,47 +75,61 @@ constexpr Route kRoutes[] = {
      .handler = Export, .query = "locale format", .response = "Export"},
 };
 
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
+// Whether `path` is an instance of `pattern`, putting what its parameters
+// matched into `m.captures`. Allocates nothing: every request goes through it.
+bool Match(std::string_view pattern, std::string_view path, RouteMatch& m) {
+  if (pattern == "/" || path == "/") return pattern == path;
+  if (!path.starts_with('/')) return false;
+  m.capture_count = 0;
+  size_t pi = 1, qi = 1;  // just after a `/` in each
+  while (true) {
+    const size_t pe = std::min(pattern.find('/', pi), pattern.size());
+    const size_t qe = std::min(path.find('/', qi), path.size());
+    const std::string_view want = pattern.substr(pi, pe - pi);
+    const std::string_view got = qi <= path.size() ? path.substr(qi, qe - qi) : std::string_view();
+    if (want.starts_with('{') && want.ends_with("*}")) {
+      // The rest of the path from this segment on.
+      const std::string_view rest = qi <= path.size() ? path.substr(qi) : std::string_view();
+      if (rest.empty()) return false;
+      m.captures[m.capture_count++] = rest;
+      return true;
+    }
+    if (want.starts_with('{')) {
+      if (got.empty()) return false;
+      m.captures[m.capture_count++] = got;
+    } else if (want != got) {
+      return false;
+    }
+    const bool pattern_done = pe == pattern.size(), path_done = qe == path.size();
+    if (pattern_done || path_done) return pattern_done && path_done;
+    pi = pe + 1;
+    qi = qe + 1;
   }
-  return out;
 }
 
-// The captures of `path` against `pattern`; nullopt when it does not match.
-std::optional<std::vector<std::string_view>> Match(std::string_view pattern, std::string_view path) {
-  if (pattern == "/" || path == "/") {
-    if (pattern == path) return std::vector<std::string_view>();
-    return std::nullopt;
-  }
-  if (!path.starts_with('/')) return std::nullopt;
-  const std::vector<std::string_view> want = Segments(pattern), got = Segments(path);
-  std::vector<std::string_view> captures;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const std::string_view w = want[i];
-    if (w.starts_with('{') && w.ends_with("*}")) {
-      // The rest of the path from this segment on.
-      if (i >= got.size()) return std::nullopt;
-      const std::string_view rest = path.substr(static_cast<size_t>(got[i].data() - path.data()));
-      if (rest.empty()) return std::nullopt;
-      captures.push_back(rest);
-      return captures;
+// The table's rows by pattern (a pattern's rows are consecutive), each with
+// its `Allow` value: made once.
+struct Group {
+  std::span<const Route> routes;
+  std::string allow;
+};
+
+const std::vector<Group>& Groups() {
+  static const std::vector<Group> groups = [] {
+    std::vector<Group> out;
+    const std::span<const Route> all(kRoutes);
+    for (size_t i = 0; i < all.size();) {
+      size_t j = i;
+      std::string allow;
+      for (; j < all.size() && all[j].pattern == all[i].pattern; ++j) {
+        allow += (allow.empty() ? "" : ", ") + std::string(all[j].method);
+      }
+      out.push_back({all.subspan(i, j - i), std::move(allow)});
+      i = j;
     }
-    if (i >= got.size()) return std::nullopt;
-    if (w.starts_with('{')) {
-      if (got[i].empty()) return std::nullopt;
-      captures.push_back(got[i]);
-    } else if (w != got[i]) {
-      return std::nullopt;
-    }
-  }
-  if (got.size() != want.size()) return std::nullopt;
-  return captures;
+    return out;
+  }();
+  return groups;
 }
 
 }  // namespace
@@ -121,24 +137,19 @@ std::optional<std::vector<std::string_view>> Match(std::string_view pattern, std
 std::span<const Route> Routes() { return kRoutes; }
 
 const Route* RouteMatch::For(std::string_view method) const {
-  for (const Route* r : routes) {
-    if (r->method == method) return r;
+  for (const Route& r : routes) {
+    if (r.method == method) return &r;
   }
   return nullptr;
 }
 
 std::optional<RouteMatch> MatchRoute(std::string_view path) {
-  for (const Route& route : kRoutes) {
-    std::optional<std::vector<std::string_view>> captures = Match(route.pattern, path);
-    if (!captures) continue;
-    RouteMatch m;
-    m.pattern = route.pattern;
-    m.captures = std::move(*captures);
-    for (const Route& same : kRoutes) {
-      if (same.pattern != route.pattern) continue;
-      m.routes.push_back(&same);
-      m.allow += (m.allow.empty() ? "" : ", ") + std::string(same.method);
-    }
+  RouteMatch m;
+  for (const Group& g : Groups()) {
+    if (!Match(g.routes.front().pattern, path, m)) continue;
+    m.pattern = g.routes.front().pattern;
+    m.routes = g.routes;
+    m.allow = g.allow;
     return m;
   }
   return std::nullopt;

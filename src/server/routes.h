@@ -10,6 +10,7 @@
 #ifndef OPTIN_SERVER_ROUTES_H_
 #define OPTIN_SERVER_ROUTES_H_
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,11 +53,16 @@ struct Route {
 // Every route, grouped by pattern.
 std::span<const Route> Routes();
 
+// Most parameters a pattern has.
+constexpr size_t kMaxRouteParameters = 2;
+
 struct RouteMatch {
   std::string_view pattern;
-  std::vector<const Route*> routes;        // one per method, in table order
-  std::vector<std::string_view> captures;  // as sent (percent-encoded), in pattern order
-  std::string allow;                       // the methods, e.g. `GET, DELETE`
+  std::span<const Route> routes;  // one per method, in table order
+  // What the parameters matched, as sent (percent-encoded), in pattern order.
+  std::array<std::string_view, kMaxRouteParameters> captures{};
+  size_t capture_count = 0;
+  std::string_view allow;  // the methods, e.g. `GET, DELETE`
   const Route* For(std::string_view method) const;
 };
 

@@ -212,9 +212,11 @@ TEST_F(LimitedServer, MemoryReturnsAfterConnectionFloods) {
   std::cout << "resident memory: " << before << " KiB before, " << peak << " during a flood of 1,000 connections, "
             << after_first << " after it, " << last << " after nine\n";
   // Much of what a flood used is given back once it ends, and floods do not
-  // add up.
+  // add up: eight more floods that each kept even a fifth of a flood's
+  // ~2.7 MiB would add over 4 MiB; what the allocator keeps between them
+  // varies by up to about 1 MiB on a loaded machine.
   EXPECT_LT(after_first - before, (peak - before) * 2 / 3);
-  EXPECT_LT(last - after_first, 1024);
+  EXPECT_LT(last - after_first, 1536);
   EXPECT_LT(last - before, 3072);
 }
 
