@@ -29,21 +29,35 @@ int Count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// A store with the shop catalog, shared by the CLI and a server.
+class CliAndServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(cli({"init"}).exit_code, 0);
+    ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
+  }
+  // `optin --db DB ARGS...`.
+  ::optin::testing::CommandResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db_});
+    return RunOptin(args);
+  }
+  // A new `check` key.
+  std::string CheckKey() {
+    std::string key = cli({"key", "create", "--scope", "check"}).out;
+    if (!key.empty()) key.pop_back();
+    return key;
+  }
+
+  TempDir dir_;
+  const std::string db_ = dir_.File("optin.db");
+};
+
 // The bound README states for the median; the server looks every millisecond.
 constexpr double kMedianBoundMs = 25;
 
-TEST(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
-  TempDir dir;
-  const std::string db = dir.File("optin.db");
-  auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--db", db});
-    return RunOptin(args);
-  };
-  ASSERT_EQ(cli({"init"}).exit_code, 0);
-  ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
-  std::string key = cli({"key", "create", "--scope", "check"}).out;
-  key.pop_back();
-  ServerProcess server(db);
+TEST_F(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
+  const std::string key = CheckKey();
+  ServerProcess server(db_);
   ASSERT_GT(server.port(), 0) << server.Stderr();
   const std::string body = R"({"subject":"alice","purpose":"ads"})";
   auto allowed = [&] {
@@ -75,20 +89,11 @@ TEST(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
 
 // Erasing with the CLI destroys the subject's key in the same transaction,
 // so the server cannot read whom the erasure names: it still forgets them.
-TEST(CliAndServer, ASubjectErasedWithTheCliIsForgottenByTheServer) {
-  TempDir dir;
-  const std::string db = dir.File("optin.db");
-  auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--db", db});
-    return RunOptin(args);
-  };
-  ASSERT_EQ(cli({"init"}).exit_code, 0);
-  ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
+TEST_F(CliAndServer, ASubjectErasedWithTheCliIsForgottenByTheServer) {
   ASSERT_EQ(cli({"grant", "alice", "ads"}).exit_code, 0);
   ASSERT_EQ(cli({"grant", "bob", "ads"}).exit_code, 0);
-  std::string key = cli({"key", "create", "--scope", "check"}).out;
-  key.pop_back();
-  ServerProcess server(db);
+  const std::string key = CheckKey();
+  ServerProcess server(db_);
   ASSERT_GT(server.port(), 0) << server.Stderr();
   auto reason = [&](const std::string& subject) {
     auto r = Http(server.port(), "POST", "/v1/check", R"({"subject":")" + subject + R"(","purpose":"ads"})", key);
@@ -109,22 +114,13 @@ TEST(CliAndServer, ASubjectErasedWithTheCliIsForgottenByTheServer) {
 // A catalog published with the CLI while the server answers checks under
 // load: each answer comes whole from the catalog before or the one after,
 // and once an answer shows the new one, none shows the old.
-TEST(CliAndServer, ACatalogPublishedUnderLoadIsNeverSeenHalfApplied) {
-  TempDir dir;
-  const std::string db = dir.File("optin.db");
-  auto cli = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {"--db", db});
-    return RunOptin(args);
-  };
-  ASSERT_EQ(cli({"init"}).exit_code, 0);
-  ASSERT_EQ(cli({"catalog", "publish", kShopPath}).exit_code, 0);
+TEST_F(CliAndServer, ACatalogPublishedUnderLoadIsNeverSeenHalfApplied) {
   constexpr int kSubjects = 20;
   for (int i = 0; i < kSubjects; ++i) {
     ASSERT_EQ(cli({"grant", "s" + std::to_string(i), "ads", "recommendations"}).exit_code, 0);
   }
-  std::string key = cli({"key", "create", "--scope", "check"}).out;
-  key.pop_back();
-  ServerProcess server(db);
+  const std::string key = CheckKey();
+  ServerProcess server(db_);
   ASSERT_GT(server.port(), 0) << server.Stderr();
   std::string batch = R"({"checks":[)";
   for (int i = 0; i < kSubjects; ++i) {
@@ -138,7 +134,7 @@ TEST(CliAndServer, ACatalogPublishedUnderLoadIsNeverSeenHalfApplied) {
   std::string v2 = ReadFile(kShopPath);
   v2.replace(v2.find("expires: P12M"), 13, "expires: P24M");
   v2.replace(v2.find("Useful suggestions."), 19, "Handy suggestions.");
-  const std::string v2_path = dir.Write("v2.yaml", v2);
+  const std::string v2_path = dir_.Write("v2.yaml", v2);
 
   std::atomic<bool> stop{false};
   std::atomic<int> answers{0}, torn{0}, reverted{0}, wrong{0};
