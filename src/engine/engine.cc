@@ -348,15 +348,12 @@ Result<std::vector<HistoryEntry>> Engine::History(std::string_view subject) {
 Result<std::vector<Change>> Engine::Changes(uint64_t after, size_t limit) {
   std::vector<Change> out;
   if (limit == 0 || after >= last_seq()) return out;
-  // The scan stops early by returning this status from its callback.
-  const Status kEnough(StatusCode::kResourceExhausted, "enough");
-  Status s = impl_->store->Scan(after, [&](const StoredEvent& stored) {
+  OPTIN_RETURN_IF_ERROR(ScanStatus(impl_->store->Scan(after, [&](const StoredEvent& stored) {
     OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
     OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> subject, impl_->writer->OpenSubject(e));
     out.push_back({e.seq, e.time, e.action, subject.value_or(""), e.purpose, e.notice, e.channel});
-    return out.size() >= limit ? kEnough : OkStatus();
-  });
-  if (!s.ok() && !(s.code() == kEnough.code() && s.message() == kEnough.message())) return s;
+    return out.size() >= limit ? StopScan() : OkStatus();
+  })));
   return out;
 }
 

@@ -53,6 +53,12 @@ std::string EncodePublication(const Catalog& catalog, const std::vector<std::str
 // kDataLoss naming the event when the payload is damaged.
 Result<Publication> DecodePublication(const Event& e);
 
+// A Store scan's callback returns StopScan() to end the scan early (stores
+// return the callback's status as it is); ScanStatus() makes what the scan
+// returned OK again in that case, and leaves real errors as they are.
+inline Status StopScan() { return Status(StatusCode::kResourceExhausted, "scan stopped", "stop_scan"); }
+inline Status ScanStatus(const Status& scanned) { return scanned.reason() == "stop_scan" ? OkStatus() : scanned; }
+
 // A signed tree head as the store keeps it, and back. HeadFromRow leaves
 // the root zero when the row's is not 32 bytes (a damaged row: it then
 // matches no tree).

@@ -8,13 +8,11 @@ Status Engine::Impl::CheckCaughtUp(std::span<const StoredEvent> run) {
   if (run.empty()) return OkStatus();
   const uint64_t first = run.front().seq, last = run.back().seq;
   std::vector<TreeHeadRow> heads;
-  const Status kEnough(StatusCode::kResourceExhausted, "enough");
-  Status s = store->ScanTreeHeads(first - 1, [&](const TreeHeadRow& h) {
-    if (h.tree_size > last) return kEnough;
+  OPTIN_RETURN_IF_ERROR(ScanStatus(store->ScanTreeHeads(first - 1, [&](const TreeHeadRow& h) {
+    if (h.tree_size > last) return StopScan();
     heads.push_back(h);
     return OkStatus();
-  });
-  if (!s.ok() && s.message() != kEnough.message()) return s;
+  })));
   if (heads.empty()) return OkStatus();
   std::optional<internal::CompactRange> range;
   {

@@ -37,16 +37,16 @@ Status LocateRewrite(Store& store, const internal::MerkleTree& tree, const std::
                      VerifyResult& out) {
   uint64_t last_good = 0;
   std::optional<TreeHeadRow> first_bad;
-  Status scanned = store.ScanTreeHeads(0, [&](const TreeHeadRow& row) {
+  OPTIN_RETURN_IF_ERROR(ScanStatus(store.ScanTreeHeads(0, [&](const TreeHeadRow& row) {
     if (row.tree_size > tree.size()) return OkStatus();
     if (HeadFromRow(row).root_hash == tree.Root(row.tree_size)) {
       last_good = row.tree_size;
       return OkStatus();
     }
     first_bad = row;
-    return Status(StatusCode::kResourceExhausted, "found");  // stops the scan
-  });
-  if (!first_bad) return scanned;
+    return StopScan();
+  })));
+  if (!first_bad) return OkStatus();
   const SignedTreeHead head = HeadFromRow(*first_bad);
   auto key = std::find_if(keys.begin(), keys.end(), [&](const LogKeyRow& k) { return k.key_id == head.key_id; });
   const bool genuine = key != keys.end() && VerifyTreeHead(head, key->public_key).ok();
