@@ -80,17 +80,23 @@ CommandResult Record(Engine& engine, std::string_view verb, const std::string& s
   return kExitOk;
 }
 
-}  // namespace
-
-CommandResult RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
-                       const std::string& channel, const std::string& receipt_file) {
+// A grant or withdrawal from the command line, with channel `channel`.
+CommandResult RecordFromCli(const Globals& g, std::string_view done, const std::string& subject, const Choice& choice,
+                            const std::string& channel, const std::string& receipt_file) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   OPTIN_RETURN_IF_ERROR(ValidateChannel(channel));
   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   ReceiptFile receipt(receipt_file);
   OPTIN_RETURN_IF_ERROR(receipt.Opened());
   WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
-  return Record(*engine, "granted", subject, {.action = Action::kGrant, .purposes = purposes}, context, receipt);
+  return Record(*engine, done, subject, choice, context, receipt);
+}
+
+}  // namespace
+
+CommandResult RunGrant(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes,
+                       const std::string& channel, const std::string& receipt_file) {
+  return RecordFromCli(g, "granted", subject, {.action = Action::kGrant, .purposes = purposes}, channel, receipt_file);
 }
 
 CommandResult RunWithdraw(const Globals& g, const std::string& subject, const std::vector<std::string>& purposes, bool all,
@@ -99,14 +105,9 @@ CommandResult RunWithdraw(const Globals& g, const std::string& subject, const st
     std::cerr << "optin: withdraw needs either PURPOSE... or --all\n";
     return kExitUsage;
   }
-  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
-  OPTIN_RETURN_IF_ERROR(ValidateChannel(channel));
-  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
-  ReceiptFile receipt(receipt_file);
-  OPTIN_RETURN_IF_ERROR(receipt.Opened());
-  WriteContext context{.channel = channel, .actor = CliActor(), .evidence = ""};
   // No purposes: every consent purpose (--all).
-  return Record(*engine, "withdrew", subject, {.action = Action::kWithdraw, .purposes = purposes}, context, receipt);
+  return RecordFromCli(g, "withdrew", subject, {.action = Action::kWithdraw, .purposes = purposes}, channel,
+                       receipt_file);
 }
 
 CommandResult RunCheck(const Globals& g, const std::string& subject, const std::string& purpose, bool json) {

@@ -1,10 +1,8 @@
 // The JSON forms of tree heads and proofs (docs/log_format.md): written with
-// JsonWriter, read with simdjson (which stays inside this file).
-#include <simdjson.h>
-
+// JsonWriter, read with the JSON reader.
 #include "optin/proof.h"
 #include "src/common/crypto.h"
-#include "src/common/json_keys.h"
+#include "src/common/json_reader.h"
 #include "src/common/json_writer.h"
 #include "src/proof/log_key.h"
 
@@ -19,22 +17,11 @@ void WriteHashes(JsonWriter& w, std::string_view key, const std::vector<MerkleHa
   w.EndArray();
 }
 
-Result<MerkleHash> HashValue(simdjson::dom::element v, std::string_view key) {
-  std::string_view hex;
-  std::optional<std::string> bytes;
-  if (!v.get(hex)) bytes = FromHex(hex);
-  if (!bytes || bytes->size() != MerkleHash().size()) {
-    return InvalidArgumentError("`" + std::string(key) + "` must be 64 lowercase hex digits (a SHA-256 hash)");
-  }
+Result<MerkleHash> HashValue(const json::Value& v) {
+  OPTIN_ASSIGN_OR_RETURN(std::string bytes, v.HexBytes(MerkleHash().size(), "a SHA-256 hash"));
   MerkleHash h;
-  std::copy(bytes->begin(), bytes->end(), h.begin());
+  std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
-}
-
-Result<uint64_t> UintValue(simdjson::dom::element v, std::string_view key) {
-  uint64_t u = 0;
-  if (v.get(u)) return InvalidArgumentError("`" + std::string(key) + "` must be a whole number");
-  return u;
 }
 
 }  // namespace
@@ -58,38 +45,27 @@ std::string ConsistencyProofToJson(const ConsistencyProof& proof) {
 
 Result<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
-  simdjson::dom::object o;
-  if (doc.get(o)) return InvalidArgumentError("a tree head must be a JSON object");
+  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "a tree head"));
   SignedTreeHead head;
   int seen = 0;
-  for (auto [key, value] : o) {
+  OPTIN_RETURN_IF_ERROR(doc.ForEachMember([&](std::string_view key, const json::Value& value) -> Status {
     if (key == "tree_size") {
-      OPTIN_ASSIGN_OR_RETURN(head.tree_size, UintValue(value, key));
+      OPTIN_ASSIGN_OR_RETURN(head.tree_size, value.Uint());
     } else if (key == "root_hash") {
-      OPTIN_ASSIGN_OR_RETURN(head.root_hash, HashValue(value, key));
+      OPTIN_ASSIGN_OR_RETURN(head.root_hash, HashValue(value));
     } else if (key == "timestamp") {
-      OPTIN_ASSIGN_OR_RETURN(uint64_t t, UintValue(value, key));
+      OPTIN_ASSIGN_OR_RETURN(uint64_t t, value.Uint());
       head.timestamp = static_cast<int64_t>(t);
     } else if (key == "signature") {
-      std::string_view text;
-      std::optional<std::string> sig;
-      if (!value.get(text)) sig = FromBase64(text);
-      if (!sig) return InvalidArgumentError("`signature` must be base64");
-      head.signature = std::move(*sig);
+      OPTIN_ASSIGN_OR_RETURN(head.signature, value.Base64Bytes());
     } else if (key == "key_id") {
-      std::string_view id;
-      if (value.get(id)) return InvalidArgumentError("`key_id` must be a string");
-      head.key_id = std::string(id);
+      OPTIN_ASSIGN_OR_RETURN(head.key_id, value.String());
     } else {
-      return InvalidArgumentError("unknown key `" + std::string(key) + "` in a tree head");
+      return value.UnknownKey();
     }
     ++seen;
-  }
+    return OkStatus();
+  }));
   if (seen != 5) return InvalidArgumentError("a tree head needs tree_size, root_hash, timestamp, signature and key_id");
   return head;
 }

@@ -1,6 +1,6 @@
 // Receipts: canonical JSON (RFC 8785 for the values receipts hold) and the
-// offline verifier of what receipt_writer.cc writes (docs/log_format.md, "Receipts"). simdjson stays inside
-// this file and proof_json.cc.
+// offline verifier of what receipt_writer.cc writes (docs/log_format.md, "Receipts"), read with the JSON
+// reader.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include "optin/ledger.h"
 #include "optin/proof.h"
 #include "src/common/crypto.h"
-#include "src/common/json_keys.h"
+#include "src/common/json_reader.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
@@ -77,55 +77,33 @@ Status Canonical(element v, std::string& out, int depth) {
 
 std::string_view View(const MerkleHash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 
-// Field access that says what is missing.
-struct Reader {
-  element root;
-  std::string prefix;
-  Result<element> Get(std::string_view key) const {
-    element v;
-    if (root[key].get(v)) return InvalidArgumentError("`" + prefix + std::string(key) + "` is missing");
-    return v;
-  }
-  Result<std::string> String(std::string_view key) const {
-    OPTIN_ASSIGN_OR_RETURN(element v, Get(key));
-    std::string_view s;
-    if (v.get(s)) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a string");
-    return std::string(s);
-  }
-  Result<uint64_t> Uint(std::string_view key) const {
-    OPTIN_ASSIGN_OR_RETURN(element v, Get(key));
-    uint64_t u = 0;
-    if (v.get(u)) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a whole number");
-    return u;
-  }
-  Result<MerkleHash> Hash(std::string_view key) const {
-    OPTIN_ASSIGN_OR_RETURN(std::string hex, String(key));
-    std::optional<std::string> bytes = FromHex(hex);
-    if (!bytes || bytes->size() != 32) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be a hex SHA-256");
-    MerkleHash h;
-    std::copy(bytes->begin(), bytes->end(), h.begin());
-    return h;
-  }
-  Result<std::string> Base64Bytes(std::string_view key) const {
-    OPTIN_ASSIGN_OR_RETURN(std::string text, String(key));
-    std::optional<std::string> bytes = FromBase64(text);
-    if (!bytes) return InvalidArgumentError("`" + prefix + std::string(key) + "` must be base64");
-    return *bytes;
-  }
-  Reader In(element child, std::string_view key) const { return {child, prefix + std::string(key) + "."}; }
-};
+Result<MerkleHash> HashOf(const json::Value& v) {
+  OPTIN_ASSIGN_OR_RETURN(std::string bytes, v.HexBytes(MerkleHash().size(), "a SHA-256 hash"));
+  MerkleHash h;
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+Result<MerkleHash> HashAt(const json::Value& o, std::string_view key) {
+  OPTIN_ASSIGN_OR_RETURN(json::Value v, o.Field(key));
+  return HashOf(v);
+}
+
+Result<std::string> StringAt(const json::Value& o, std::string_view key) {
+  return json::Read(o, key, &json::Value::String);
+}
+Result<uint64_t> UintAt(const json::Value& o, std::string_view key) { return json::Read(o, key, &json::Value::Uint); }
+Result<std::string> Base64At(const json::Value& o, std::string_view key) {
+  return json::Read(o, key, &json::Value::Base64Bytes);
+}
 
 }  // namespace
 
 Result<std::string> CanonicalJson(std::string_view json) {
   simdjson::dom::parser parser;
-  element doc;
-  if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
+  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::Parse(parser, json));
   std::string out;
-  OPTIN_RETURN_IF_ERROR(Canonical(doc, out, 0));
+  OPTIN_RETURN_IF_ERROR(Canonical(doc.element(), out, 0));
   return out;
 }
 
@@ -135,17 +113,10 @@ std::string ReceiptSignedBytes(std::string_view canonical_receipt) {
 
 Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::optional<std::string> public_key) {
   simdjson::dom::parser parser;
-  element doc;
-  if (auto error = parser.parse(receipt_file.data(), receipt_file.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
-  if (!doc.is_object()) return InvalidArgumentError("a receipt file is a JSON object");
-  const Reader file{doc, ""};
-  OPTIN_ASSIGN_OR_RETURN(element receipt_element, file.Get("receipt"));
-  if (!receipt_element.is_object()) return InvalidArgumentError("`receipt` must be an object");
-  const Reader r = file.In(receipt_element, "receipt");
-  OPTIN_ASSIGN_OR_RETURN(std::string schema, r.String("schema"));
+  OPTIN_ASSIGN_OR_RETURN(const json::Value file, json::ParseObject(parser, receipt_file, "a receipt file"));
+  OPTIN_ASSIGN_OR_RETURN(const json::Value r, file.Field("receipt"));
+  if (!r.IsObject()) return r.Error("must be an object");
+  OPTIN_ASSIGN_OR_RETURN(std::string schema, StringAt(r, "schema"));
   if (schema != kReceiptSchema) return InvalidArgumentError("unknown receipt schema `" + schema + "`");
 
   ReceiptVerification out;
@@ -155,25 +126,25 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
   // Fields whose absence makes a check fail rather than the whole file unreadable.
   auto field_status = [](const auto& result) { return result.ok() ? OkStatus() : result.status(); };
 
-  Result<std::string> subject = r.String("subject");
-  Result<std::string> action = r.String("action");
-  Result<uint64_t> sequence = r.Uint("sequence");
-  Result<std::string> time = r.String("time");
+  Result<std::string> subject = StringAt(r, "subject");
+  Result<std::string> action = StringAt(r, "action");
+  Result<uint64_t> sequence = UintAt(r, "sequence");
+  Result<std::string> time = StringAt(r, "time");
   out.subject = subject.value_or("");
   out.action = action.value_or("");
   out.sequence = sequence.value_or(0);
   out.time = time.value_or("");
 
   // 1. The receipt's signature.
-  Result<std::string> signature = file.Base64Bytes("signature");
-  Result<std::string> key_id = file.String("key_id");
+  Result<std::string> signature = Base64At(file, "signature");
+  Result<std::string> key_id = StringAt(file, "key_id");
   if (!public_key) {
-    Result<std::string> embedded = file.Base64Bytes("public_key");
+    Result<std::string> embedded = Base64At(file, "public_key");
     if (embedded.ok()) public_key = *embedded;
     out.key_from_receipt = true;
   }
   std::string canonical;
-  Status s = Canonical(receipt_element, canonical, 0);
+  Status s = Canonical(r.element(), canonical, 0);
   if (s.ok()) s = field_status(signature);
   if (s.ok()) s = field_status(key_id);
   if (s.ok() && !public_key) s = InvalidArgumentError("no public key: pass one, or keep `public_key` in the file");
@@ -188,16 +159,15 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
 
   // 2. The tree head's signature.
   SignedTreeHead head;
-  element head_element;
-  s = field_status(r.Get("tree_head"));
+  Result<json::Value> head_value = r.Field("tree_head");
+  s = field_status(head_value);
   if (s.ok()) {
-    head_element = *r.Get("tree_head");
-    const Reader h = r.In(head_element, "tree_head");
-    Result<uint64_t> size = h.Uint("tree_size");
-    Result<MerkleHash> root = h.Hash("root_hash");
-    Result<uint64_t> ts = h.Uint("timestamp");
-    Result<std::string> sig = h.Base64Bytes("signature");
-    Result<std::string> kid = h.String("key_id");
+    const json::Value& h = *head_value;
+    Result<uint64_t> size = UintAt(h, "tree_size");
+    Result<MerkleHash> root = HashAt(h, "root_hash");
+    Result<uint64_t> ts = UintAt(h, "timestamp");
+    Result<std::string> sig = Base64At(h, "signature");
+    Result<std::string> kid = StringAt(h, "key_id");
     for (const Status& f : {field_status(size), field_status(root), field_status(ts), field_status(sig), field_status(kid)}) {
       if (s.ok()) s = f;
     }
@@ -209,8 +179,8 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
   check("tree_head", s, "the tree head of " + std::to_string(head.tree_size) + " events is signed by the same key");
 
   // 3. The event's bytes are the leaf.
-  Result<std::string> event_bytes = r.Base64Bytes("event");
-  Result<MerkleHash> leaf_hash = r.Hash("leaf_hash");
+  Result<std::string> event_bytes = Base64At(r, "event");
+  Result<MerkleHash> leaf_hash = HashAt(r, "leaf_hash");
   s = field_status(event_bytes);
   if (s.ok()) s = field_status(leaf_hash);
   if (s.ok() && LeafHash(*event_bytes) != *leaf_hash) {
@@ -229,16 +199,14 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
     auto differs = [](std::string_view what, const std::string& a, const std::string& b) {
       return InvalidArgumentError("the receipt says " + std::string(what) + " `" + a + "` but the event says `" + b + "`");
     };
-    Result<std::string> channel = r.String("channel");
-    element purpose_element, notice_element;
+    Result<std::string> channel = StringAt(r, "channel");
+    std::optional<json::Value> purpose_value = r.Find("purpose"), notice_value = r.Find("notice");
     std::string purpose_id, notice_version;
-    if (!r.Get("purpose").ok() || !r.Get("notice").ok()) {
+    if (!purpose_value || !notice_value) {
       s = InvalidArgumentError("`receipt.purpose` and `receipt.notice` must be present (null for a signal)");
     } else {
-      purpose_element = *r.Get("purpose");
-      notice_element = *r.Get("notice");
-      if (!purpose_element.is_null()) purpose_id = r.In(purpose_element, "purpose").String("id").value_or("?");
-      if (!notice_element.is_null()) notice_version = r.In(notice_element, "notice").String("version").value_or("?");
+      if (!purpose_value->IsNull()) purpose_id = StringAt(*purpose_value, "id").value_or("?");
+      if (!notice_value->IsNull()) notice_version = StringAt(*notice_value, "version").value_or("?");
       out.purpose = purpose_id;
     }
     if (s.ok() && (!sequence.ok() || *sequence != event->seq)) s = differs("sequence", std::to_string(out.sequence), std::to_string(event->seq));
@@ -253,14 +221,15 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
             std::to_string(out.sequence));
 
   // 5. The inclusion proof.
-  s = field_status(r.Get("inclusion_proof"));
+  Result<json::Value> proof_value = r.Field("inclusion_proof");
+  s = field_status(proof_value);
   InclusionProof proof;
   if (s.ok()) {
-    const Reader p = r.In(*r.Get("inclusion_proof"), "inclusion_proof");
-    Result<uint64_t> index = p.Uint("leaf_index");
-    Result<uint64_t> size = p.Uint("tree_size");
-    Result<MerkleHash> leaf = p.Hash("leaf_hash");
-    Result<element> path = p.Get("audit_path");
+    const json::Value& p = *proof_value;
+    Result<uint64_t> index = UintAt(p, "leaf_index");
+    Result<uint64_t> size = UintAt(p, "tree_size");
+    Result<MerkleHash> leaf = HashAt(p, "leaf_hash");
+    Result<json::Value> path = p.Field("audit_path");
     for (const Status& f : {field_status(index), field_status(size), field_status(leaf), field_status(path)}) {
       if (s.ok()) s = f;
     }
@@ -268,20 +237,11 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
       proof.leaf_index = *index;
       proof.tree_size = *size;
       proof.leaf_hash = *leaf;
-      simdjson::dom::array a;
-      if (path->get(a)) s = InvalidArgumentError("`receipt.inclusion_proof.audit_path` must be a list");
-      for (element e : a) {
-        std::string_view hex;
-        std::optional<std::string> bytes;
-        if (!e.get(hex)) bytes = FromHex(hex);
-        if (!bytes || bytes->size() != 32) {
-          s = InvalidArgumentError("an audit path entry is not a hex SHA-256");
-          break;
-        }
-        MerkleHash h;
-        std::copy(bytes->begin(), bytes->end(), h.begin());
+      s = path->ForEachItem([&proof](const json::Value& entry) -> Status {
+        OPTIN_ASSIGN_OR_RETURN(MerkleHash h, HashOf(entry));
         proof.audit_path.push_back(h);
-      }
+        return OkStatus();
+      });
     }
     if (s.ok() && proof.leaf_index + 1 != out.sequence) s = InvalidArgumentError("the proof is for another event");
     if (s.ok() && leaf_hash.ok() && proof.leaf_hash != *leaf_hash) s = InvalidArgumentError("the proof is for another leaf");
@@ -292,13 +252,11 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
                             std::to_string(proof.tree_size) + " events under the signed root");
 
   // 6. The notice text is the notice version.
-  element notice_element;
-  if (r.root["notice"].get(notice_element) || notice_element.is_null()) {
+  if (std::optional<json::Value> n = r.Find("notice"); !n || n->IsNull()) {
     check("notice", OkStatus(), "no notice (a signal)");
   } else {
-    const Reader n = r.In(notice_element, "notice");
-    Result<std::string> text = n.String("text");
-    Result<std::string> version = n.String("version");
+    Result<std::string> text = StringAt(*n, "text");
+    Result<std::string> version = StringAt(*n, "version");
     s = field_status(text);
     if (s.ok()) s = field_status(version);
     if (s.ok() && ToHex(AsBytes(Sha256(*text))) != *version) {
@@ -313,11 +271,8 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
 
 Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
   simdjson::dom::parser parser;
-  element doc;
-  if (auto error = parser.parse(text.data(), text.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
+  OPTIN_ASSIGN_OR_RETURN(const json::Value file, json::Parse(parser, text));
+  element doc = file.element();
   std::vector<std::string> out;
   element list;
   // GET /v1/subjects/{id}/receipts wraps the list: {"subject","receipts":[…]}.

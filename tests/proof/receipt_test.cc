@@ -123,7 +123,7 @@ TEST_F(ReceiptTest, ChangingAnyPartFailsAndSaysWhich) {
   EXPECT_FALSE(v->ok);
   EXPECT_FALSE(v->checks[0].ok);
   EXPECT_THAT(v->checks[0].detail, HasSubstr("names key"));
-  EXPECT_THAT(VerifyReceipt("[1]", key_), StatusIs(StatusCode::kInvalidArgument, HasSubstr("is a JSON object")));
+  EXPECT_THAT(VerifyReceipt("[1]", key_), StatusIs(StatusCode::kInvalidArgument, HasSubstr("a receipt file must be a JSON object")));
 }
 
 TEST_F(ReceiptTest, ReformattingKeepsItValidAndAStrangerCanVerifyIt) {

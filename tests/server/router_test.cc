@@ -109,5 +109,21 @@ TEST_F(RouterTest, SecGpcIsRecordedOnceWhereTheTableSays) {
   EXPECT_EQ(engine_->last_seq(), before + 1);
 }
 
+TEST_F(RouterTest, ABatchWithOneMalformedCheckFailsWholeAndNamesIt) {
+  HttpResponse r = Send("POST", "/v1/check/batch", admin_,
+                        R"({"checks":[{"subject":"alice","purpose":"ads"},{"subject":"bob"}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("`checks[1].purpose` is missing"));
+  r = Send("POST", "/v1/check/batch", admin_, R"({"checks":[{"subject":7,"purpose":"ads"}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("`checks[0].subject` must be a string"));
+  r = Send("POST", "/v1/check/batch", admin_, R"({"checks":[{"subject":"","purpose":"ads"}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("checks[0]: "));
+  r = Send("POST", "/v1/check/batch", admin_, R"({"checks":{"subject":"alice"}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("the body needs `checks`"));
+}
+
 }  // namespace
 }  // namespace optin::server

@@ -7,11 +7,11 @@
 namespace optin::server {
 
 HttpResponse Check(Services& s, const Call& call) {
-  Result<simdjson::dom::element> doc = ParseBody(call.request.body);
+  Result<json::Value> doc = ParseBody(call.request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
-  Result<std::string> subject = StringField(*doc, "subject", true);
+  Result<std::string_view> subject = json::Read(*doc, "subject", &json::Value::Text);
   if (!subject.ok()) return ErrorResponse(subject.status());
-  Result<std::string> purpose = StringField(*doc, "purpose", true);
+  Result<std::string_view> purpose = json::Read(*doc, "purpose", &json::Value::Text);
   if (!purpose.ok()) return ErrorResponse(purpose.status());
   if (Status v = ValidateSubjectId(*subject); !v.ok()) return ErrorResponse(v);
   Decision d = s.engine.Decide(*subject, *purpose);
@@ -24,35 +24,33 @@ HttpResponse Check(Services& s, const Call& call) {
 }
 
 HttpResponse CheckBatch(Services& s, const Call& call) {
-  Result<simdjson::dom::element> doc = ParseBody(call.request.body);
+  Result<json::Value> doc = ParseBody(call.request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
-  simdjson::dom::array checks;
-  if ((*doc)["checks"].get(checks)) {
+  std::optional<json::Value> checks = doc->Find("checks");
+  if (!checks || !checks->IsArray()) {
     return ErrorResponse(InvalidArgumentError("the body needs `checks`: a list of {subject, purpose}"));
   }
-  if (checks.size() > kMaxBatchChecks) {
+  if (checks->ListSize() > kMaxBatchChecks) {
     return ErrorResponse(InvalidArgumentError("at most " + std::to_string(kMaxBatchChecks) + " checks per batch"));
   }
   // Every check of a batch is decided at the same instant.
   const int64_t now = s.engine.Now();
   JsonWriter w;
   w.BeginObject().Key("results").BeginArray();
-  size_t i = 0;
-  for (simdjson::dom::element item : checks) {
-    std::string_view subject, purpose;
-    if (!item.is_object() || item["subject"].get(subject) || item["purpose"].get(purpose)) {
-      return ErrorResponse(InvalidArgumentError("checks[" + std::to_string(i) + "] needs string `subject` and `purpose`"));
-    }
+  Status read = checks->ForEachItem([&](const json::Value& item) -> Status {
+    OPTIN_ASSIGN_OR_RETURN(std::string_view subject, json::Read(item, "subject", &json::Value::Text));
+    OPTIN_ASSIGN_OR_RETURN(std::string_view purpose, json::Read(item, "purpose", &json::Value::Text));
     if (Status v = ValidateSubjectId(subject); !v.ok()) {
-      return ErrorResponse(InvalidArgumentError("checks[" + std::to_string(i) + "]: " + v.message()));
+      return InvalidArgumentError(std::string(item.path()) + ": " + v.message());
     }
     Decision d = s.engine.DecideAt(subject, purpose, now);
     s.metrics.CountDecision(d.reason);
     w.BeginObject();
     WriteDecisionFields(w, d);
     w.EndObject();
-    ++i;
-  }
+    return OkStatus();
+  });
+  if (!read.ok()) return ErrorResponse(read);
   w.EndArray().EndObject();
   return Json(std::move(w).Take());
 }

@@ -15,26 +15,24 @@ HttpResponse Record(Services& s, const Call& call, bool grant) {
   WriteContext context = WriterFor(call.who);
   context.gpc = request.gpc;
   if (!request.body.empty() || grant) {
-    Result<simdjson::dom::element> doc = ParseBody(request.body);
+    Result<json::Value> doc = ParseBody(request.body);
     if (!doc.ok()) return ErrorResponse(doc.status());
-    Result<std::string> notice = StringField(*doc, "notice", grant);
+    Result<std::optional<std::string>> notice = json::ReadIfPresent(*doc, "notice", &json::Value::String);
     if (!notice.ok()) return ErrorResponse(notice.status());
-    Result<std::string> channel = StringField(*doc, "channel", false);
+    if (grant && !*notice) return ErrorResponse(InvalidArgumentError("the body needs `notice`"));
+    Result<std::optional<std::string>> channel = json::ReadIfPresent(*doc, "channel", &json::Value::String);
     if (!channel.ok()) return ErrorResponse(channel.status());
-    if (!channel->empty() && *channel != context.channel) {
+    if (*channel && !(*channel)->empty() && **channel != context.channel) {
       if (!call.who.IsAdmin()) {
         return ErrorResponse(PermissionDeniedError("a `write` key records on the subject's behalf with channel `api`; "
                                                    "only an `admin` key may name another channel"));
       }
-      context.channel = *channel;
+      context.channel = **channel;
     }
-    context.notice = *notice;
-    simdjson::dom::element ack;
-    if (!(*doc)["gpc_conflict_acknowledged"].get(ack)) {
-      bool yes = false;
-      if (ack.get(yes)) return ErrorResponse(InvalidArgumentError("`gpc_conflict_acknowledged` must be true or false"));
-      context.gpc_conflict_acknowledged = yes;
-    }
+    context.notice = notice->value_or("");
+    Result<std::optional<bool>> ack = json::ReadIfPresent(*doc, "gpc_conflict_acknowledged", &json::Value::Bool);
+    if (!ack.ok()) return ErrorResponse(ack.status());
+    context.gpc_conflict_acknowledged = ack->value_or(false);
   }
   Choice choice{.action = grant ? Action::kGrant : Action::kWithdraw, .purposes = {call.purpose},
                 .locale = RequestLocale(s.engine, request)};

@@ -19,13 +19,11 @@ HttpResponse SubjectSignals(Services& s, const Call& call) {
 }
 
 HttpResponse RecordSignal(Services& s, const Call& call) {
-  Result<simdjson::dom::element> doc = ParseBody(call.request.body);
+  Result<json::Value> doc = ParseBody(call.request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
-  bool gpc = false;
-  simdjson::dom::element v;
-  if ((*doc)["gpc"].get(v) || v.get(gpc)) {
-    return ErrorResponse(InvalidArgumentError("the body needs `gpc`: true or false"));
-  }
+  Result<bool> given = json::Read(*doc, "gpc", &json::Value::Bool);
+  if (!given.ok()) return ErrorResponse(InvalidArgumentError("the body needs `gpc`: true or false"));
+  const bool gpc = *given;
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("gpc").Bool(gpc);
   // `false` is no signal at all: GPC never grants, so nothing is recorded.
@@ -88,11 +86,11 @@ HttpResponse Export(Services& s, const Call& call) {
 HttpResponse Link(Services& s, const Call& call) {
   std::string ttl = "P7D";
   if (!call.request.body.empty()) {
-    Result<simdjson::dom::element> doc = ParseBody(call.request.body);
+    Result<json::Value> doc = ParseBody(call.request.body);
     if (!doc.ok()) return ErrorResponse(doc.status());
-    Result<std::string> given = StringField(*doc, "ttl", false);
+    Result<std::optional<std::string>> given = json::ReadIfPresent(*doc, "ttl", &json::Value::String);
     if (!given.ok()) return ErrorResponse(given.status());
-    if (!given->empty()) ttl = *given;
+    if (*given && !(*given)->empty()) ttl = **given;
   }
   Result<PreferenceLink> link = s.engine.CreateLink(call.subject, ttl, s.base_url);
   if (!link.ok()) return ErrorResponse(link.status());

@@ -1,13 +1,10 @@
 // The JSON form of a GPP string model: written with JsonWriter, read with
-// simdjson (which stays inside this file and tcf/tc_json.cc).
-#include <simdjson.h>
-
-#include <climits>
+// the JSON reader.
 #include <span>
 #include <string>
 
 #include "optin/signals.h"
-#include "src/common/json_keys.h"
+#include "src/common/json_reader.h"
 #include "src/common/json_writer.h"
 #include "src/signals/gpp/us_fields.h"
 #include "src/signals/tcf/tc_json.h"
@@ -16,7 +13,6 @@ namespace optin {
 namespace {
 
 using gpp::UsField;
-using simdjson::dom::element;
 
 void WriteOptionalBool(JsonWriter& w, std::string_view key, const std::optional<bool>& v) {
   w.Key(key);
@@ -44,125 +40,88 @@ void WriteUsSection(JsonWriter& w, std::string_view key, std::span<const UsField
 
 // ---- Reading.
 
-std::string Quoted(std::string_view section, std::string_view key) {
-  return "`" + std::string(section) + (section.empty() ? "" : ".") + std::string(key) + "`";
-}
-
-Result<int> IntValue(element v, const std::string& name) {
-  int64_t i = 0;
-  if (v.get(i) || i < INT32_MIN || i > INT32_MAX) return InvalidArgumentError(name + " must be an integer");
-  return static_cast<int>(i);
-}
-
-Result<std::optional<bool>> OptionalBoolValue(element v, const std::string& name) {
-  if (v.is_null()) return std::optional<bool>();
-  bool b = false;
-  if (v.get(b)) return InvalidArgumentError(name + " must be true, false or null");
-  return std::optional<bool>(b);
-}
-
-Result<simdjson::dom::object> ObjectValue(element v, const std::string& name) {
-  simdjson::dom::object o;
-  if (v.get(o)) return InvalidArgumentError(name + " must be an object");
-  return o;
-}
-
 template <typename Section>
-Result<Section> UsSectionValue(element v, std::string_view section, std::span<const UsField<Section>> fields) {
-  OPTIN_ASSIGN_OR_RETURN(simdjson::dom::object o, ObjectValue(v, "`" + std::string(section) + "`"));
+Result<Section> UsSectionValue(const json::Value& v, std::span<const UsField<Section>> fields) {
   Section s;
-  for (auto [key, value] : o) {
-    const std::string name = Quoted(section, key);
+  OPTIN_RETURN_IF_ERROR(v.ForEachMember([&](std::string_view key, const json::Value& value) -> Status {
     if (key == "version") {
-      OPTIN_ASSIGN_OR_RETURN(s.version, IntValue(value, name));
-      continue;
+      OPTIN_ASSIGN_OR_RETURN(s.version, value.Int());
+      return OkStatus();
     }
     if (key == "gpc") {
-      OPTIN_ASSIGN_OR_RETURN(s.gpc, OptionalBoolValue(value, name));
-      continue;
+      OPTIN_ASSIGN_OR_RETURN(s.gpc, value.OptionalBool());
+      return OkStatus();
     }
-    const UsField<Section>* field = nullptr;
     for (const UsField<Section>& f : fields) {
-      if (f.name == key) field = &f;
+      if (f.name != key) continue;
+      if (f.value) {
+        OPTIN_ASSIGN_OR_RETURN(s.*f.value, value.Int());
+      } else {
+        OPTIN_ASSIGN_OR_RETURN(s.*f.list, value.Ints());
+      }
+      return OkStatus();
     }
-    if (!field) return InvalidArgumentError("unknown key " + name);
-    if (field->value) {
-      OPTIN_ASSIGN_OR_RETURN(s.*field->value, IntValue(value, name));
-      continue;
-    }
-    simdjson::dom::array a;
-    if (value.get(a)) return InvalidArgumentError(name + " must be a list of integers");
-    std::vector<int>& list = s.*field->list;
-    list.clear();
-    for (element e : a) {
-      OPTIN_ASSIGN_OR_RETURN(int x, IntValue(e, name));
-      list.push_back(x);
-    }
-  }
+    return value.UnknownKey();
+  }));
   return s;
 }
 
-Result<UspString> UspValue(element v) {
-  OPTIN_ASSIGN_OR_RETURN(simdjson::dom::object o, ObjectValue(v, "`uspv1`"));
+Result<UspString> UspValue(const json::Value& v) {
   UspString usp;
-  for (auto [key, value] : o) {
-    const std::string name = Quoted("uspv1", key);
+  OPTIN_RETURN_IF_ERROR(v.ForEachMember([&usp](std::string_view key, const json::Value& value) -> Status {
     if (key == "version") {
-      OPTIN_ASSIGN_OR_RETURN(int version, IntValue(value, name));
-      if (version != 1) return InvalidArgumentError(name + " must be 1");
+      OPTIN_ASSIGN_OR_RETURN(int version, value.Int());
+      if (version != 1) return value.Error("must be 1");
     } else if (key == "notice") {
-      OPTIN_ASSIGN_OR_RETURN(usp.notice, OptionalBoolValue(value, name));
+      OPTIN_ASSIGN_OR_RETURN(usp.notice, value.OptionalBool());
     } else if (key == "opt_out_sale") {
-      OPTIN_ASSIGN_OR_RETURN(usp.opt_out_sale, OptionalBoolValue(value, name));
+      OPTIN_ASSIGN_OR_RETURN(usp.opt_out_sale, value.OptionalBool());
     } else if (key == "lspa_covered") {
-      OPTIN_ASSIGN_OR_RETURN(usp.lspa_covered, OptionalBoolValue(value, name));
+      OPTIN_ASSIGN_OR_RETURN(usp.lspa_covered, value.OptionalBool());
     } else {
-      return InvalidArgumentError("unknown key " + name);
+      return value.UnknownKey();
     }
-  }
+    return OkStatus();
+  }));
   return usp;
 }
 
-Result<GppOtherSection> OtherSectionValue(element v) {
-  OPTIN_ASSIGN_OR_RETURN(simdjson::dom::object o, ObjectValue(v, "each of `other_sections`"));
+Result<GppOtherSection> OtherSectionValue(const json::Value& v) {
   GppOtherSection s;
-  for (auto [key, value] : o) {
-    const std::string name = Quoted("other_sections", key);
+  OPTIN_RETURN_IF_ERROR(v.ForEachMember([&s](std::string_view key, const json::Value& value) -> Status {
     if (key == "id") {
-      OPTIN_ASSIGN_OR_RETURN(s.id, IntValue(value, name));
+      OPTIN_ASSIGN_OR_RETURN(s.id, value.Int());
     } else if (key == "text") {
-      std::string_view text;
-      if (value.get(text)) return InvalidArgumentError(name + " must be a string");
-      s.text = std::string(text);
+      OPTIN_ASSIGN_OR_RETURN(s.text, value.String());
     } else if (key != "name") {  // `name` is output only
-      return InvalidArgumentError("unknown key " + name);
+      return value.UnknownKey();
     }
-  }
+    return OkStatus();
+  }));
   return s;
 }
 
-Status SetSection(GppString& gpp, std::string_view key, element value) {
+Status SetSection(GppString& gpp, std::string_view key, const json::Value& value) {
   if (key == "tcfeuv2") {
-    if (!value.is_object()) return InvalidArgumentError("`tcfeuv2` must be an object");
-    // The TC string reader takes text: hand it the object's minified JSON.
-    Result<TcString> tc = TcStringFromJson(simdjson::minify(value));
+    if (!value.IsObject()) return value.Error("must be an object");
+    // The TC string model reads as on its own, its errors prefixed with the section.
+    Result<TcString> tc = tcf::TcStringFromJson(json::Value(value.element(), ""));
     if (!tc.ok()) return InvalidArgumentError("tcfeuv2: " + tc.status().message());
     gpp.tcfeuv2 = std::move(*tc);
   } else if (key == "uspv1") {
     OPTIN_ASSIGN_OR_RETURN(gpp.uspv1, UspValue(value));
   } else if (key == "usnat") {
-    OPTIN_ASSIGN_OR_RETURN(gpp.usnat, UsSectionValue<GppUsNat>(value, "usnat", gpp::kUsNatFields));
+    OPTIN_ASSIGN_OR_RETURN(gpp.usnat, UsSectionValue<GppUsNat>(value, gpp::kUsNatFields));
   } else if (key == "usca") {
-    OPTIN_ASSIGN_OR_RETURN(gpp.usca, UsSectionValue<GppUsCa>(value, "usca", gpp::kUsCaFields));
+    OPTIN_ASSIGN_OR_RETURN(gpp.usca, UsSectionValue<GppUsCa>(value, gpp::kUsCaFields));
   } else if (key == "other_sections") {
-    simdjson::dom::array a;
-    if (value.get(a)) return InvalidArgumentError("`other_sections` must be a list");
-    for (element e : a) {
-      OPTIN_ASSIGN_OR_RETURN(GppOtherSection s, OtherSectionValue(e));
+    return value.ForEachItem([&gpp](const json::Value& item) -> Status {
+      OPTIN_ASSIGN_OR_RETURN(GppOtherSection s, OtherSectionValue(item));
       gpp.other_sections.push_back(std::move(s));
-    }
+      return OkStatus();
+    });
   } else if (key != "section_ids" && key != "warnings") {  // output only
-    return InvalidArgumentError("unknown key `" + std::string(key) + "`");
+    return value.UnknownKey();
   }
   return OkStatus();
 }
@@ -204,15 +163,10 @@ std::string GppStringToJson(const GppDecoded& decoded) {
 
 Result<GppString> GppStringFromJson(std::string_view json) {
   simdjson::dom::parser parser;
-  element doc;
-  if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
-  simdjson::dom::object o;
-  if (doc.get(o)) return InvalidArgumentError("the GPP string model must be a JSON object");
+  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "the GPP string model"));
   GppString gpp;
-  for (auto [key, value] : o) OPTIN_RETURN_IF_ERROR(SetSection(gpp, key, value));
+  OPTIN_RETURN_IF_ERROR(doc.ForEachMember(
+      [&gpp](std::string_view key, const json::Value& value) { return SetSection(gpp, key, value); }));
   OPTIN_RETURN_IF_ERROR(ValidateGppString(gpp));
   return gpp;
 }

@@ -1,13 +1,10 @@
 // The JSON form of a TC string model: written with JsonWriter, read with
-// simdjson (which stays inside this file).
-#include <simdjson.h>
-
+// the JSON reader.
 #include <algorithm>
-#include <climits>
 #include <string>
 
 #include "optin/signals.h"
-#include "src/common/json_keys.h"
+#include "src/common/json_reader.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/signals/tcf/bits.h"
@@ -33,86 +30,43 @@ void WriteIds(JsonWriter& w, std::string_view key, const std::vector<int>& ids) 
 
 // ---- Reading.
 
-using simdjson::dom::element;
-
-std::string Quoted(std::string_view key) { return "`" + std::string(key) + "`"; }
-
-Result<int> IntValue(element v, std::string_view key) {
-  int64_t i = 0;
-  if (v.get(i) || i < INT32_MIN || i > INT32_MAX) return InvalidArgumentError(Quoted(key) + " must be an integer");
-  return static_cast<int>(i);
-}
-
-Result<bool> BoolValue(element v, std::string_view key) {
-  bool b = false;
-  if (v.get(b)) return InvalidArgumentError(Quoted(key) + " must be true or false");
-  return b;
-}
-
-Result<std::string> StringValue(element v, std::string_view key) {
-  std::string_view s;
-  if (v.get(s)) return InvalidArgumentError(Quoted(key) + " must be a string");
-  return std::string(s);
-}
-
-Result<int64_t> TimeValue(element v, std::string_view key) {
-  OPTIN_ASSIGN_OR_RETURN(std::string s, StringValue(v, key));
-  Result<int64_t> t = ParseRfc3339(s);
-  if (!t.ok()) return InvalidArgumentError(Quoted(key) + ": " + t.status().message());
-  return *t;
-}
-
-Result<std::vector<int>> IdsValue(element v, std::string_view key) {
-  simdjson::dom::array a;
-  if (v.get(a)) return InvalidArgumentError(Quoted(key) + " must be a list of integers");
-  std::vector<int> ids;
-  for (element e : a) {
-    OPTIN_ASSIGN_OR_RETURN(int id, IntValue(e, key));
-    ids.push_back(id);
-  }
-  return ids;
-}
-
-Result<TcPublisherRestriction> RestrictionValue(element v) {
-  simdjson::dom::object o;
-  if (v.get(o)) return InvalidArgumentError("`publisher_restrictions` must be a list of objects");
+Result<TcPublisherRestriction> RestrictionValue(const json::Value& v) {
   TcPublisherRestriction r;
-  for (auto [key, value] : o) {
+  OPTIN_RETURN_IF_ERROR(v.ForEachMember([&r](std::string_view key, const json::Value& value) -> Status {
     if (key == "purpose") {
-      OPTIN_ASSIGN_OR_RETURN(r.purpose, IntValue(value, "publisher_restrictions.purpose"));
+      OPTIN_ASSIGN_OR_RETURN(r.purpose, value.Int());
     } else if (key == "type") {
-      OPTIN_ASSIGN_OR_RETURN(r.type, IntValue(value, "publisher_restrictions.type"));
+      OPTIN_ASSIGN_OR_RETURN(r.type, value.Int());
     } else if (key == "vendors") {
-      OPTIN_ASSIGN_OR_RETURN(r.vendors, IdsValue(value, "publisher_restrictions.vendors"));
+      OPTIN_ASSIGN_OR_RETURN(r.vendors, value.Ints());
     } else {
-      return InvalidArgumentError("unknown key " + Quoted(key) + " in `publisher_restrictions`");
+      return value.UnknownKey();
     }
-  }
+    return OkStatus();
+  }));
   return r;
 }
 
-Result<TcPublisherSegment> PublisherValue(element v) {
-  simdjson::dom::object o;
-  if (v.get(o)) return InvalidArgumentError("`publisher` must be an object");
+Result<TcPublisherSegment> PublisherValue(const json::Value& v) {
   TcPublisherSegment p;
   bool has_num = false;
-  for (auto [key, value] : o) {
+  OPTIN_RETURN_IF_ERROR(v.ForEachMember([&](std::string_view key, const json::Value& value) -> Status {
     if (key == "purpose_consents") {
-      OPTIN_ASSIGN_OR_RETURN(p.purpose_consents, IdsValue(value, "publisher.purpose_consents"));
+      OPTIN_ASSIGN_OR_RETURN(p.purpose_consents, value.Ints());
     } else if (key == "purpose_legitimate_interests") {
-      OPTIN_ASSIGN_OR_RETURN(p.purpose_legitimate_interests, IdsValue(value, "publisher.purpose_legitimate_interests"));
+      OPTIN_ASSIGN_OR_RETURN(p.purpose_legitimate_interests, value.Ints());
     } else if (key == "custom_purpose_consents") {
-      OPTIN_ASSIGN_OR_RETURN(p.custom_purpose_consents, IdsValue(value, "publisher.custom_purpose_consents"));
+      OPTIN_ASSIGN_OR_RETURN(p.custom_purpose_consents, value.Ints());
     } else if (key == "custom_purpose_legitimate_interests") {
-      OPTIN_ASSIGN_OR_RETURN(p.custom_purpose_legitimate_interests,
-                             IdsValue(value, "publisher.custom_purpose_legitimate_interests"));
+      OPTIN_ASSIGN_OR_RETURN(p.custom_purpose_legitimate_interests, value.Ints());
     } else if (key == "num_custom_purposes") {
-      OPTIN_ASSIGN_OR_RETURN(p.num_custom_purposes, IntValue(value, "publisher.num_custom_purposes"));
+      OPTIN_ASSIGN_OR_RETURN(p.num_custom_purposes, value.Int());
       has_num = true;
     } else {
-      return InvalidArgumentError("unknown key " + Quoted(key) + " in `publisher`");
+      return value.UnknownKey();
     }
-  }
+    return OkStatus();
+  }));
   if (!has_num) {
     // Without an explicit count, as many custom purposes as the lists name.
     for (const auto* ids : {&p.custom_purpose_consents, &p.custom_purpose_legitimate_interests}) {
@@ -122,59 +76,58 @@ Result<TcPublisherSegment> PublisherValue(element v) {
   return p;
 }
 
-Status SetField(TcString& tc, std::string_view key, element v) {
+Status SetField(TcString& tc, std::string_view key, const json::Value& v) {
   if (key == "version") {
-    OPTIN_ASSIGN_OR_RETURN(tc.version, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.version, v.Int());
   } else if (key == "created") {
-    OPTIN_ASSIGN_OR_RETURN(tc.created, TimeValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.created, v.Time());
   } else if (key == "last_updated") {
-    OPTIN_ASSIGN_OR_RETURN(tc.last_updated, TimeValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.last_updated, v.Time());
   } else if (key == "cmp_id") {
-    OPTIN_ASSIGN_OR_RETURN(tc.cmp_id, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.cmp_id, v.Int());
   } else if (key == "cmp_version") {
-    OPTIN_ASSIGN_OR_RETURN(tc.cmp_version, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.cmp_version, v.Int());
   } else if (key == "consent_screen") {
-    OPTIN_ASSIGN_OR_RETURN(tc.consent_screen, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.consent_screen, v.Int());
   } else if (key == "consent_language") {
-    OPTIN_ASSIGN_OR_RETURN(tc.consent_language, StringValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.consent_language, v.String());
   } else if (key == "vendor_list_version") {
-    OPTIN_ASSIGN_OR_RETURN(tc.vendor_list_version, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.vendor_list_version, v.Int());
   } else if (key == "policy_version") {
-    OPTIN_ASSIGN_OR_RETURN(tc.policy_version, IntValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.policy_version, v.Int());
   } else if (key == "is_service_specific") {
-    OPTIN_ASSIGN_OR_RETURN(tc.is_service_specific, BoolValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.is_service_specific, v.Bool());
   } else if (key == "use_non_standard_texts") {
-    OPTIN_ASSIGN_OR_RETURN(tc.use_non_standard_texts, BoolValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.use_non_standard_texts, v.Bool());
   } else if (key == "purpose_one_treatment") {
-    OPTIN_ASSIGN_OR_RETURN(tc.purpose_one_treatment, BoolValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.purpose_one_treatment, v.Bool());
   } else if (key == "publisher_cc") {
-    OPTIN_ASSIGN_OR_RETURN(tc.publisher_cc, StringValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.publisher_cc, v.String());
   } else if (key == "special_feature_opt_ins") {
-    OPTIN_ASSIGN_OR_RETURN(tc.special_feature_opt_ins, IdsValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.special_feature_opt_ins, v.Ints());
   } else if (key == "purpose_consents") {
-    OPTIN_ASSIGN_OR_RETURN(tc.purpose_consents, IdsValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.purpose_consents, v.Ints());
   } else if (key == "purpose_legitimate_interests") {
-    OPTIN_ASSIGN_OR_RETURN(tc.purpose_legitimate_interests, IdsValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.purpose_legitimate_interests, v.Ints());
   } else if (key == "vendor_consents") {
-    OPTIN_ASSIGN_OR_RETURN(tc.vendor_consents, IdsValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.vendor_consents, v.Ints());
   } else if (key == "vendor_legitimate_interests") {
-    OPTIN_ASSIGN_OR_RETURN(tc.vendor_legitimate_interests, IdsValue(v, key));
+    OPTIN_ASSIGN_OR_RETURN(tc.vendor_legitimate_interests, v.Ints());
   } else if (key == "publisher_restrictions") {
-    simdjson::dom::array a;
-    if (v.get(a)) return InvalidArgumentError("`publisher_restrictions` must be a list");
     tc.publisher_restrictions.clear();
-    for (element e : a) {
-      OPTIN_ASSIGN_OR_RETURN(TcPublisherRestriction r, RestrictionValue(e));
+    return v.ForEachItem([&tc](const json::Value& item) -> Status {
+      OPTIN_ASSIGN_OR_RETURN(TcPublisherRestriction r, RestrictionValue(item));
       tc.publisher_restrictions.push_back(std::move(r));
-    }
+      return OkStatus();
+    });
   } else if (key == "disclosed_vendors") {
-    if (v.is_null()) {
+    if (v.IsNull()) {
       tc.disclosed_vendors.reset();
     } else {
-      OPTIN_ASSIGN_OR_RETURN(tc.disclosed_vendors, IdsValue(v, key));
+      OPTIN_ASSIGN_OR_RETURN(tc.disclosed_vendors, v.Ints());
     }
   } else if (key == "publisher") {
-    if (v.is_null()) {
+    if (v.IsNull()) {
       tc.publisher.reset();
     } else {
       OPTIN_ASSIGN_OR_RETURN(tc.publisher, PublisherValue(v));
@@ -182,7 +135,7 @@ Status SetField(TcString& tc, std::string_view key, element v) {
   } else if (key == "warnings") {
     // Output only: derived again by every decode.
   } else {
-    return InvalidArgumentError("unknown key " + Quoted(key));
+    return v.UnknownKey();
   }
   return OkStatus();
 }
@@ -245,17 +198,20 @@ std::string TcStringToJson(const TcDecoded& decoded) {
 
 Result<TcString> TcStringFromJson(std::string_view json) {
   simdjson::dom::parser parser;
-  element doc;
-  if (auto error = parser.parse(json.data(), json.size()).get(doc); error) {
-    return InvalidArgumentError(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  OPTIN_RETURN_IF_ERROR(CheckNoRepeatedKey(doc));
-  simdjson::dom::object o;
-  if (doc.get(o)) return InvalidArgumentError("the TC string model must be a JSON object");
+  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "the TC string model"));
+  return tcf::TcStringFromJson(doc);
+}
+
+namespace tcf {
+
+Result<TcString> TcStringFromJson(const json::Value& model) {
   TcString tc;
-  for (auto [key, value] : o) OPTIN_RETURN_IF_ERROR(SetField(tc, key, value));
+  OPTIN_RETURN_IF_ERROR(model.ForEachMember(
+      [&tc](std::string_view key, const json::Value& value) { return SetField(tc, key, value); }));
   OPTIN_RETURN_IF_ERROR(ValidateTcString(tc));
   return tc;
 }
+
+}  // namespace tcf
 
 }  // namespace optin

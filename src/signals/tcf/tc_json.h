@@ -10,11 +10,18 @@
 #include "optin/signals.h"
 #include "src/common/json_writer.h"
 
+namespace optin::json {
+class Value;
+}  // namespace optin::json
+
 namespace optin::tcf {
 
 // Writes the keys of TcStringToJson, except `warnings`, into the object `w`
 // has open.
 void WriteTcStringFields(JsonWriter& w, const TcString& tc);
+// Reads a TC string model from a parsed JSON object (TcStringFromJson's
+// input), validated; kInvalidArgument naming the problem.
+Result<TcString> TcStringFromJson(const json::Value& model);
 
 }  // namespace optin::tcf
 
