@@ -190,6 +190,17 @@ struct PreferenceLink {
 // covering an event shows that it was not rewritten that way, and only a
 // head kept outside the store (a receipt's, a monitor's) holds against
 // someone who can also read the log key in the store.
+// What Engine::AuditHeads found about two signed tree heads.
+struct HeadAudit {
+  bool consistent = false;  // both are this log's, and the larger extends the smaller
+  uint64_t from = 0;        // the sizes compared, smaller first
+  uint64_t to = 0;
+  // When not consistent: the head at fault as given (0 or 1), or -1 when
+  // the two disagree; and why, in words.
+  int bad_head = -1;
+  std::string problem;
+};
+
 struct VerifyResult {
   bool intact = true;
   uint64_t events = 0;         // events checked and found good
@@ -320,6 +331,12 @@ class Engine {
   Result<std::vector<LogPublicKey>> LogKeys();
   // Retires the signing key and makes a new one (docs/log_format.md, "Keys").
   Result<LogPublicKey> RotateLogKey();
+  // Whether two signed tree heads kept by an auditor show a log that only
+  // grew: both signed by one of this log's keys and the larger extending the
+  // smaller (a consistency proof made and checked here). The heads may be
+  // given in either order. A finding is an answer, not an error: errors are
+  // only for a store out of reach.
+  Result<HeadAudit> AuditHeads(const SignedTreeHead& a, const SignedTreeHead& b);
   uint64_t log_size() const;
 
   // Erases the subject (docs/ledger_format.md, "Subjects and erasure"):
@@ -402,6 +419,27 @@ class Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// What copying a store did (CopyStore).
+struct StoreCopied {
+  uint64_t events = 0;
+  size_t api_keys = 0;
+  size_t log_keys = 0;
+  std::string head_hash;  // hex hash of the last event, the same in both stores
+  std::string target;     // the new store's Describe()
+};
+
+// Copies everything `from` holds (events, subject keys, the secret, API
+// keys, log keys, signed tree heads) into a new store at `to` (a location
+// as OpenStore takes): `from` is verified before the new store is created,
+// events go in batches of one transaction each, and the copy is verified to
+// hold the same events under the same head. `progress(copied, total)` is
+// called after each batch.
+// kDataLoss when `from` does not verify or the copy does not match it;
+// kAlreadyExists when a store is at `to` already (a copy never writes over
+// one); the stores' own errors otherwise.
+Result<StoreCopied> CopyStore(Store& from, const std::string& to,
+                              const std::function<void(uint64_t copied, uint64_t total)>& progress = {});
 
 // Re-checks every event and hash link of the ledger in `store` without
 // opening an Engine (so it works on a damaged store).

@@ -161,4 +161,49 @@ Result<LogPublicKey> Engine::RotateLogKey() {
   return LogPublicKey{key.key_id, key.public_key, now, 0};
 }
 
+Result<HeadAudit> Engine::AuditHeads(const SignedTreeHead& a, const SignedTreeHead& b) {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<LogPublicKey> keys, LogKeys());
+  HeadAudit audit;
+  const SignedTreeHead* heads[] = {&a, &b};
+  for (int i = 0; i < 2; ++i) {
+    const SignedTreeHead& head = *heads[i];
+    auto key = std::find_if(keys.begin(), keys.end(), [&](const LogPublicKey& k) { return k.key_id == head.key_id; });
+    Status s = key == keys.end()
+                   ? InvalidArgumentError("signed with key `" + head.key_id + "`, which is not one of this log's keys")
+                   : VerifyTreeHead(head, key->public_key);
+    if (!s.ok()) {
+      audit.bad_head = i;
+      audit.problem = s.message();
+      return audit;
+    }
+  }
+  const SignedTreeHead& smaller = a.tree_size <= b.tree_size ? a : b;
+  const SignedTreeHead& larger = a.tree_size <= b.tree_size ? b : a;
+  audit.from = smaller.tree_size;
+  audit.to = larger.tree_size;
+  if (audit.from == 0) {
+    // Every log extends the empty one: there is nothing to prove.
+    audit.consistent = smaller.root_hash == EmptyTreeHash();
+    if (!audit.consistent) audit.problem = "the head of size 0 has a root other than the empty tree's";
+    return audit;
+  }
+  ConsistencyProof proof{audit.from, audit.to, {}};
+  if (audit.from < audit.to) {
+    Result<ConsistencyProof> made = ProveConsistency(audit.from, audit.to);
+    if (!made.ok()) {
+      audit.problem = "the log cannot prove it grew from " + std::to_string(audit.from) + " to " +
+                      std::to_string(audit.to) + " events: " + made.status().message();
+      return audit;
+    }
+    proof = *std::move(made);
+  }
+  if (Status s = VerifyConsistency(proof, smaller.root_hash, larger.root_hash); !s.ok()) {
+    audit.problem = "the log of " + std::to_string(audit.to) + " events does not extend the one of " +
+                    std::to_string(audit.from) + " events (" + s.message() + ")";
+    return audit;
+  }
+  audit.consistent = true;
+  return audit;
+}
+
 }  // namespace optin
