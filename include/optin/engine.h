@@ -80,6 +80,13 @@ struct WriteContext {
 struct PurposeDecision {
   std::string purpose;
   Decision decision;
+  // The subject's latest word on the purpose is a yes, whether or not it
+  // still applies (a lapsed notice, an expiry, a GPC signal): a withdrawal
+  // would record a change. What "withdraw everything" takes back.
+  bool withdrawable = false;
+  // When that yes lapses by the purpose's `expires` (microseconds since the
+  // Unix epoch); 0 when it does not, or there is no yes.
+  int64_t expires_at = 0;
 };
 
 // A change the engine recorded, as callers need it: the ledger event's

@@ -298,7 +298,8 @@ Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choi
   if (everything) {
     out.decisions = DecideAll(subject);
   } else {
-    for (const std::string& id : choice.purposes) out.decisions.push_back({id, Decide(subject, id)});
+    const int64_t now = impl_->clock();
+    for (const std::string& id : choice.purposes) out.decisions.push_back(impl_->DecidePurpose(subject, id, now));
   }
   std::vector<uint64_t> seqs;
   for (const Recorded& r : out.recorded) seqs.push_back(r.seq);
@@ -324,8 +325,17 @@ std::vector<PurposeDecision> Engine::DecideAll(std::string_view subject) const {
   auto catalog = impl_->Current();
   if (!catalog) return out;
   const int64_t now = impl_->clock();
-  for (const auto& p : catalog->purposes) out.push_back({p.id, impl_->Guard(impl_->index.Decide(subject, p.id, now), now)});
+  for (const auto& p : catalog->purposes) out.push_back(impl_->DecidePurpose(subject, p.id, now));
   return out;
+}
+
+PurposeDecision Engine::Impl::DecidePurpose(std::string_view subject, std::string_view purpose, int64_t now) const {
+  PurposeDecision d{.purpose = std::string(purpose), .decision = Guard(index.Decide(subject, purpose, now), now)};
+  if (std::optional<internal::Index::LatestGrant> grant = index.LatestGrantOf(subject, purpose)) {
+    d.withdrawable = true;
+    d.expires_at = grant->expires_at;
+  }
+  return d;
 }
 
 Result<std::vector<HistoryEntry>> Engine::History(std::string_view subject) {

@@ -113,6 +113,8 @@ struct Engine::Impl {
   // engine.cc
   // A consent purpose's decision on a node that lost its store: deny.
   Decision Guard(Decision d, int64_t now) const;
+  // One purpose's decision with what the page shows beside it (DecideAll).
+  PurposeDecision DecidePurpose(std::string_view subject, std::string_view purpose, int64_t now) const;
   // Takes an appended event into the tree, the index and (publications) the
   // catalog: what the ledger writer calls before it acknowledges.
   Status Apply(const Event& e, std::string_view subject, std::string_view body);

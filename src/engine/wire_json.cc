@@ -14,14 +14,24 @@ void WriteDecisionFields(JsonWriter& w, const Decision& d) {
   else w.Null();
 }
 
+void WritePurposeDecisionFields(JsonWriter& w, const PurposeDecision& d) {
+  w.Key("purpose").String(d.purpose);
+  WriteDecisionFields(w, d.decision);
+  w.Key("withdrawable").Bool(d.withdrawable).Key("expires_at");
+  if (d.expires_at != 0) w.String(FormatRfc3339(d.expires_at));
+  else w.Null();
+}
+
+void WritePurposeDecision(JsonWriter& w, const PurposeDecision& d) {
+  w.BeginObject();
+  WritePurposeDecisionFields(w, d);
+  w.EndObject();
+}
+
 std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDecision>& decisions) {
   JsonWriter w;
   w.BeginObject().Key("subject").String(subject).Key("purposes").BeginArray();
-  for (const auto& pd : decisions) {
-    w.BeginObject().Key("purpose").String(pd.purpose);
-    WriteDecisionFields(w, pd.decision);
-    w.EndObject();
-  }
+  for (const auto& pd : decisions) WritePurposeDecision(w, pd);
   w.EndArray().EndObject();
   return std::move(w).Take();
 }
@@ -116,11 +126,7 @@ std::string ExportJson(const SubjectExport& e) {
   w.BeginObject().Key("subject").String(e.subject).Key("exported").String(FormatRfc3339(e.exported));
   w.Key("locale").String(e.locale);
   w.Key("decisions").BeginArray();
-  for (const PurposeDecision& d : e.decisions) {
-    w.BeginObject().Key("purpose").String(d.purpose);
-    WriteDecisionFields(w, d.decision);
-    w.EndObject();
-  }
+  for (const PurposeDecision& d : e.decisions) WritePurposeDecision(w, d);
   w.EndArray();
   w.Key("events");
   WriteEvents(w, e.events);

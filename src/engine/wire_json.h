@@ -16,7 +16,12 @@ namespace optin {
 
 // `"allowed":…,"reason":…,"event":…` (event null when 0) into an open object.
 void WriteDecisionFields(JsonWriter& w, const Decision& d);
-// {"subject","purposes":[{"purpose","allowed","reason","event"}]}
+// One purpose's decision: `purpose`, the decision's fields, `withdrawable`
+// and `expires_at` (RFC 3339 or null); as keys of the object `w` has open,
+// or as an object of its own.
+void WritePurposeDecisionFields(JsonWriter& w, const PurposeDecision& d);
+void WritePurposeDecision(JsonWriter& w, const PurposeDecision& d);
+// {"subject","purposes":[{"purpose","allowed","reason","event","withdrawable","expires_at"}]}
 std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDecision>& decisions);
 // {"subject","events":[{"seq","time","purpose","action","notice","channel"}]}
 std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history);

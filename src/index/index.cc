@@ -101,6 +101,20 @@ size_t Index::HashOf(std::string_view subject) {
   return absl::Hash<absl::string_view>{}(Key(subject));
 }
 
+std::optional<Index::LatestGrant> Index::LatestGrantOf(std::string_view subject, std::string_view purpose) const {
+  const PurposeTable& table = purposes();
+  auto it = table.by_id.find(Key(purpose));
+  if (it == table.by_id.end()) return std::nullopt;
+  const size_t hash = HashOf(subject);
+  const Shard& shard = ShardFor(hash);
+  std::shared_lock lock(shard.mu);
+  auto s = shard.subjects.find(subject, hash);
+  if (s == shard.subjects.end()) return std::nullopt;
+  const Entry* e = s->second.Find(it->second);
+  if (!e || e->action() != Action::kGrant) return std::nullopt;
+  return LatestGrant{e->seq(), e->expires_s == kNever ? 0 : e->expires_micros()};
+}
+
 bool Index::HasGpc(std::string_view subject) const {
   const size_t hash = HashOf(subject);
   const Shard& shard = ShardFor(hash);

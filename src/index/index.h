@@ -77,6 +77,15 @@ class Index {
   Decision Decide(std::string_view subject, std::string_view purpose, int64_t now) const;
 
   const PurposeTable& purposes() const { return *table_.load(std::memory_order_acquire); }
+  // The subject's latest word on `purpose` when it is a grant, however that
+  // grant stands now (in force, lapsed by a notice change, expired, or
+  // overridden by a GPC signal): its event and when it expires (0: never).
+  // nullopt when the latest word is not a grant, or there is none.
+  struct LatestGrant {
+    uint64_t seq = 0;
+    int64_t expires_at = 0;
+  };
+  std::optional<LatestGrant> LatestGrantOf(std::string_view subject, std::string_view purpose) const;
   // Whether `subject` has sent a Global Privacy Control signal.
   bool HasGpc(std::string_view subject) const;
   size_t subject_count() const;

@@ -120,6 +120,10 @@ test('granting and withdrawing take the same clicks and take effect at once (Eng
   await page.waitForSelector('#status:not(:empty)');
   assert.match(await page.textContent('#status'), /\S/);
   assert.deepEqual(await check('web-customer-1', 'ad_targeting'), { allowed: true, reason: 'granted', event: 2 });
+  // How long the yes lasts comes from the server (`expires_at`, a year on).
+  await page.waitForSelector(`${card} .current-until:not([hidden])`);
+  const nextYear = String(new Date().getUTCFullYear() + 1);
+  assert.match(await page.textContent(`${card} .current-until`), new RegExp(`^Your yes lasts until .*${nextYear}\\.$`));
 
   await page.click(`${card} button.choice-no`);
   await page.waitForSelector(`${card} button.choice-no[aria-pressed="true"]`);
@@ -154,6 +158,21 @@ test('withdraw everything is one click', async () => {
   await page.waitForSelector('section.purpose[data-purpose="product_analytics"] button.choice-no[aria-pressed="true"]');
   assert.equal((await check(subject, 'ad_targeting')).reason, 'withdrawn');
   assert.equal((await check(subject, 'product_analytics')).reason, 'withdrawn');
+  await context.close();
+});
+
+test('withdraw everything with no yes to take back records nothing and says so', async () => {
+  const subject = 'web-customer-6';
+  cli('withdraw', subject, 'ad_targeting');
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(link(subject));
+  await page.waitForSelector('section.purpose[data-purpose="ad_targeting"] button.choice-no[aria-pressed="true"]');
+  await page.click('#withdraw-all');
+  await page.waitForSelector('#status:not(:empty)');
+  assert.match(await page.textContent('#status'), /nothing to withdraw/);
+  const history = JSON.parse(cli('history', subject, '--json'));
+  assert.equal(history.events.length, 1, 'only the withdrawal given before');
   await context.close();
 });
 

@@ -104,9 +104,11 @@ TEST_F(CliTest, StatusAndHistoryJsonShapes) {
   auto r = Run({"status", "alice", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
-            R"({"subject":"alice","purposes":[{"purpose":"delivery","allowed":true,"reason":"necessary","event":1},)"
-            R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":3},)"
-            R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":4}]})"
+            R"({"subject":"alice","purposes":[)"
+            R"({"purpose":"delivery","allowed":true,"reason":"necessary","event":1,"withdrawable":false,"expires_at":null},)"
+            R"({"purpose":"ads","allowed":false,"reason":"withdrawn","event":3,"withdrawable":false,"expires_at":null},)"
+            R"({"purpose":"recommendations","allowed":false,"reason":"withdrawn","event":4,"withdrawable":false,)"
+            R"("expires_at":null}]})"
             "\n");
   r = Run({"history", "alice", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -8,12 +8,14 @@
 
 #include "src/common/time.h"
 #include "src/server/api.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin::server {
 namespace {
 
 using ::optin::testing::IsOk;
+using ::optin::testing::JsonDoc;
 using ::testing::HasSubstr;
 
 std::string ReadFile(const std::string& path) {
@@ -60,7 +62,7 @@ TEST_F(RouterTest, AnswersAreLabelledWithTheirRoutePattern) {
   HttpResponse r = Send("GET", "/v1/subjects/al%20ice/consents", admin_);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.route, "/v1/subjects/{id}/consents");
-  EXPECT_THAT(r.body, HasSubstr(R"("subject":"al ice")"));
+  EXPECT_EQ(JsonDoc(r.body).Str("/subject"), "al ice");
   r = Send("PATCH", "/v1/subjects/alice/consents", admin_);
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(r.route, "/v1/subjects/{id}/consents");
@@ -73,10 +75,10 @@ TEST_F(RouterTest, AnswersAreLabelledWithTheirRoutePattern) {
 TEST_F(RouterTest, ALinkOpensItsRecordUntilItExpiresOnTheEnginesClock) {
   HttpResponse made = Send("POST", "/v1/subjects/alice/link", admin_, R"({"ttl":"PT1H"})");
   ASSERT_EQ(made.status, 200) << made.body;
-  EXPECT_THAT(made.body, HasSubstr(R"("url":"https://privacy.example/p/)"));
-  EXPECT_THAT(made.body, HasSubstr(R"("expires":"2026-06-01T10:00:00Z")"));
-  const size_t at = made.body.find(R"("token":")") + 9;
-  const std::string token = "Bearer " + made.body.substr(at, made.body.find('"', at) - at);
+  JsonDoc link(made.body);
+  EXPECT_EQ(link.Str("/url"), "https://privacy.example/p/" + link.Str("/token"));
+  EXPECT_EQ(link.Str("/expires"), "2026-06-01T10:00:00Z");
+  const std::string token = "Bearer " + link.Str("/token");
 
   EXPECT_EQ(Send("GET", "/v1/session", token).status, 200);
   EXPECT_EQ(Send("GET", "/v1/subjects/alice/consents", token).status, 200);
@@ -123,6 +125,35 @@ TEST_F(RouterTest, ABatchWithOneMalformedCheckFailsWholeAndNamesIt) {
   r = Send("POST", "/v1/check/batch", admin_, R"({"checks":{"subject":"alice"}})");
   EXPECT_EQ(r.status, 400);
   EXPECT_THAT(r.body, HasSubstr("the body needs `checks`"));
+}
+
+TEST_F(RouterTest, ConsentsSayWhatAWithdrawalWouldTakeBackAndWhenAYesLapses) {
+  JsonDoc purposes(Send("GET", "/v1/purposes").body);
+  ASSERT_EQ(purposes.Str("/purposes/1/id"), "ads");  // expires: P1Y
+  const std::string notice = purposes.Str("/purposes/1/notice");
+  HttpResponse g = Send("PUT", "/v1/subjects/alice/consents/ads", admin_, R"({"notice":")" + notice + R"("})");
+  ASSERT_EQ(g.status, 200) << g.body;
+  EXPECT_EQ(JsonDoc(g.body).At("/withdrawable"), "true");
+  // A year on the civil calendar from the grant, as the engine counts it.
+  EXPECT_EQ(JsonDoc(g.body).Str("/expires_at"), "2027-06-01T09:00:00Z");
+  JsonDoc consents(Send("GET", "/v1/subjects/alice/consents", admin_).body);
+  EXPECT_EQ(consents.Str("/purposes/1/expires_at"), "2027-06-01T09:00:00Z");
+  EXPECT_EQ(consents.At("/purposes/0/withdrawable"), "false");  // necessary
+  EXPECT_EQ(consents.At("/purposes/2/withdrawable"), "false");  // never asked
+
+  // A GPC signal overrides the yes, which a withdrawal would still take back.
+  ASSERT_EQ(Send("POST", "/v1/subjects/alice/signals", admin_, R"({"gpc":true})").status, 200);
+  consents = JsonDoc(Send("GET", "/v1/subjects/alice/consents", admin_).body);
+  EXPECT_EQ(consents.Str("/purposes/1/reason"), "gpc_opt_out");
+  EXPECT_EQ(consents.At("/purposes/1/withdrawable"), "true");
+  // Expired: still the customer's last word, still withdrawable.
+  now_ += int64_t{366} * 24 * 3600 * 1'000'000;
+  consents = JsonDoc(Send("GET", "/v1/subjects/alice/consents", admin_).body);
+  EXPECT_EQ(consents.At("/purposes/1/withdrawable"), "true");
+  HttpResponse all = Send("DELETE", "/v1/subjects/alice/consents", admin_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(JsonDoc(all.body).At("/purposes/1/withdrawable"), "false");
+  EXPECT_EQ(JsonDoc(all.body).At("/purposes/1/expires_at"), "null");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // What the customer does: a choice, withdrawing everything, switching the
 // language, downloading their record. One change at a time.
-import { $, kLangs, kWithdrawable, state } from './state.js';
+import { $, kLangs, state } from './state.js';
 import { loadStrings, t } from './i18n.js';
 import { api, ApiError, fetchCatalog, fetchSubjectData, isAuthError, subjectPath } from './api.js';
 import { announce, decisionFor, linkExpired, purposes, renderAll, renderHistory, saveFailed, updateChoices } from './render.js';
@@ -28,7 +28,10 @@ export async function refreshSubject() {
 export function applyResult(result) {
   if (!result || !state.consents || !Array.isArray(state.consents.purposes)) return;
   const list = state.consents.purposes;
-  const entry = { purpose: result.purpose, allowed: result.allowed, reason: result.reason, event: result.event };
+  const entry = {
+    purpose: result.purpose, allowed: result.allowed, reason: result.reason, event: result.event,
+    withdrawable: result.withdrawable, expires_at: result.expires_at,
+  };
   const i = list.findIndex((d) => d.purpose === result.purpose);
   if (i >= 0) list[i] = entry;
   else list.push(entry);
@@ -87,7 +90,7 @@ export async function withdrawAll() {
   if (state.linkInvalid) return;
   const targets = purposes('consent').filter((p) => {
     const d = decisionFor(p.id);
-    return d && (d.allowed === true || kWithdrawable.has(d.reason));
+    return d && d.withdrawable === true;
   });
   if (targets.length === 0) {
     announce(t('status.nothing_to_withdraw'), 'info');

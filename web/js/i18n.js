@@ -68,25 +68,6 @@ export function formatDuration(text) {
   return joinList(parts);
 }
 
-// The end of a duration starting at `start`, on the civil calendar in UTC
-// (a month after January 31 is the last day of February), as the server
-// counts it.
-export function addDuration(start, text) {
-  const d = parseDuration(text);
-  if (!d || Number.isNaN(start.getTime())) return null;
-  const months = d.years * 12 + d.months;
-  const y = start.getUTCFullYear();
-  const mo = start.getUTCMonth() + months;
-  const targetYear = y + Math.floor(mo / 12);
-  const targetMonth = ((mo % 12) + 12) % 12;
-  const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
-  const day = Math.min(start.getUTCDate(), lastDay);
-  const shifted = Date.UTC(targetYear, targetMonth, day, start.getUTCHours(), start.getUTCMinutes(),
-    start.getUTCSeconds(), start.getUTCMilliseconds());
-  const seconds = ((d.weeks * 7 + d.days) * 24 + d.hours) * 3600 + d.minutes * 60 + d.seconds;
-  return new Date(shifted + seconds * 1000);
-}
-
 export function formatDateTime(value) {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return String(value);

@@ -2,7 +2,7 @@
 // their choices, the necessary ones, the history; and status messages.
 import { $, kUndecided, state } from './state.js';
 import { clear, el, show } from './dom.js';
-import { addDuration, applyStaticStrings, formatDate, formatDateTime, formatDuration, has, t, updateTitle } from './i18n.js';
+import { applyStaticStrings, formatDate, formatDateTime, formatDuration, has, t, updateTitle } from './i18n.js';
 import { isAuthError } from './api.js';
 import { renderReceipts } from './receipts.js';
 import { choose, enqueue } from './actions.js';
@@ -190,13 +190,6 @@ export function cssSafe(id) {
   return String(id).replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-export function grantTime(decision) {
-  if (!decision || decision.event === null || decision.event === undefined) return null;
-  const events = (state.history && Array.isArray(state.history.events)) ? state.history.events : [];
-  const e = events.find((x) => x.seq === decision.event && x.action === 'grant');
-  return e ? new Date(e.time) : null;
-}
-
 export function updateChoices() {
   for (const [id, card] of state.cards) {
     const decision = decisionFor(id);
@@ -211,11 +204,8 @@ export function updateChoices() {
     card.section.classList.toggle('needs-decision', kUndecided.has(reason));
 
     let untilText = '';
-    if (granted && card.purpose.expires) {
-      const start = grantTime(decision);
-      const end = start ? addDuration(start, card.purpose.expires) : null;
-      if (end) untilText = t('purpose.expires_until', { date: formatDate(end) });
-    }
+    // The server says when a yes lapses: no calendar arithmetic here.
+    if (granted && decision.expires_at) untilText = t('purpose.expires_until', { date: formatDate(decision.expires_at) });
     card.until.textContent = untilText;
     card.until.hidden = untilText === '';
   }

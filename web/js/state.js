@@ -4,9 +4,6 @@ import { purposes } from './render.js';
 
 export const kLangs = ['en', 'ja'];
 export const kUndecided = new Set(['no_consent', 'notice_changed', 'expired', 'gpc_opt_out', 'unknown_purpose']);
-// Reasons that mean the customer's latest word was a yes (perhaps one that
-// no longer applies): "withdraw everything" records a no for each of them.
-export const kWithdrawable = new Set(['granted', 'notice_changed', 'expired', 'gpc_opt_out']);
 export const kDurationUnits = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'];
 
 export const state = {

@@ -39,8 +39,8 @@ HttpResponse Record(Services& s, const Call& call, bool grant) {
   Result<ChoiceResult> result = s.engine.Choose(call.subject, choice, context);
   if (!result.ok()) return ErrorResponse(result.status());
   JsonWriter w;
-  w.BeginObject().Key("subject").String(call.subject).Key("purpose").String(call.purpose);
-  WriteDecisionFields(w, result->decisions.front().decision);
+  w.BeginObject().Key("subject").String(call.subject);
+  WritePurposeDecisionFields(w, result->decisions.front());
   const Recorded& e = result->recorded.front();
   w.Key("recorded").BeginObject().Key("seq").Uint(e.seq).Key("time").String(FormatRfc3339(e.time));
   w.Key("action").String(ActionName(e.action)).Key("notice").String(e.notice).Key("channel").String(e.channel);
