@@ -3,7 +3,7 @@
 // Who is calling: an API key (`Authorization: Bearer optin_...`) resolved to
 // its scope, or a customer holding a preference-center link token, who may
 // reach their own record and nothing else. Keys are kept in memory as their
-// SHA-256 and reloaded from the store at most every kKeyReload, so
+// SHA-256 and reloaded from the store at most every kKeyReloadMicros, so
 // `optin key revoke` takes effect on a running server within that time. Keys
 // and tokens are never logged.
 //
@@ -11,7 +11,6 @@
 #ifndef OPTIN_SERVER_AUTH_H_
 #define OPTIN_SERVER_AUTH_H_
 
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,7 +20,8 @@
 
 namespace optin::server {
 
-constexpr auto kKeyReload = std::chrono::seconds(1);
+// How often keys are read again (microseconds on the engine's clock).
+constexpr int64_t kKeyReloadMicros = 1'000'000;
 
 struct Principal {
   bool authenticated = false;
@@ -52,7 +52,7 @@ class Authenticator {
   // an unauthenticated principal; a header that names no valid key is
   // kUnauthenticated.
   Result<Principal> Authenticate(std::string_view authorization);
-  // Reads the keys now (they are read again at most every kKeyReload).
+  // Reads the keys now (they are read again at most every kKeyReloadMicros).
   Status Load();
 
  private:
@@ -61,7 +61,7 @@ class Authenticator {
   Engine& engine_;
   std::mutex mu_;
   std::map<std::string, ApiKeyInfo> by_hash_;
-  std::chrono::steady_clock::time_point loaded_{};
+  int64_t loaded_ = 0;  // when the keys were last read; 0: never
 };
 
 }  // namespace optin::server

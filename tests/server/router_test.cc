@@ -8,6 +8,7 @@
 
 #include "src/common/time.h"
 #include "src/server/api.h"
+#include "src/server/auth.h"
 #include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
@@ -88,8 +89,27 @@ TEST_F(RouterTest, ALinkOpensItsRecordUntilItExpiresOnTheEnginesClock) {
   now_ += int64_t{60} * 1'000'000;  // the hour is up
   HttpResponse expired = Send("GET", "/v1/session", token);
   EXPECT_EQ(expired.status, 401);
-  EXPECT_THAT(expired.body, HasSubstr("expired"));
+  EXPECT_THAT(expired.body, HasSubstr("the link has expired"));
   EXPECT_THAT(expired.headers, ::testing::Contains(std::pair<std::string, std::string>("WWW-Authenticate", "Bearer")));
+}
+
+TEST_F(RouterTest, ARevokedKeyStopsWorkingWhenTheKeysAreReadAgain) {
+  auto key = engine_->CreateApiKey(Scope::kCheck, "pipeline");
+  ASSERT_THAT(key, IsOk());
+  const std::string check = "Bearer " + *key;
+  const std::string body = R"({"subject":"alice","purpose":"ads"})";
+  now_ += kKeyReloadMicros;  // the new key is read
+  EXPECT_EQ(Send("POST", "/v1/check", check, body).status, 200);
+  // Revoked in the store (as `optin key revoke` in another process does):
+  // the server reads its keys again within a second.
+  ASSERT_THAT(engine_->RevokeApiKey("pipeline"), IsOk());
+  now_ += kKeyReloadMicros - 1;
+  EXPECT_EQ(Send("POST", "/v1/check", check, body).status, 200);
+  now_ += 1;
+  HttpResponse after = Send("POST", "/v1/check", check, body);
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(JsonDoc(after.body).Str("/error/code"), "unauthenticated");
+  EXPECT_THAT(after.body, HasSubstr("unknown or revoked"));
 }
 
 TEST_F(RouterTest, SecGpcIsRecordedOnceWhereTheTableSays) {
