@@ -4,6 +4,7 @@
 
 #include "src/catalog/notices_json.h"
 #include "src/common/crypto.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -374,9 +375,12 @@ TEST(Catalog, RefusesDeepNesting) {
 TEST(NoticesJson, RendersOneLocale) {
   Catalog c = ParseCatalogFile(kShopPath).value();
   std::string ja = NoticesJson(c, "ja");
-  EXPECT_THAT(ja, HasSubstr(R"("locale":"ja")"));
-  EXPECT_THAT(ja, HasSubstr(R"("title":"パーソナライズ広告")"));
-  EXPECT_THAT(ja, HasSubstr(R"("retention":"P1Y1M","expires":"P1Y","sale_or_share":true)"));
+  const testing::JsonDoc doc(ja);
+  EXPECT_EQ(doc.Str("/locale"), "ja");
+  EXPECT_EQ(doc.Str("/purposes/1/title"), "パーソナライズ広告");
+  EXPECT_EQ(doc.Str("/purposes/1/retention"), "P1Y1M");
+  EXPECT_EQ(doc.Str("/purposes/1/expires"), "P1Y");
+  EXPECT_EQ(doc.At("/purposes/1/sale_or_share"), "true");
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 
 #include <filesystem>
 
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
 namespace {
 
 using ::optin::testing::CommandResult;
+using ::optin::testing::JsonDoc;
 using ::optin::testing::ReadFile;
 using ::optin::testing::RunOptin;
 using ::optin::testing::TempDir;
@@ -121,8 +123,8 @@ TEST_F(CliTest, SignalsFollowTheSubjectsChoices) {
   Init();
   auto r = Run({"signals", "alice", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr(R"("us_privacy":"1YYN")"));
-  EXPECT_THAT(r.out, HasSubstr(R"("consent_mode":{"ad_storage":"denied")"));
+  EXPECT_EQ(JsonDoc(r.out).Str("/us_privacy"), "1YYN");
+  EXPECT_EQ(JsonDoc(r.out).Str("/consent_mode/ad_storage"), "denied");
   ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
   r = Run({"signals", "alice"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -143,16 +145,20 @@ TEST_F(CliTest, LogHeadsProofsKeysAndAudit) {
   ASSERT_EQ(Run({"grant", "alice", "ads"}).exit_code, 0);
   auto a = Run({"log", "head"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  EXPECT_THAT(a.out, HasSubstr(R"({"tree_size":2,"root_hash":")"));
+  EXPECT_EQ(JsonDoc(a.out).At("/tree_size"), "2");
+  EXPECT_EQ(JsonDoc(a.out).Str("/root_hash").size(), 64u);
   ASSERT_EQ(Run({"withdraw", "alice", "ads"}).exit_code, 0);
   auto b = Run({"log", "head"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   auto p = Run({"log", "prove", "2", "--tree-size", "3"});
   EXPECT_EQ(p.exit_code, 0) << p.err;
-  EXPECT_THAT(p.out, HasSubstr(R"({"leaf_index":1,"tree_size":3,)"));
+  EXPECT_EQ(JsonDoc(p.out).At("/leaf_index"), "1");
+  EXPECT_EQ(JsonDoc(p.out).At("/tree_size"), "3");
   p = Run({"log", "prove", "--from", "2", "--to", "3"});
   EXPECT_EQ(p.exit_code, 0) << p.err;
-  EXPECT_THAT(p.out, HasSubstr(R"({"first":2,"second":3,"path":[)"));
+  EXPECT_EQ(JsonDoc(p.out).At("/first"), "2");
+  EXPECT_EQ(JsonDoc(p.out).At("/second"), "3");
+  EXPECT_EQ(JsonDoc(p.out).Size("/path"), 1);  // 2 leaves are a whole subtree: only the third is needed
   EXPECT_EQ(Run({"log", "prove"}).exit_code, 2);
   EXPECT_EQ(Run({"log", "prove", "7"}).exit_code, 2);
   auto pem = Run({"log", "key", "--pem"});
@@ -170,7 +176,8 @@ TEST_F(CliTest, LogHeadsProofsKeysAndAudit) {
   // A rotated key signs from then on; the old heads still audit.
   auto rotated = Run({"log", "key", "--rotate"});
   EXPECT_EQ(rotated.exit_code, 0) << rotated.err;
-  EXPECT_THAT(rotated.out, HasSubstr(R"("retired_keys":[{"key_id":")"));
+  EXPECT_EQ(JsonDoc(rotated.out).Size("/retired_keys"), 1);
+  EXPECT_EQ(JsonDoc(rotated.out).Str("/retired_keys/0/key_id").size(), 16u);
   EXPECT_EQ(Run({"audit", head_a, head_b}).exit_code, 0);
 }
 
@@ -178,7 +185,7 @@ TEST_F(CliTest, AnEmptyLogsHeadIsExtendedByAnyLog) {
   ASSERT_EQ(Run({"init"}).exit_code, 0);
   auto empty = Run({"log", "head"});
   ASSERT_EQ(empty.exit_code, 0) << empty.err;
-  EXPECT_THAT(empty.out, HasSubstr(R"("tree_size":0,)"));
+  EXPECT_EQ(JsonDoc(empty.out).At("/tree_size"), "0");
   ASSERT_EQ(Run({"catalog", "publish", kShopPath}).exit_code, 0);
   const std::string head_a = dir_.Write("a.json", empty.out), head_b = dir_.Write("b.json", Run({"log", "head"}).out);
   auto audit = Run({"audit", head_a, head_b});
@@ -224,9 +231,7 @@ TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_THAT(none.err, HasSubstr("the list holds no receipt"));
   // The key may also be given as the base64 that GET /v1/log/key shows.
-  const std::string keys = Run({"log", "key"}).out;
-  const size_t at = keys.find(R"("public_key":")") + 14;
-  const std::string base64 = keys.substr(at, keys.find('"', at) - at);
+  const std::string base64 = JsonDoc(Run({"log", "key"}).out).Str("/public_key");
   EXPECT_EQ(RunOptin({"receipt", "verify", grant, "--key", base64}).exit_code, 0);
   auto unreadable = RunOptin({"receipt", "verify", grant, "--key", dir_.File("nowhere.pem")});
   EXPECT_EQ(unreadable.exit_code, 3);
@@ -237,9 +242,8 @@ TEST_F(CliTest, ReceiptsAreWrittenAndVerifiedOffline) {
   auto rotated = RunOptin({"receipt", "verify", grant, "--key", dir_.Write("new.pem", Run({"log", "key", "--pem"}).out)});
   EXPECT_EQ(rotated.exit_code, 1);
   EXPECT_THAT(rotated.out, HasSubstr("list the retired keys"));
-  const std::string after = Run({"log", "key"}).out;
-  const size_t retired = after.find(R"("public_key":")", after.find("retired_keys")) + 14;
-  EXPECT_EQ(RunOptin({"receipt", "verify", grant, "--key", after.substr(retired, after.find('"', retired) - retired)}).exit_code, 0);
+  const std::string retired = JsonDoc(Run({"log", "key"}).out).Str("/retired_keys/0/public_key");
+  EXPECT_EQ(RunOptin({"receipt", "verify", grant, "--key", retired}).exit_code, 0);
 }
 
 TEST_F(CliTest, AReceiptPathThatCannotBeWrittenRecordsNothing) {
@@ -261,9 +265,12 @@ TEST_F(CliTest, EraseLeavesNothingReadableAndTheLedgerVerifiable) {
   ASSERT_EQ(Run({"grant", id, "ads", "recommendations"}).exit_code, 0);
   auto exported = Run({"export", id});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  EXPECT_THAT(exported.out, HasSubstr(R"("subject":")" + id + R"(","exported":")"));
-  EXPECT_THAT(exported.out, HasSubstr(R"("notices":[{"version":")"));
-  EXPECT_THAT(exported.out, HasSubstr(R"("receipts":[{"key_id":")"));
+  JsonDoc record(exported.out);
+  EXPECT_EQ(record.Str("/subject"), id);
+  EXPECT_TRUE(record.Has("/exported"));
+  EXPECT_EQ(record.Size("/notices"), 2);
+  EXPECT_EQ(record.Str("/notices/0/version").size(), 64u);
+  EXPECT_EQ(record.Size("/receipts"), 2);
   auto html = Run({"export", id, "--html", "--locale", "ja"});
   EXPECT_THAT(html.out, HasSubstr("<h1>Example Shopが保有しているお客様の情報のすべて</h1>"));
   const std::string key = Sql("SELECT hex(key) FROM subject_keys");
@@ -408,15 +415,22 @@ TEST_F(CliTest, EditorialIsRefusedForAMaterialChangeAndTheDiffIsKept) {
                                "    ads benefit [en]: Ads that [-fit-]{+suit+} you.\n"));
   r = Run({"catalog", "history", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr(R"("editorial":["ads"],"removed":[],"texts":[{"purpose":"ads","field":"benefit","locale":"en","diff":"Ads that [-fit-]{+suit+} you."})"));
+  JsonDoc history(r.out);
+  const std::string last = "/publications/" + std::to_string(history.Size("/publications") - 1);
+  EXPECT_EQ(history.At(last + "/editorial"), R"(["ads"])");
+  EXPECT_EQ(history.At(last + "/removed"), "[]");
+  EXPECT_EQ(history.At(last + "/texts/0"),
+            R"({"purpose":"ads","field":"benefit","locale":"en","diff":"Ads that [-fit-]{+suit+} you."})");
 }
 
 TEST_F(CliTest, CatalogShowInEachLocale) {
   Init();
   auto r = Run({"catalog", "show", "--json", "--locale", "ja"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, StartsWith(R"({"organization":{"name":"Example Shop","contact":"privacy@shop.example"},"locale":"ja")"));
-  EXPECT_THAT(r.out, HasSubstr(R"("title":"パーソナライズ広告")"));
+  JsonDoc shown(r.out);
+  EXPECT_EQ(shown.At("/organization"), R"({"name":"Example Shop","contact":"privacy@shop.example"})");
+  EXPECT_EQ(shown.Str("/locale"), "ja");
+  EXPECT_EQ(shown.Str("/purposes/1/title"), "パーソナライズ広告");
   r = Run({"catalog", "show"});
   EXPECT_THAT(r.out, HasSubstr("ads (consent, notice "));
   EXPECT_EQ(Run({"catalog", "show", "--locale", "fr"}).exit_code, 2);
@@ -430,8 +444,8 @@ TEST_F(CliTest, WorksOnACatalogInAnotherStyle) {
   ASSERT_EQ(Run({"init"}).exit_code, 0);
   ASSERT_EQ(Run({"catalog", "publish", streaming}).exit_code, 0);
   r = Run({"catalog", "show", "--json", "--locale", "fr"});
-  EXPECT_THAT(r.out, HasSubstr(R"("name":"Example Streaming, Inc.")"));
-  EXPECT_THAT(r.out, HasSubstr(R"("description":"Les émissions que vous avez regardées et quand.\n")"));
+  EXPECT_EQ(JsonDoc(r.out).Str("/organization/name"), "Example Streaming, Inc.");
+  EXPECT_EQ(JsonDoc(r.out).Str("/purposes/1/data/0/description"), "Les émissions que vous avez regardées et quand.\n");
   EXPECT_EQ(Run({"check", "viewer-1", "streaming"}).out, "allow necessary\n");
   EXPECT_EQ(Run({"check", "viewer-1", "voice_training"}).out, "deny no_consent\n");
   ASSERT_EQ(Run({"grant", "viewer-1", "voice_training", "recommendations", "--channel", "web"}).exit_code, 0);

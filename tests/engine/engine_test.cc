@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "src/common/time.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -638,8 +639,8 @@ TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisi
   EXPECT_EQ(r->decisions[0].purpose, "recommendations");
   EXPECT_EQ(r->decisions[0].decision, (Decision{true, Reason::kGranted, 3}));
   ASSERT_EQ(r->receipts.size(), 1u);
-  EXPECT_THAT(r->receipts[0], HasSubstr(R"("sequence":3)"));
-  EXPECT_THAT(r->receipts[0], HasSubstr(R"("locale":"ja")"));
+  EXPECT_EQ(testing::JsonDoc(r->receipts[0]).At("/receipt/sequence"), "3");
+  EXPECT_EQ(testing::JsonDoc(r->receipts[0]).Str("/receipt/locale"), "ja");
   EXPECT_EQ(r->receipt_error, "");
   EXPECT_EQ(Why("alice", "ads"), Reason::kGpcOptOut);
 

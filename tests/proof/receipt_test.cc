@@ -7,12 +7,14 @@
 #include "optin/proof.h"
 #include "src/common/crypto.h"
 #include "src/engine/wire_json.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
 namespace {
 
 using ::optin::testing::IsOk;
+using ::optin::testing::JsonDoc;
 using ::optin::testing::ReadFile;
 using ::optin::testing::RunCommand;
 using ::optin::testing::RunOptions;
@@ -71,19 +73,22 @@ TEST_F(ReceiptTest, EveryGrantWithdrawalAndSignalHasAValidReceipt) {
     EXPECT_FALSE(v->key_from_receipt);
     EXPECT_EQ(v->subject, "alice");
   }
-  EXPECT_THAT(receipts[0], HasSubstr(R"("action":"grant")"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("state":"given")"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("controller":{"contact":"privacy@shop.example","name":"Example Shop"})"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("data_categories":[{"id":"clicks","sensitive":true,"title":"Clicks"}])"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("recipients":[{"name":"Example Ads","role":"processor"},)"
-                                     R"({"name":"Example Exchange","role":"third_party"}])"));
-  EXPECT_THAT(receipts[0], HasSubstr(R"("retention":"P1Y1M")"));
-  EXPECT_THAT(receipts[2], HasSubstr(R"("state":"withdrawn")"));
-  EXPECT_THAT(receipts[3], HasSubstr(R"("action":"signal","channel":"gpc")"));
-  EXPECT_THAT(receipts[3], HasSubstr(R"("state":"opted_out")"));
-  EXPECT_THAT(receipts[3], HasSubstr(R"("notice":null)"));
+  const JsonDoc grant(receipts[0]);
+  EXPECT_EQ(grant.Str("/receipt/action"), "grant");
+  EXPECT_EQ(grant.Str("/receipt/state"), "given");
+  EXPECT_EQ(grant.At("/receipt/controller"), R"({"contact":"privacy@shop.example","name":"Example Shop"})");
+  EXPECT_EQ(grant.At("/receipt/purpose/data_categories"), R"([{"id":"clicks","sensitive":true,"title":"Clicks"}])");
+  EXPECT_EQ(grant.At("/receipt/purpose/recipients"),
+            R"([{"name":"Example Ads","role":"processor"},{"name":"Example Exchange","role":"third_party"}])");
+  EXPECT_EQ(grant.Str("/receipt/purpose/retention"), "P1Y1M");
+  EXPECT_EQ(JsonDoc(receipts[2]).Str("/receipt/state"), "withdrawn");
+  const JsonDoc signal(receipts[3]);
+  EXPECT_EQ(signal.Str("/receipt/action"), "signal");
+  EXPECT_EQ(signal.Str("/receipt/channel"), "gpc");
+  EXPECT_EQ(signal.Str("/receipt/state"), "opted_out");
+  EXPECT_EQ(signal.At("/receipt/notice"), "null");
   // In Japanese when asked.
-  EXPECT_THAT(Receipts("alice", "ja")[0], HasSubstr(R"("title":"パーソナライズ広告")"));
+  EXPECT_EQ(JsonDoc(Receipts("alice", "ja")[0]).Str("/receipt/purpose/title"), "パーソナライズ広告");
   // Bob's are his own.
   EXPECT_EQ(Receipts("bob").size(), 1u);
   EXPECT_TRUE(Receipts("carol").empty());

@@ -13,6 +13,7 @@
 
 #include "optin/engine.h"
 #include "tests/support/http_client.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -129,8 +130,7 @@ TEST_F(ChangeFeed, AConsumerThatStopsReadingIsLetGoWithMemoryBoundedAndResumes) 
   ASSERT_GT(server.port(), 0) << server.Stderr();
   [[maybe_unused]] const long before = server.ResidentKb();
   // The last event (the test above may have added one).
-  const std::string verified = RunOptin({"--db", *db_, "verify", "--json"}).out;
-  const uint64_t tail = std::stoull(verified.substr(verified.find("\"events\":") + 9));
+  const uint64_t tail = std::stoull(testing::JsonDoc(RunOptin({"--db", *db_, "verify", "--json"}).out).At("/events"));
   int fd = Subscribe(server.port(), "", /*small_buffer=*/true);
   // It reads nothing: the server writes what the socket takes, then waits
   // without buffering the rest, and gives up after the request timeout.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -63,7 +64,7 @@ TEST_F(CliAndServer, ACliWithdrawalIsDeniedByTheServerWithinMilliseconds) {
   auto allowed = [&] {
     auto r = Http(server.port(), "POST", "/v1/check", body, key);
     EXPECT_EQ(r.status, 200) << r.body;
-    return r.body.find(R"("allowed":true)") != std::string::npos;
+    return testing::JsonDoc(r.body).At("/allowed") == "true";
   };
   using Clock = std::chrono::steady_clock;
   std::vector<double> delays_ms;
@@ -97,8 +98,7 @@ TEST_F(CliAndServer, ASubjectErasedWithTheCliIsForgottenByTheServer) {
   ASSERT_GT(server.port(), 0) << server.Stderr();
   auto reason = [&](const std::string& subject) {
     auto r = Http(server.port(), "POST", "/v1/check", R"({"subject":")" + subject + R"(","purpose":"ads"})", key);
-    const size_t at = r.body.find(R"("reason":")") + 10;
-    return r.body.substr(at, r.body.find('"', at) - at);
+    return testing::JsonDoc(r.body).Str("/reason");
   };
   ASSERT_EQ(reason("alice"), "granted");
   ASSERT_EQ(cli({"erase", "alice"}).exit_code, 0);
