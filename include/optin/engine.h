@@ -50,7 +50,8 @@ Status ValidateChannel(std::string_view channel);
 Status ValidatePublicUrl(std::string_view url);
 
 struct EngineOptions {
-  // Where the store is: a path, `sqlite:PATH`, or `memory:`.
+  // Where the store is: a path, `sqlite:PATH`, a `postgres://` or
+  // `postgresql://` URL, or `memory:` (OpenStore in optin/store.h).
   std::string store = "optin.db";
   StoreOpenMode mode = StoreOpenMode::kExisting;
   // Microseconds since the Unix epoch; the system clock when empty.
@@ -185,18 +186,19 @@ struct LinkToken {
   int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
+// How long a preference-center link works when nobody says (ISO 8601).
+inline constexpr std::string_view kDefaultLinkTtl = "P7D";
+
 // A preference-center link: where it points and the token it carries.
 struct PreferenceLink {
-  std::string url;  // `BASE/p/TOKEN`
+  std::string url;  // PreferenceLinkUrl(base, token)
   std::string token;
   int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
-// What `optin verify` could prove. The hash chain shows that no event was
-// changed without recomputing every hash after it; only a signed tree head
-// covering an event shows that it was not rewritten that way, and only a
-// head kept outside the store (a receipt's, a monitor's) holds against
-// someone who can also read the log key in the store.
+// The address of the page a link token opens: `BASE/p/TOKEN`.
+std::string PreferenceLinkUrl(std::string_view base_url, std::string_view token);
+
 // What Engine::AuditHeads found about two signed tree heads.
 struct HeadAudit {
   bool consistent = false;  // both are this log's, and the larger extends the smaller
@@ -207,6 +209,12 @@ struct HeadAudit {
   int bad_head = -1;
   std::string problem;
 };
+
+// What `optin verify` could prove. The hash chain shows that no event was
+// changed without recomputing every hash after it; only a signed tree head
+// covering an event shows that it was not rewritten that way, and only a
+// head kept outside the store (a receipt's, a monitor's) holds against
+// someone who can also read the log key in the store.
 
 struct VerifyResult {
   bool intact = true;
@@ -223,8 +231,8 @@ struct VerifyResult {
   uint64_t external_tree_size = 0;  // the largest of them
 };
 
-// What Engine::Export gathers (rendered by ExportJson / ExportHtml in
-// src/engine/wire_json.h).
+// What Engine::Export gathers (rendered as JSON by ExportJson in
+// src/engine/wire_json.h, as a page by server::ExportPage).
 struct SubjectExport {
   std::string subject;
   int64_t exported = 0;  // microseconds since the Unix epoch
@@ -265,6 +273,10 @@ struct LogPublicKey {
   int64_t created = 0;     // microseconds since the Unix epoch
   int64_t retired = 0;     // 0 while it signs
 };
+
+// The key that signs now among `keys` (as LogKeys lists them: the last one
+// not retired), or nullptr when every key is retired.
+const LogPublicKey* SigningLogKey(const std::vector<LogPublicKey>& keys);
 
 class Engine {
  public:

@@ -94,7 +94,7 @@ class Store {
   virtual std::string Describe() const = 0;
 
   // Writes the whole batch atomically and durably (on disk before it
-  // returns OK). The first event must be LastSeq()+1 as this store sees it:
+  // returns OK). The first event must follow the last this store holds:
   // if another writer got there first, returns kAlreadyExists and writes
   // nothing; the caller catches up with Scan() and retries. A full disk is
   // kResourceExhausted; other failures kUnavailable. Nothing is written on

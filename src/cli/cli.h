@@ -64,7 +64,7 @@ CommandResult RunLogKey(const Globals& g, bool pem, bool rotate);
 // only grew between them (a consistency proof).
 // receipt list SUBJECT | receipt verify FILE [--key PEM_FILE].
 CommandResult RunReceiptList(const Globals& g, const std::string& subject);
-// filter --purpose P [--subject-field PATH] [--mode drop|redact] [--format jsonl] [--reject FILE] [--stats] [FILE...]
+// filter --purpose P [--subject-field PATH] [--mode drop|redact] [--format jsonl|csv] [--reject FILE] [--stats] [FILE...]
 struct FilterFlags {
   std::string purpose;
   std::string subject_field = "subject";

@@ -38,13 +38,10 @@ CommandResult RunLogKey(const Globals& g, bool pem, bool rotate) {
   }
   OPTIN_ASSIGN_OR_RETURN(std::vector<LogPublicKey> keys, engine->LogKeys());
   if (pem) {
-    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
-      if (it->retired == 0) {
-        std::cout << Ed25519PublicKeyPem(it->public_key);
-        return kExitOk;
-      }
-    }
-    return DataLossError("the store has no log key in use");
+    const LogPublicKey* signing = SigningLogKey(keys);
+    if (!signing) return DataLossError("the store has no log key in use");
+    std::cout << Ed25519PublicKeyPem(signing->public_key);
+    return kExitOk;
   }
   std::cout << LogKeysJson(keys) << "\n";
   return kExitOk;

@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
                     "`optin link` uses it too");
 
   auto* link = app.add_subcommand("link", "Print a preference-center link that opens one subject's record");
-  std::string ttl = "P7D", base_url;
+  std::string ttl(optin::kDefaultLinkTtl), base_url;
   link->add_option("SUBJECT", subject, "Subject id")->required();
   link->add_option("--ttl", ttl, "How long the link works, ISO 8601 (default P7D; at most 366 days)");
   link->add_option("--base-url", base_url,
@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
   filter->add_option("--purpose", filter_flags.purpose, "The purpose the records are used for")->required();
   filter->add_option("--subject-field", filter_flags.subject_field, "Dotted path of the subject id (default subject)");
   filter->add_option("--mode", filter_flags.mode, "drop (default) or redact");
-  filter->add_option("--format", filter_flags.format, "jsonl (default)");
+  filter->add_option("--format", filter_flags.format, "jsonl (default) or csv");
   filter->add_option("--reject", filter_flags.reject_file, "Write malformed lines here, with their line numbers");
   filter->add_flag("--stats", filter_flags.stats, "Print the summary as JSON on stderr");
   filter->add_option("FILE", filter_flags.files, "Input files (default: stdin)");

@@ -12,7 +12,6 @@ void PrintTextChanges(std::ostream& out, const std::vector<TextChange>& texts) {
   }
 }
 
-std::string EventText(uint64_t seq) { return seq == 0 ? "-" : std::to_string(seq); }
 
 void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale) {
   out << catalog.organization.name;

@@ -1,7 +1,8 @@
 // File: src/cli/output.h
 //
-// Human-readable and JSON renderings for the CLI. JSON shapes are the
-// contract documented in docs/cli.md.
+// Human-readable renderings for the CLI (the JSON shapes, shared with the
+// API, are in src/engine/wire_json.h and src/catalog/notices_json.h; the
+// contract is documented in docs/cli.md).
 #ifndef OPTIN_CLI_OUTPUT_H_
 #define OPTIN_CLI_OUTPUT_H_
 
@@ -20,8 +21,6 @@ inline std::string CatalogJson(const Catalog& catalog, std::string_view locale) 
 void PrintCatalog(std::ostream& out, const Catalog& catalog, std::string_view locale);
 // Each changed text as `  PURPOSE FIELD [LOCALE]: DIFF`, under a heading.
 void PrintTextChanges(std::ostream& out, const std::vector<TextChange>& texts);
-// `123` or `-` when there is no event.
-std::string EventText(uint64_t seq);
 
 }  // namespace optin::cli
 

@@ -118,6 +118,8 @@ Result<std::string> Value::Base64Bytes() const {
   return *std::move(decoded);
 }
 
+std::string Value::Minified() const { return simdjson::minify(e_); }
+
 Result<Value> Value::Field(std::string_view key) const {
   simdjson::dom::object o;
   if (e_.get(o)) return Error("must be an object");

@@ -66,6 +66,8 @@ class Value {
   // A string of lowercase hex digits encoding exactly `bytes` bytes.
   Result<std::string> HexBytes(size_t bytes, std::string_view what) const;
   Result<std::string> Base64Bytes() const;  // a standard base64 string, decoded
+  // The value as compact JSON text (whatever its kind).
+  std::string Minified() const;
 
   // Members of an object. Field: the member `key`, or kInvalidArgument when
   // this is not an object or has no such member ("`a.b` is missing").

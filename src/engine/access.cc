@@ -105,6 +105,10 @@ Result<std::string> Engine::CreateLinkToken(std::string_view subject, int64_t tt
   return Base64Url(Seal(impl_->link_key, w.str()));
 }
 
+std::string PreferenceLinkUrl(std::string_view base_url, std::string_view token) {
+  return std::string(base_url) + "/p/" + std::string(token);
+}
+
 Result<PreferenceLink> Engine::CreateLink(std::string_view subject, std::string_view ttl_text,
                                           std::string_view base_url) {
   OPTIN_ASSIGN_OR_RETURN(IsoDuration ttl, ParseIsoDuration(ttl_text));
@@ -112,7 +116,7 @@ Result<PreferenceLink> Engine::CreateLink(std::string_view subject, std::string_
   const int64_t ttl_micros = AddDuration(now, ttl) - now;
   OPTIN_ASSIGN_OR_RETURN(std::string token, CreateLinkToken(subject, ttl_micros));
   PreferenceLink link;
-  link.url = std::string(base_url) + "/p/" + token;
+  link.url = PreferenceLinkUrl(base_url, token);
   link.token = std::move(token);
   link.expires = now + ttl_micros;
   return link;

@@ -6,9 +6,11 @@
 //   publish.cc   catalog publications and their ledger payload
 //   log.cc       the verifiable log: the tree, signed heads, proofs, keys
 //   verify.cc    VerifyStore and the check of the latest signed head
+//   copy.cc      CopyStore: a store copied whole, verified before and after
 //   receipts.cc  receipts and the subject's export
 //   access.cc    API keys, link tokens, the public URL
 //   sync.cc      catching up with other nodes on a shared store
+// (wire_json.cc holds the JSON shapes the CLI and the API share.)
 //
 // Thread-safety: every member a mutex protects says which
 // (ABSL_GUARDED_BY, checked by clang's -Wthread-safety); the rest is set

@@ -149,6 +149,11 @@ Result<std::vector<LogPublicKey>> Engine::LogKeys() {
   return out;
 }
 
+const LogPublicKey* SigningLogKey(const std::vector<LogPublicKey>& keys) {
+  auto it = std::find_if(keys.rbegin(), keys.rend(), [](const LogPublicKey& k) { return k.retired == 0; });
+  return it == keys.rend() ? nullptr : &*it;
+}
+
 Result<LogPublicKey> Engine::RotateLogKey() {
   OPTIN_ASSIGN_OR_RETURN(internal::LogKey old, impl_->SigningKey());
   absl::MutexLock lock(&impl_->log_key_mu);

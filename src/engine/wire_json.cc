@@ -104,8 +104,7 @@ std::string LinkJson(const PreferenceLink& link) {
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys) {
   JsonWriter w;
   w.BeginObject();
-  auto signing = std::find_if(keys.rbegin(), keys.rend(), [](const LogPublicKey& k) { return k.retired == 0; });
-  if (signing != keys.rend()) {
+  if (const LogPublicKey* signing = SigningLogKey(keys)) {
     w.Key("key_id").String(signing->key_id).Key("algorithm").String("Ed25519");
     w.Key("public_key").String(Base64(signing->public_key));
     w.Key("public_key_pem").String(Ed25519PublicKeyPem(signing->public_key));

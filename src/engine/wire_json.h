@@ -27,16 +27,16 @@ std::string DecisionsJson(std::string_view subject, const std::vector<PurposeDec
 std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry>& history);
 
 // {"subject","exported","locale","decisions":[{"purpose","allowed","reason",
-// "event"}],"events":[…as HistoryJson],"notices":[{"version","purpose","title",
+// "event","withdrawable","expires_at"}],"events":[…as HistoryJson],"notices":[{"version","purpose","title",
 // "text"}],"receipts":[receipt files]}
 std::string ExportJson(const SubjectExport& e);
 
-// {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
-// "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.
 // `optin catalog history --json`: {"publications":[{"seq","time","actor",
 // "added","changed","editorial","removed","texts":[{"purpose","field",
 // "locale","diff"}]}]}.
 std::string PublicationsJson(const std::vector<PublicationRecord>& publications);
+// {"key_id","algorithm":"Ed25519","public_key" (base64),"public_key_pem",
+// "retired_keys":[{"key_id","public_key","retired"}]}: the signing key first.
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys);
 // {"url","token","expires"}: a preference-center link (`optin link --json`,
 // POST /v1/subjects/{id}/link).

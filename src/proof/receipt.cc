@@ -271,19 +271,18 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
 
 Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
   simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(const json::Value file, json::Parse(parser, text));
-  element doc = file.element();
-  std::vector<std::string> out;
-  element list;
+  OPTIN_ASSIGN_OR_RETURN(json::Value file, json::Parse(parser, text));
   // GET /v1/subjects/{id}/receipts wraps the list: {"subject","receipts":[…]}.
-  if (doc.is_object() && !doc["receipts"].get(list) && list.is_array()) doc = list;
-  if (doc.is_object()) {
-    out.push_back(simdjson::minify(doc));
-  } else if (doc.is_array()) {
-    for (element e : simdjson::dom::array(doc)) {
-      if (!e.is_object()) return InvalidArgumentError("a list of receipts holds only objects");
-      out.push_back(simdjson::minify(e));
-    }
+  if (std::optional<json::Value> list = file.Find("receipts"); list && list->IsArray()) file = *list;
+  std::vector<std::string> out;
+  if (file.IsObject()) {
+    out.push_back(file.Minified());
+  } else if (file.IsArray()) {
+    OPTIN_RETURN_IF_ERROR(file.ForEachItem([&out](const json::Value& item) -> Status {
+      if (!item.IsObject()) return InvalidArgumentError("a list of receipts holds only objects");
+      out.push_back(item.Minified());
+      return OkStatus();
+    }));
   } else {
     return InvalidArgumentError("a receipt file holds a receipt object or a list of them");
   }

@@ -48,4 +48,14 @@ AccessDecision Authorize(const Result<Principal>& who, Access access, std::strin
   return Deny(PermissionDeniedError("a `check` key may only decide; this needs `write` or `admin`"));
 }
 
+Result<std::string> RecordingChannel(const Principal& who, std::string_view requested) {
+  const std::string own = who.IsCustomer() ? "web" : "api";
+  if (requested.empty() || requested == own) return own;
+  if (who.IsAdmin()) return std::string(requested);
+  return PermissionDeniedError(std::string(who.IsCustomer()
+                                               ? "a link records the customer's own choices with channel `web`"
+                                               : "a `write` key records on the subject's behalf with channel `api`") +
+                               "; only an `admin` key may name another channel");
+}
+
 }  // namespace optin::server

@@ -1,8 +1,10 @@
 // File: src/server/authorize.h
 //
 // Who may call what: one pure function over the caller, the route's access
-// rule and the subject the request is about. The router asks it before any
-// handler runs; nothing else in the server decides access.
+// rule and the subject the request is about, which the router asks before
+// any handler runs; and one over the caller and the channel a write asks to
+// be recorded with, which the consent handlers ask. Nothing else in the
+// server decides access.
 //
 // Thread-safety: pure functions.
 #ifndef OPTIN_SERVER_AUTHORIZE_H_
@@ -37,6 +39,12 @@ struct AccessDecision {
 // Authorization header (an error when it named no valid key or token);
 // `subject` the decoded `{id}` of the path, empty when the route has none.
 AccessDecision Authorize(const Result<Principal>& who, Access access, std::string_view subject);
+
+// The channel a write by `who` is recorded with: its own (`web` for a link
+// token, the customer acting; `api` for a key) when `requested` is empty or
+// the same; another only for an `admin` key (an import, a call centre);
+// kPermissionDenied otherwise.
+Result<std::string> RecordingChannel(const Principal& who, std::string_view requested);
 
 }  // namespace optin::server
 

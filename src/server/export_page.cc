@@ -1,10 +1,9 @@
 #include "src/server/export_page.h"
 
-#include <simdjson.h>
-
 #include <map>
 
 #include "src/catalog/locale.h"
+#include "src/common/json_reader.h"
 #include "src/common/time.h"
 #include "src/server/web_assets.h"
 
@@ -76,18 +75,21 @@ class Texts {
     const WebAsset* asset = FindWebAsset("i18n/" + std::string(locale) + ".json");
     if (!asset) return;
     simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    if (parser.parse(asset->body.data(), asset->body.size()).get(doc)) return;
-    Flatten(doc, "");
+    Result<json::Value> doc = json::Parse(parser, asset->body);
+    if (doc.ok()) Flatten(*doc);
   }
-  void Flatten(simdjson::dom::element e, const std::string& prefix) {
-    simdjson::dom::object o;
-    std::string_view s;
-    if (!e.get(o)) {
-      for (auto [key, value] : o) Flatten(value, prefix.empty() ? std::string(key) : prefix + "." + std::string(key));
-    } else if (!e.get(s)) {
-      strings_[prefix] = std::string(s);
+  // Each string of the file under its dotted path (`export.title`).
+  void Flatten(const json::Value& v) {
+    if (Result<std::string_view> text = v.Text(); text.ok()) {
+      strings_[std::string(v.path())] = std::string(*text);
+      return;
     }
+    if (!v.IsObject()) return;
+    Status walked = v.ForEachMember([this](std::string_view, const json::Value& member) {
+      Flatten(member);
+      return OkStatus();
+    });
+    (void)walked;  // a walk that only collects cannot fail
   }
 
   std::map<std::string, std::string> strings_;
@@ -125,10 +127,11 @@ std::string ActionWords(const Texts& t, const HistoryEntry& h) {
 // The event a receipt file is for (`receipt.sequence`); 0 if unreadable.
 uint64_t ReceiptSequence(const std::string& file) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  uint64_t seq = 0;
-  if (parser.parse(file).get(doc) || doc["receipt"]["sequence"].get(seq)) return 0;
-  return seq;
+  Result<json::Value> doc = json::Parse(parser, file);
+  if (!doc.ok()) return 0;
+  Result<json::Value> receipt = doc->Field("receipt");
+  if (!receipt.ok()) return 0;
+  return json::Read(*receipt, "sequence", &json::Value::Uint).value_or(0);
 }
 
 void Row(std::string& out, const std::string& label_html, const std::string& value_html) {

@@ -1,8 +1,9 @@
 // File: src/server/http.h
 //
 // The HTTP request and response as the API sees them, free of Boost.Beast:
-// the Beast layer (server.cc) fills an HttpRequest, the API (api.cc) turns it
-// into an HttpResponse. Keeping Beast in one file keeps the build fast.
+// the Beast layer (server.cc) fills an HttpRequest, the router (api.cc, over
+// the route table) hands it to a handler (handlers/), which makes the
+// HttpResponse. Keeping Beast in one file keeps the build fast.
 #ifndef OPTIN_SERVER_HTTP_H_
 #define OPTIN_SERVER_HTTP_H_
 

@@ -34,7 +34,8 @@ struct ServerOptions {
   // Behind a reverse proxy every client has the proxy's address.
   int max_connections_per_client = 256;
   std::chrono::seconds drain_timeout{10};  // longest a shutdown waits
-  // How often the server takes in what other processes (the CLI) appended.
+  // The longest the server waits before taking in what other processes (the
+  // CLI, other nodes) appended; a store that notifies wakes it at once.
   std::chrono::milliseconds sync_interval{200};
   bool handle_signals = true;  // SIGTERM and SIGINT start a shutdown
   // Prefix of preference-center links the server hands out; empty:

@@ -181,5 +181,21 @@ TEST(OpenApi, TheDocumentIsMadeFromEveryRouteWithSchemasThatExist) {
   }
 }
 
+TEST(RecordingChannel, OnlyAnAdminKeyNamesAnotherChannel) {
+  for (Caller c : {Caller::kCheckKey, Caller::kWriteKey, Caller::kAdminKey, Caller::kOwnLink}) {
+    const Principal who = *Who(c);
+    const std::string own = c == Caller::kOwnLink ? "web" : "api";
+    EXPECT_EQ(RecordingChannel(who, "").value_or(""), own) << Name(c);
+    EXPECT_EQ(RecordingChannel(who, own).value_or(""), own) << Name(c);
+    Result<std::string> other = RecordingChannel(who, "import");
+    if (c == Caller::kAdminKey) {
+      EXPECT_EQ(other.value_or(""), "import");
+    } else {
+      EXPECT_EQ(other.status().code(), StatusCode::kPermissionDenied) << Name(c);
+      EXPECT_THAT(other.status().message(), ::testing::HasSubstr("only an `admin` key may name another channel"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace optin::server

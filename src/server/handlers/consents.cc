@@ -3,6 +3,7 @@
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
 #include "src/engine/wire_json.h"
+#include "src/server/authorize.h"
 #include "src/server/handlers/handlers.h"
 #include "src/server/handlers/json_body.h"
 
@@ -22,13 +23,9 @@ HttpResponse Record(Services& s, const Call& call, bool grant) {
     if (grant && !*notice) return ErrorResponse(InvalidArgumentError("the body needs `notice`"));
     Result<std::optional<std::string>> channel = json::ReadIfPresent(*doc, "channel", &json::Value::String);
     if (!channel.ok()) return ErrorResponse(channel.status());
-    if (*channel && !(*channel)->empty() && **channel != context.channel) {
-      if (!call.who.IsAdmin()) {
-        return ErrorResponse(PermissionDeniedError("a `write` key records on the subject's behalf with channel `api`; "
-                                                   "only an `admin` key may name another channel"));
-      }
-      context.channel = **channel;
-    }
+    Result<std::string> recorded_as = RecordingChannel(call.who, channel->value_or(""));
+    if (!recorded_as.ok()) return ErrorResponse(recorded_as.status());
+    context.channel = *std::move(recorded_as);
     context.notice = notice->value_or("");
     Result<std::optional<bool>> ack = json::ReadIfPresent(*doc, "gpc_conflict_acknowledged", &json::Value::Bool);
     if (!ack.ok()) return ErrorResponse(ack.status());
@@ -65,17 +62,15 @@ HttpResponse WithdrawAll(Services& s, const Call& call) {
   Choice choice{.action = Action::kWithdraw, .purposes = {}, .locale = RequestLocale(s.engine, call.request)};
   Result<ChoiceResult> result = s.engine.Choose(call.subject, choice, context);
   if (!result.ok()) return ErrorResponse(result.status());
-  std::string body = DecisionsJson(call.subject, result->decisions);
-  body.pop_back();  // the closing brace: the receipts join the same object
-  if (!result->receipt_error.empty()) {
-    // Recorded all the same: the change must not be reported as failed.
-    JsonWriter error;
-    error.String(result->receipt_error);
-    return Json(body + ",\"receipts\":null,\"receipt_error\":" + std::move(error).Take() + "}");
-  }
-  std::string receipts = "[";
-  for (const std::string& r : result->receipts) receipts += (receipts.size() > 1 ? "," : "") + r;
-  return Json(body + ",\"receipts\":" + receipts + "]}");
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(call.subject).Key("purposes").BeginArray();
+  for (const PurposeDecision& d : result->decisions) WritePurposeDecision(w, d);
+  w.EndArray();
+  // Recorded all the same when the receipts could not be made: the change
+  // must not be reported as failed.
+  WriteReceipts(w, result->receipts, result->receipt_error);
+  w.EndObject();
+  return Json(std::move(w).Take());
 }
 
 HttpResponse History(Services& s, const Call& call) {

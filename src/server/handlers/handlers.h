@@ -56,13 +56,12 @@ WriteContext WriterFor(const Principal& who);
 // The locale to answer in: `?locale=`, else Accept-Language, else the
 // catalog's first ("" before the first publication).
 std::string RequestLocale(Engine& engine, const HttpRequest& request);
-// The receipts of the subject's events `seqs` (all when empty), as a JSON
-// array, in the request's locale.
-Result<std::string> ReceiptsArray(Services& s, const Call& call, std::span<const uint64_t> seqs);
 // The `receipt` of a change that is recorded (its only one); when it could
 // not be made (the store briefly unreachable), null and why, for the change
 // stands and must not be reported as failed (GET …/receipts has it).
 void WriteReceipt(JsonWriter& w, const std::vector<std::string>& receipts, std::string_view error);
+// The same for `receipts`, a list: one per change recorded.
+void WriteReceipts(JsonWriter& w, const std::vector<std::string>& receipts, std::string_view error);
 
 // check.cc
 HttpResponse Check(Services& s, const Call& call);

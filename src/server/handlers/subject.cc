@@ -46,10 +46,13 @@ HttpResponse RecordSignal(Services& s, const Call& call) {
 }
 
 HttpResponse Receipts(Services& s, const Call& call) {
-  Result<std::string> receipts = ReceiptsArray(s, call, {});
+  Result<std::vector<std::string>> receipts =
+      s.engine.Receipts(call.subject, {}, RequestLocale(s.engine, call.request));
   if (!receipts.ok()) return ErrorResponse(receipts.status());
   JsonWriter w;
-  w.BeginObject().Key("subject").String(call.subject).Key("receipts").Raw(*receipts).EndObject();
+  w.BeginObject().Key("subject").String(call.subject);
+  WriteReceipts(w, *receipts, "");
+  w.EndObject();
   return Json(std::move(w).Take());
 }
 
@@ -70,7 +73,7 @@ HttpResponse Export(Services& s, const Call& call) {
   // The customer's own link: where their receipts can be checked.
   if (call.who.IsCustomer()) {
     if (Result<std::string_view> token = ParseBearer(request.authorization); token.ok()) {
-      page.page_url = s.base_url + "/p/" + std::string(*token);
+      page.page_url = PreferenceLinkUrl(s.base_url, *token);
       page.page_expires = call.who.expires;
     }
   }
@@ -84,7 +87,7 @@ HttpResponse Export(Services& s, const Call& call) {
 }
 
 HttpResponse Link(Services& s, const Call& call) {
-  std::string ttl = "P7D";
+  std::string ttl(kDefaultLinkTtl);
   if (!call.request.body.empty()) {
     Result<json::Value> doc = ParseBody(call.request.body);
     if (!doc.ok()) return ErrorResponse(doc.status());

@@ -3,7 +3,8 @@
 // The bit layer under the TC string codec: a bounds-checked reader and a
 // writer of big-endian bit fields (bit 0 is the most significant bit of the
 // first byte), and the base64url text form each TC string segment travels in
-// (consent-standards.md §1).
+// (IAB TCF v2.2, "Consent string and vendor list formats": the core string's
+// encoding).
 //
 // Thread-safety: values; a reader or writer is used by one thread at a time.
 //
