@@ -45,6 +45,9 @@ std::string NoticeOf(const std::string& purposes, std::string_view id) {
 // The error code of an error answer.
 std::string Code(const HttpResult& r) { return JsonDoc(r.body).Str("/error/code"); }
 
+// The message of an error answer (`{"error":{"code","message"}}`).
+std::string ErrorMessage(const HttpResult& r) { return JsonDoc(r.body).Str("/error/message"); }
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -189,10 +192,10 @@ TEST_F(ApiTest, BadRequestsGetJsonErrorsWithStableCodes) {
   EXPECT_EQ(code(r), "invalid_argument");
   r = Http(port(), "POST", "/v1/check", R"({"subject":42,"purpose":"ads"})", check_);
   EXPECT_EQ(r.status, 400);
-  EXPECT_THAT(r.body, HasSubstr("`subject` must be a string"));
+  EXPECT_THAT(ErrorMessage(r), HasSubstr("`subject` must be a string"));
   r = Http(port(), "POST", "/v1/check", R"({"subject":"","purpose":"ads"})", check_);
   EXPECT_EQ(r.status, 400);
-  EXPECT_THAT(r.body, HasSubstr("subject id is empty"));
+  EXPECT_THAT(ErrorMessage(r), HasSubstr("subject id is empty"));
   r = Http(port(), "GET", "/v1/check", "", check_);
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(code(r), "method_not_allowed");
@@ -297,7 +300,7 @@ TEST_F(ApiTest, ALinkOpensOnlyItsOwnRecord) {
   bent[bent.size() / 2] = bent[bent.size() / 2] == 'A' ? 'B' : 'A';
   HttpResult r = Http(port(), "GET", "/v1/subjects/alice/consents", "", bent);
   EXPECT_EQ(r.status, 401);
-  EXPECT_THAT(r.body, HasSubstr("the link is not valid"));
+  EXPECT_THAT(ErrorMessage(r), HasSubstr("the link is not valid"));
   // The CLI makes the same links.
   auto cli = Cli({"link", "alice", "--base-url", "https://privacy.shop.example/"});
   ASSERT_EQ(cli.exit_code, 0) << cli.err;
@@ -310,7 +313,7 @@ TEST_F(ApiTest, ALinkOpensOnlyItsOwnRecord) {
 TEST_F(ApiTest, AnExpiredLinkSaysSo) {
   HttpResult r = Http(port(), "GET", "/v1/session", "", ExpiredToken("alice"));
   EXPECT_EQ(r.status, 401);
-  EXPECT_THAT(r.body, HasSubstr("the link has expired"));
+  EXPECT_THAT(ErrorMessage(r), HasSubstr("the link has expired"));
 }
 
 TEST_F(ApiTest, ThePreferenceCenterPageIsServedWithAStrictPolicy) {
@@ -598,7 +601,7 @@ TEST_F(ApiTest, ExportAndErasure) {
   EXPECT_THAT(html.headers["content-security-policy"], HasSubstr("frame-ancestors 'none'"));
   HttpResult xml = Http(port(), "GET", "/v1/subjects/alice/export?format=xml", "", admin_);
   EXPECT_EQ(xml.status, 400);
-  EXPECT_THAT(xml.body, HasSubstr("`format` is `json` or `html`, not `xml`"));
+  EXPECT_THAT(ErrorMessage(xml), HasSubstr("`format` is `json` or `html`, not `xml`"));
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", write_).status, 403);
   EXPECT_EQ(Http(port(), "GET", "/v1/subjects/alice/export", "", Token("bob", "P1D")).status, 403);
   // Erasure: admin only.

@@ -12,6 +12,7 @@
 
 #include "optin/signals.h"
 #include "src/common/json_writer.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -176,10 +177,7 @@ std::string OptinDecoded(const std::string& generated, bool gpp) {
   std::istringstream lines(generated);
   std::string out;
   for (std::string line; std::getline(lines, line);) {
-    // The strings are base64url with `.` and `~`: nothing to unescape.
-    const std::string key = R"("string":")";
-    const size_t start = line.find(key) + key.size();
-    const std::string text = line.substr(start, line.find('"', start) - start);
+    const std::string text = testing::JsonDoc(line).Str("/string");
     JsonWriter w;
     w.BeginObject().Key("string").String(text);
     Status status;
