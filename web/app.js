@@ -7,7 +7,7 @@
 // comes from the API (purpose texts, names, ids) is put on the page as text,
 // never as markup.
 import { $, state } from './js/state.js';
-import { show } from './js/dom.js';
+import { addTableHeads, show } from './js/dom.js';
 import { applyStaticStrings, initialLanguage, loadStrings } from './js/i18n.js';
 import { api, ApiError, fetchCatalog, fetchSubjectData, isAuthError } from './js/api.js';
 import { linkExpired, renderAll, renderOrganization } from './js/render.js';
@@ -21,6 +21,7 @@ function tokenFromPath() {
 }
 
 async function start() {
+  addTableHeads();
   for (const button of document.querySelectorAll('button[data-lang]')) {
     button.addEventListener('click', () => switchLanguage(button.getAttribute('data-lang')));
   }

@@ -165,4 +165,16 @@ Result<Value> ParseObject(simdjson::dom::parser& parser, std::string_view text, 
   return doc;
 }
 
+Result<Document> Document::Parse(std::string_view text) {
+  auto parser = std::make_unique<simdjson::dom::parser>();
+  OPTIN_ASSIGN_OR_RETURN(Value root, json::Parse(*parser, text));
+  return Document(std::move(parser), root);
+}
+
+Result<Document> Document::ParseObject(std::string_view text, std::string_view what) {
+  auto parser = std::make_unique<simdjson::dom::parser>();
+  OPTIN_ASSIGN_OR_RETURN(Value root, json::ParseObject(*parser, text, what));
+  return Document(std::move(parser), root);
+}
+
 }  // namespace optin::json

@@ -13,10 +13,9 @@
 // one thread, and not after the parser parses again.
 //
 // Example:
-//   simdjson::dom::parser parser;
-//   OPTIN_ASSIGN_OR_RETURN(json::Value head, json::ParseObject(parser, text, "a tree head"));
+//   OPTIN_ASSIGN_OR_RETURN(json::Document doc, json::Document::ParseObject(text, "a tree head"));
 //   uint64_t size = 0;
-//   OPTIN_RETURN_IF_ERROR(head.ForEachMember([&](std::string_view key, const json::Value& v) -> Status {
+//   OPTIN_RETURN_IF_ERROR(doc.root().ForEachMember([&](std::string_view key, const json::Value& v) -> Status {
 //     if (key != "tree_size") return v.UnknownKey();
 //     OPTIN_ASSIGN_OR_RETURN(size, v.Uint());
 //     return OkStatus();
@@ -27,6 +26,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -136,6 +136,24 @@ Result<Value> Parse(simdjson::dom::parser& parser, std::string_view text);
 // As Parse, and the document must be an object; errors name `what` ("the
 // body is not valid JSON: …", "the body must be a JSON object").
 Result<Value> ParseObject(simdjson::dom::parser& parser, std::string_view text, std::string_view what);
+
+// A parsed document that owns its parser: for readers that parse once (a
+// request handler reuses a parser with the functions above instead).
+class Document {
+ public:
+  // As json::Parse and json::ParseObject.
+  static Result<Document> Parse(std::string_view text);
+  static Result<Document> ParseObject(std::string_view text, std::string_view what);
+
+  const Value& root() const { return root_; }
+
+ private:
+  Document(std::unique_ptr<simdjson::dom::parser> parser, Value root)
+      : parser_(std::move(parser)), root_(root) {}
+
+  std::unique_ptr<simdjson::dom::parser> parser_;  // owns what root_ views
+  Value root_;
+};
 
 }  // namespace optin::json
 

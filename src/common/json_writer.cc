@@ -105,6 +105,18 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::Strings(std::span<const std::string> values) {
+  BeginArray();
+  for (const std::string& v : values) String(v);
+  return EndArray();
+}
+
+JsonWriter& JsonWriter::Ints(std::span<const int> values) {
+  BeginArray();
+  for (int v : values) Int(v);
+  return EndArray();
+}
+
 JsonWriter& JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_ += json;

@@ -14,6 +14,7 @@
 #define OPTIN_COMMON_JSON_WRITER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,9 @@ class JsonWriter {
   JsonWriter& Null();
   // An already serialized JSON value, written as it is.
   JsonWriter& Raw(std::string_view json);
+  // A list of strings or of integers.
+  JsonWriter& Strings(std::span<const std::string> values);
+  JsonWriter& Ints(std::span<const int> values);
 
   const std::string& str() const { return out_; }
   std::string Take() && { return std::move(out_); }

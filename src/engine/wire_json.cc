@@ -61,19 +61,12 @@ std::string HistoryJson(std::string_view subject, const std::vector<HistoryEntry
 }
 
 std::string PublicationsJson(const std::vector<PublicationRecord>& publications) {
-  auto ids = [](JsonWriter& w, std::string_view key, const std::vector<std::string>& list) {
-    w.Key(key).BeginArray();
-    for (const std::string& id : list) w.String(id);
-    w.EndArray();
-  };
   JsonWriter w;
   w.BeginObject().Key("publications").BeginArray();
   for (const PublicationRecord& p : publications) {
     w.BeginObject().Key("seq").Uint(p.seq).Key("time").String(FormatRfc3339(p.time)).Key("actor").String(p.actor);
-    ids(w, "added", p.added);
-    ids(w, "changed", p.changed);
-    ids(w, "editorial", p.editorial);
-    ids(w, "removed", p.removed);
+    w.Key("added").Strings(p.added).Key("changed").Strings(p.changed);
+    w.Key("editorial").Strings(p.editorial).Key("removed").Strings(p.removed);
     w.Key("texts").BeginArray();
     for (const TextChange& t : p.texts) {
       w.BeginObject().Key("purpose").String(t.purpose).Key("field").String(t.field);

@@ -44,11 +44,10 @@ std::string ConsistencyProofToJson(const ConsistencyProof& proof) {
 }
 
 Result<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "a tree head"));
+  OPTIN_ASSIGN_OR_RETURN(json::Document doc, json::Document::ParseObject(json, "a tree head"));
   SignedTreeHead head;
   int seen = 0;
-  OPTIN_RETURN_IF_ERROR(doc.ForEachMember([&](std::string_view key, const json::Value& value) -> Status {
+  OPTIN_RETURN_IF_ERROR(doc.root().ForEachMember([&](std::string_view key, const json::Value& value) -> Status {
     if (key == "tree_size") {
       OPTIN_ASSIGN_OR_RETURN(head.tree_size, value.Uint());
     } else if (key == "root_hash") {

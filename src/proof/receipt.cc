@@ -100,10 +100,9 @@ Result<std::string> Base64At(const json::Value& o, std::string_view key) {
 }  // namespace
 
 Result<std::string> CanonicalJson(std::string_view json) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::Parse(parser, json));
+  OPTIN_ASSIGN_OR_RETURN(json::Document doc, json::Document::Parse(json));
   std::string out;
-  OPTIN_RETURN_IF_ERROR(Canonical(doc.element(), out, 0));
+  OPTIN_RETURN_IF_ERROR(Canonical(doc.root().element(), out, 0));
   return out;
 }
 
@@ -112,8 +111,8 @@ std::string ReceiptSignedBytes(std::string_view canonical_receipt) {
 }
 
 Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::optional<std::string> public_key) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(const json::Value file, json::ParseObject(parser, receipt_file, "a receipt file"));
+  OPTIN_ASSIGN_OR_RETURN(const json::Document doc, json::Document::ParseObject(receipt_file, "a receipt file"));
+  const json::Value& file = doc.root();
   OPTIN_ASSIGN_OR_RETURN(const json::Value r, file.Field("receipt"));
   if (!r.IsObject()) return r.Error("must be an object");
   OPTIN_ASSIGN_OR_RETURN(std::string schema, StringAt(r, "schema"));
@@ -270,8 +269,8 @@ Result<ReceiptVerification> VerifyReceipt(std::string_view receipt_file, std::op
 }
 
 Result<std::vector<std::string>> ReceiptsInFile(std::string_view text) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(json::Value file, json::Parse(parser, text));
+  OPTIN_ASSIGN_OR_RETURN(const json::Document doc, json::Document::Parse(text));
+  json::Value file = doc.root();
   // GET /v1/subjects/{id}/receipts wraps the list: {"subject","receipts":[…]}.
   if (std::optional<json::Value> list = file.Find("receipts"); list && list->IsArray()) file = *list;
   std::vector<std::string> out;

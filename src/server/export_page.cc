@@ -74,9 +74,8 @@ class Texts {
   void Load(std::string_view locale) {
     const WebAsset* asset = FindWebAsset("i18n/" + std::string(locale) + ".json");
     if (!asset) return;
-    simdjson::dom::parser parser;
-    Result<json::Value> doc = json::Parse(parser, asset->body);
-    if (doc.ok()) Flatten(*doc);
+    Result<json::Document> doc = json::Document::Parse(asset->body);
+    if (doc.ok()) Flatten(doc->root());
   }
   // Each string of the file under its dotted path (`export.title`).
   void Flatten(const json::Value& v) {
@@ -126,10 +125,9 @@ std::string ActionWords(const Texts& t, const HistoryEntry& h) {
 
 // The event a receipt file is for (`receipt.sequence`); 0 if unreadable.
 uint64_t ReceiptSequence(const std::string& file) {
-  simdjson::dom::parser parser;
-  Result<json::Value> doc = json::Parse(parser, file);
+  Result<json::Document> doc = json::Document::Parse(file);
   if (!doc.ok()) return 0;
-  Result<json::Value> receipt = doc->Field("receipt");
+  Result<json::Value> receipt = doc->root().Field("receipt");
   if (!receipt.ok()) return 0;
   return json::Read(*receipt, "sequence", &json::Value::Uint).value_or(0);
 }

@@ -74,6 +74,17 @@ TEST(JsonReader, DecodesHexAndBase64AndRefusesTheWrongLength) {
   EXPECT_THAT(doc->Field("bad")->Base64Bytes(), StatusIs(StatusCode::kInvalidArgument, HasSubstr("`bad` must be base64")));
 }
 
+TEST(JsonReader, ADocumentOwnsWhatItsValuesViewAcrossAMove) {
+  Result<Document> parsed = Document::ParseObject(R"({"key_id":"k1","n":[1,2]})", "a tree head");
+  ASSERT_THAT(parsed, IsOk());
+  Document doc = std::move(*parsed);
+  parsed = Document::ParseObject("{}", "x");  // the moved-from result is reused
+  EXPECT_EQ(Read(doc.root(), "key_id", &Value::String).value_or(""), "k1");
+  EXPECT_THAT(Read(doc.root(), "n", &Value::Ints).value_or(std::vector<int>{}), ElementsAre(1, 2));
+  EXPECT_THAT(Document::ParseObject("[1]", "a tree head"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a tree head must be a JSON object")));
+}
+
 TEST(JsonReader, LongPathsAreCutNotOverrun) {
   std::string deep = "{";
   for (int i = 0; i < 30; ++i) deep += "\"key" + std::to_string(i) + "\":{";

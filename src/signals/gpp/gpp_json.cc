@@ -26,13 +26,8 @@ void WriteUsSection(JsonWriter& w, std::string_view key, std::span<const UsField
   w.Key(key).BeginObject().Key("version").Int(s.version);
   for (const UsField<Section>& f : fields) {
     w.Key(f.name);
-    if (f.value) {
-      w.Int(s.*f.value);
-    } else {
-      w.BeginArray();
-      for (int v : s.*f.list) w.Int(v);
-      w.EndArray();
-    }
+    if (f.value) w.Int(s.*f.value);
+    else w.Ints(s.*f.list);
   }
   WriteOptionalBool(w, "gpc", s.gpc);
   w.EndObject();
@@ -131,9 +126,7 @@ Status SetSection(GppString& gpp, std::string_view key, const json::Value& value
 std::string GppStringToJson(const GppDecoded& decoded) {
   const GppString& gpp = decoded.gpp;
   JsonWriter w;
-  w.BeginObject().Key("section_ids").BeginArray();
-  for (int id : decoded.section_ids) w.Int(id);
-  w.EndArray();
+  w.BeginObject().Key("section_ids").Ints(decoded.section_ids);
   if (gpp.tcfeuv2) {
     w.Key("tcfeuv2").BeginObject();
     tcf::WriteTcStringFields(w, *gpp.tcfeuv2);
@@ -154,18 +147,15 @@ std::string GppStringToJson(const GppDecoded& decoded) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("warnings").BeginArray();
-  for (const std::string& s : decoded.warnings) w.String(s);
-  w.EndArray();
+  w.Key("warnings").Strings(decoded.warnings);
   w.EndObject();
   return std::move(w).Take();
 }
 
 Result<GppString> GppStringFromJson(std::string_view json) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "the GPP string model"));
+  OPTIN_ASSIGN_OR_RETURN(json::Document doc, json::Document::ParseObject(json, "the GPP string model"));
   GppString gpp;
-  OPTIN_RETURN_IF_ERROR(doc.ForEachMember(
+  OPTIN_RETURN_IF_ERROR(doc.root().ForEachMember(
       [&gpp](std::string_view key, const json::Value& value) { return SetSection(gpp, key, value); }));
   OPTIN_RETURN_IF_ERROR(ValidateGppString(gpp));
   return gpp;

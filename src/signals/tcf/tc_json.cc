@@ -22,12 +22,6 @@ int64_t ToDeciseconds(int64_t micros) {
   return q * kMicrosPerDecisecond;
 }
 
-void WriteIds(JsonWriter& w, std::string_view key, const std::vector<int>& ids) {
-  w.Key(key).BeginArray();
-  for (int id : ids) w.Int(id);
-  w.EndArray();
-}
-
 // ---- Reading.
 
 Result<TcPublisherRestriction> RestrictionValue(const json::Value& v) {
@@ -158,27 +152,27 @@ void WriteTcStringFields(JsonWriter& w, const TcString& tc) {
   w.Key("use_non_standard_texts").Bool(tc.use_non_standard_texts);
   w.Key("purpose_one_treatment").Bool(tc.purpose_one_treatment);
   w.Key("publisher_cc").String(tc.publisher_cc);
-  WriteIds(w, "special_feature_opt_ins", tc.special_feature_opt_ins);
-  WriteIds(w, "purpose_consents", tc.purpose_consents);
-  WriteIds(w, "purpose_legitimate_interests", tc.purpose_legitimate_interests);
-  WriteIds(w, "vendor_consents", tc.vendor_consents);
-  WriteIds(w, "vendor_legitimate_interests", tc.vendor_legitimate_interests);
+  w.Key("special_feature_opt_ins").Ints(tc.special_feature_opt_ins);
+  w.Key("purpose_consents").Ints(tc.purpose_consents);
+  w.Key("purpose_legitimate_interests").Ints(tc.purpose_legitimate_interests);
+  w.Key("vendor_consents").Ints(tc.vendor_consents);
+  w.Key("vendor_legitimate_interests").Ints(tc.vendor_legitimate_interests);
   w.Key("publisher_restrictions").BeginArray();
   for (const TcPublisherRestriction& r : tc.publisher_restrictions) {
     w.BeginObject().Key("purpose").Int(r.purpose).Key("type").Int(r.type);
-    WriteIds(w, "vendors", r.vendors);
+    w.Key("vendors").Ints(r.vendors);
     w.EndObject();
   }
   w.EndArray();
-  if (tc.disclosed_vendors) WriteIds(w, "disclosed_vendors", *tc.disclosed_vendors);
+  if (tc.disclosed_vendors) w.Key("disclosed_vendors").Ints(*tc.disclosed_vendors);
   if (tc.publisher) {
     const TcPublisherSegment& p = *tc.publisher;
     w.Key("publisher").BeginObject();
-    WriteIds(w, "purpose_consents", p.purpose_consents);
-    WriteIds(w, "purpose_legitimate_interests", p.purpose_legitimate_interests);
+    w.Key("purpose_consents").Ints(p.purpose_consents);
+    w.Key("purpose_legitimate_interests").Ints(p.purpose_legitimate_interests);
     w.Key("num_custom_purposes").Int(p.num_custom_purposes);
-    WriteIds(w, "custom_purpose_consents", p.custom_purpose_consents);
-    WriteIds(w, "custom_purpose_legitimate_interests", p.custom_purpose_legitimate_interests);
+    w.Key("custom_purpose_consents").Ints(p.custom_purpose_consents);
+    w.Key("custom_purpose_legitimate_interests").Ints(p.custom_purpose_legitimate_interests);
     w.EndObject();
   }
 }
@@ -189,17 +183,14 @@ std::string TcStringToJson(const TcDecoded& decoded) {
   JsonWriter w;
   w.BeginObject();
   tcf::WriteTcStringFields(w, decoded.tc);
-  w.Key("warnings").BeginArray();
-  for (const std::string& s : decoded.warnings) w.String(s);
-  w.EndArray();
+  w.Key("warnings").Strings(decoded.warnings);
   w.EndObject();
   return std::move(w).Take();
 }
 
 Result<TcString> TcStringFromJson(std::string_view json) {
-  simdjson::dom::parser parser;
-  OPTIN_ASSIGN_OR_RETURN(json::Value doc, json::ParseObject(parser, json, "the TC string model"));
-  return tcf::TcStringFromJson(doc);
+  OPTIN_ASSIGN_OR_RETURN(json::Document doc, json::Document::ParseObject(json, "the TC string model"));
+  return tcf::TcStringFromJson(doc.root());
 }
 
 namespace tcf {
