@@ -1,6 +1,7 @@
 #include "src/common/json_reader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <cstring>
 
@@ -22,27 +23,55 @@ void Append(char* path, uint8_t& len, std::string_view part) {
 
 Value::Value(simdjson::dom::element e, std::string_view path) : e_(e) { Append(path_, len_, path); }
 
+Value::Value(const Value& other) : e_(other.e_), item_(other.item_), len_(other.len_) {
+  std::memcpy(path_, other.path_, len_);
+}
+
+Value& Value::operator=(const Value& other) {
+  e_ = other.e_;
+  item_ = other.item_;
+  len_ = other.len_;
+  std::memmove(path_, other.path_, len_);
+  return *this;
+}
+
+void Value::AppendPath(char* out, uint8_t& len) const {
+  Append(out, len, std::string_view(path_, len_));
+  if (item_ == 0) return;
+  char digits[24] = {'['};
+  char* end = std::to_chars(digits + 1, digits + sizeof digits - 1, item_ - 1).ptr;
+  *end++ = ']';
+  Append(out, len, std::string_view(digits, static_cast<size_t>(end - digits)));
+}
+
+std::string Value::path() const {
+  char text[kMaxPath + 1];
+  uint8_t len = 0;
+  AppendPath(text, len);
+  return std::string(text, len);
+}
+
 Value Value::Child(simdjson::dom::element e, std::string_view key) const {
-  Value v(e, path());
-  if (len_ > 0) Append(v.path_, v.len_, ".");
+  Value v(e, "");
+  AppendPath(v.path_, v.len_);
+  if (v.len_ > 0) Append(v.path_, v.len_, ".");
   Append(v.path_, v.len_, key);
   return v;
 }
 
 Value Value::Item(simdjson::dom::element e, size_t index) const {
-  Value v(e, path());
-  char digits[24];
-  const int n = std::snprintf(digits, sizeof digits, "[%zu]", index);
-  Append(v.path_, v.len_, std::string_view(digits, static_cast<size_t>(n)));
+  Value v(e, "");
+  AppendPath(v.path_, v.len_);
+  v.item_ = static_cast<uint32_t>(index + 1);
   return v;
 }
 
 Status Value::Error(std::string_view what) const {
-  if (len_ == 0) return InvalidArgumentError(std::string(what));
-  return InvalidArgumentError("`" + std::string(path()) + "` " + std::string(what));
+  if (len_ == 0 && item_ == 0) return InvalidArgumentError(std::string(what));
+  return InvalidArgumentError("`" + path() + "` " + std::string(what));
 }
 
-Status Value::UnknownKey() const { return InvalidArgumentError("unknown key `" + std::string(path()) + "`"); }
+Status Value::UnknownKey() const { return InvalidArgumentError("unknown key `" + path() + "`"); }
 
 Result<int> Value::Int() const {
   int64_t i = 0;
@@ -83,7 +112,7 @@ Result<std::string> Value::String() const {
 Result<int64_t> Value::Time() const {
   OPTIN_ASSIGN_OR_RETURN(std::string_view s, Text());
   Result<int64_t> t = ParseRfc3339(s);
-  if (!t.ok()) return InvalidArgumentError("`" + std::string(path()) + "`: " + t.status().message());
+  if (!t.ok()) return InvalidArgumentError("`" + path() + "`: " + t.status().message());
   return *t;
 }
 

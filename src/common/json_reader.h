@@ -37,17 +37,22 @@
 namespace optin::json {
 
 // A value in a parsed document and the path it is reported by. Copying one
-// copies a short inline path and allocates nothing; paths longer than
-// kMaxPath are cut (they only appear in messages).
+// copies a short inline path and allocates nothing; an item's index is
+// written out only when its path is asked for; paths longer than kMaxPath
+// are cut (they only appear in messages).
 class Value {
  public:
   static constexpr size_t kMaxPath = 94;
 
   // `path` is how errors name the value: "" for a whole document.
   Value(simdjson::dom::element e, std::string_view path);
+  // Copies only the used part of the path.
+  Value(const Value& other);
+  Value& operator=(const Value& other);
 
   simdjson::dom::element element() const { return e_; }
-  std::string_view path() const { return {path_, len_}; }
+  // "a.list[2].b": for messages.
+  std::string path() const;
 
   bool IsNull() const { return e_.is_null(); }
   bool IsObject() const { return e_.is_object(); }
@@ -74,6 +79,16 @@ class Value {
   // Find: the member, or nullopt when absent (or this is not an object).
   Result<Value> Field(std::string_view key) const;
   std::optional<Value> Find(std::string_view key) const;
+  // The member `key` when it is a string; nullopt otherwise, without making
+  // an error: for a hot path (the checks of a batch), which asks Read for
+  // the error only when this says no. Inline, so that a literal key is
+  // compared as one.
+  std::optional<std::string_view> FindText(std::string_view key) const {
+    simdjson::dom::object o;
+    std::string_view s;
+    if (e_.get(o) || o[key].get(s)) return std::nullopt;
+    return s;
+  }
 
   // Calls `f(key, value)` for each member in document order and stops at the
   // first error it returns; kInvalidArgument when this is not an object.
@@ -107,8 +122,11 @@ class Value {
  private:
   Value Child(simdjson::dom::element e, std::string_view key) const;
   Value Item(simdjson::dom::element e, size_t index) const;
+  // Appends the whole path (the pending item index written out) to `out`.
+  void AppendPath(char* out, uint8_t& len) const;
 
   simdjson::dom::element e_;
+  uint32_t item_ = 0;  // an item's index + 1, not yet in path_; 0: none
   uint8_t len_ = 0;
   char path_[kMaxPath + 1];
 };

@@ -80,7 +80,7 @@ class Texts {
   // Each string of the file under its dotted path (`export.title`).
   void Flatten(const json::Value& v) {
     if (Result<std::string_view> text = v.Text(); text.ok()) {
-      strings_[std::string(v.path())] = std::string(*text);
+      strings_[v.path()] = std::string(*text);
       return;
     }
     if (!v.IsObject()) return;

@@ -5,16 +5,33 @@
 #include "src/server/handlers/json_body.h"
 
 namespace optin::server {
+namespace {
+
+// The `subject` and `purpose` of one check, read without making a Status:
+// false when either is missing or not a string (CheckError says which).
+inline bool FindCheck(const json::Value& check, std::string_view& subject, std::string_view& purpose) {
+  std::optional<std::string_view> s = check.FindText("subject"), p = check.FindText("purpose");
+  if (!s || !p) return false;
+  subject = *s;
+  purpose = *p;
+  return true;
+}
+
+// What is wrong with a check FindCheck refused, in the reader's words.
+Status CheckError(const json::Value& check) {
+  OPTIN_RETURN_IF_ERROR(json::Read(check, "subject", &json::Value::Text).status());
+  return json::Read(check, "purpose", &json::Value::Text).status();
+}
+
+}  // namespace
 
 HttpResponse Check(Services& s, const Call& call) {
   Result<json::Value> doc = ParseBody(call.request.body);
   if (!doc.ok()) return ErrorResponse(doc.status());
-  Result<std::string_view> subject = json::Read(*doc, "subject", &json::Value::Text);
-  if (!subject.ok()) return ErrorResponse(subject.status());
-  Result<std::string_view> purpose = json::Read(*doc, "purpose", &json::Value::Text);
-  if (!purpose.ok()) return ErrorResponse(purpose.status());
-  if (Status v = ValidateSubjectId(*subject); !v.ok()) return ErrorResponse(v);
-  Decision d = s.engine.Decide(*subject, *purpose);
+  std::string_view subject, purpose;
+  if (!FindCheck(*doc, subject, purpose)) return ErrorResponse(CheckError(*doc));
+  if (Status v = ValidateSubjectId(subject); !v.ok()) return ErrorResponse(v);
+  Decision d = s.engine.Decide(subject, purpose);
   s.metrics.CountDecision(d.reason);
   JsonWriter w;
   w.BeginObject();
@@ -38,10 +55,10 @@ HttpResponse CheckBatch(Services& s, const Call& call) {
   JsonWriter w;
   w.BeginObject().Key("results").BeginArray();
   Status read = checks->ForEachItem([&](const json::Value& item) -> Status {
-    OPTIN_ASSIGN_OR_RETURN(std::string_view subject, json::Read(item, "subject", &json::Value::Text));
-    OPTIN_ASSIGN_OR_RETURN(std::string_view purpose, json::Read(item, "purpose", &json::Value::Text));
+    std::string_view subject, purpose;
+    if (!FindCheck(item, subject, purpose)) return CheckError(item);
     if (Status v = ValidateSubjectId(subject); !v.ok()) {
-      return InvalidArgumentError(std::string(item.path()) + ": " + v.message());
+      return InvalidArgumentError(item.path() + ": " + v.message());
     }
     Decision d = s.engine.DecideAt(subject, purpose, now);
     s.metrics.CountDecision(d.reason);
