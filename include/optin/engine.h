@@ -103,8 +103,10 @@ struct Recorded {
 
 // One choice made by a subject or on their behalf (Engine::Choose).
 struct Choice {
-  Action action = Action::kGrant;  // kGrant or kWithdraw
-  // kWithdraw with none: every consent purpose in force.
+  // kGrant, kWithdraw, or kSignal: the subject's Global Privacy Control
+  // opt-out (recorded once; a repeat records nothing).
+  Action action = Action::kGrant;
+  // kWithdraw with none: every consent purpose in force. None for kSignal.
   std::vector<std::string> purposes;
   std::string locale;  // of the receipts ("": the catalog's first)
   bool receipts = true;  // false: none are made
@@ -112,9 +114,9 @@ struct Choice {
 
 // What recording a choice did, for the answer to the customer.
 struct ChoiceResult {
-  std::vector<Recorded> recorded;  // the grants or withdrawals, in order
+  std::vector<Recorded> recorded;  // the grants, withdrawals or signal, in order
   // Each purpose named, after the change; every purpose in force when all
-  // were withdrawn.
+  // were withdrawn or a signal was sent.
   std::vector<PurposeDecision> decisions;
   // A receipt per recorded event. When they could not be made (the store
   // briefly out of reach) none, and why: the change stands all the same.

@@ -287,11 +287,21 @@ Result<std::vector<Recorded>> Engine::WithdrawAll(std::string_view subject, cons
 
 Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choice, const WriteContext& context) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
-  Result<std::vector<Recorded>> recorded = InvalidArgumentError("a choice is a grant or a withdrawal");
-  const bool everything = choice.action == Action::kWithdraw && choice.purposes.empty();
-  if (choice.action == Action::kGrant) recorded = impl_->Grant(subject, choice.purposes, context);
-  else if (everything) recorded = impl_->WithdrawAll(subject, context);
-  else if (choice.action == Action::kWithdraw) recorded = impl_->Withdraw(subject, choice.purposes, context);
+  Result<std::vector<Recorded>> recorded = InvalidArgumentError("a choice is a grant, a withdrawal or a signal");
+  const bool everything =
+      (choice.action == Action::kWithdraw && choice.purposes.empty()) || choice.action == Action::kSignal;
+  if (choice.action == Action::kGrant) {
+    recorded = impl_->Grant(subject, choice.purposes, context);
+  } else if (choice.action == Action::kSignal) {
+    if (!choice.purposes.empty()) return InvalidArgumentError("a signal names no purpose");
+    Result<std::optional<Recorded>> signal = impl_->RecordGpc(subject, context);
+    if (!signal.ok()) return signal.status();
+    recorded = *signal ? std::vector<Recorded>{**signal} : std::vector<Recorded>{};
+  } else if (everything) {
+    recorded = impl_->WithdrawAll(subject, context);
+  } else if (choice.action == Action::kWithdraw) {
+    recorded = impl_->Withdraw(subject, choice.purposes, context);
+  }
   if (!recorded.ok()) return recorded.status();
   ChoiceResult out;
   out.recorded = std::move(*recorded);

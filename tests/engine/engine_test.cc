@@ -658,7 +658,22 @@ TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisi
   EXPECT_THAT(engine_->Choose("", {.action = Action::kGrant, .purposes = {"ads"}}, ctx_),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("subject id is empty")));
   EXPECT_THAT(engine_->Choose("alice", {.action = Action::kErase, .purposes = {"ads"}}, ctx_),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a grant or a withdrawal")));
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a grant, a withdrawal or a signal")));
+  // A signal is a choice too: recorded once, with its receipt; a repeat records nothing.
+  r = engine_->Choose("carol", {.action = Action::kSignal, .purposes = {}, .locale = "en"}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->recorded.size(), 1u);
+  EXPECT_EQ(r->recorded[0].action, Action::kSignal);
+  EXPECT_EQ(r->recorded[0].channel, "gpc");
+  ASSERT_EQ(r->receipts.size(), 1u);
+  EXPECT_EQ(testing::JsonDoc(r->receipts[0]).Str("/receipt/action"), "signal");
+  EXPECT_EQ(Why("carol", "ads"), Reason::kGpcOptOut);
+  r = engine_->Choose("carol", {.action = Action::kSignal, .purposes = {}, .locale = "en"}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->recorded.empty());
+  EXPECT_TRUE(r->receipts.empty());
+  EXPECT_THAT(engine_->Choose("carol", {.action = Action::kSignal, .purposes = {"ads"}}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a signal names no purpose")));
   // A refused grant records nothing but the signal it carried.
   const uint64_t before = engine_->last_seq();
   EXPECT_THAT(engine_->Choose("bob", {.action = Action::kGrant, .purposes = {"ads"}}, web),

@@ -27,20 +27,19 @@ HttpResponse RecordSignal(Services& s, const Call& call) {
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("gpc").Bool(gpc);
   // `false` is no signal at all: GPC never grants, so nothing is recorded.
-  std::optional<Recorded> recorded;
-  if (gpc) {
-    Result<std::optional<Recorded>> r = s.engine.RecordGpc(call.subject, WriterFor(call.who));
-    if (!r.ok()) return ErrorResponse(r.status());
-    recorded = std::move(*r);
+  if (!gpc) {
+    w.Key("recorded").Bool(false).Key("event").Null().EndObject();
+    return Json(std::move(w).Take());
   }
-  w.Key("recorded").Bool(recorded.has_value()).Key("event");
-  if (recorded) w.Uint(recorded->seq);
+  Choice choice{.action = Action::kSignal, .purposes = {}, .locale = RequestLocale(s.engine, call.request)};
+  Result<ChoiceResult> result = s.engine.Choose(call.subject, choice, WriterFor(call.who));
+  if (!result.ok()) return ErrorResponse(result.status());
+  // A repeated signal records nothing (and has no receipt).
+  const bool recorded = !result->recorded.empty();
+  w.Key("recorded").Bool(recorded).Key("event");
+  if (recorded) w.Uint(result->recorded.front().seq);
   else w.Null();
-  if (recorded) {
-    const uint64_t seqs[] = {recorded->seq};
-    Result<std::vector<std::string>> receipts = s.engine.Receipts(call.subject, seqs, RequestLocale(s.engine, call.request));
-    WriteReceipt(w, receipts.ok() ? *receipts : std::vector<std::string>(), receipts.ok() ? "" : receipts.status().message());
-  }
+  if (recorded) WriteReceipt(w, result->receipts, result->receipt_error);
   w.EndObject();
   return Json(std::move(w).Take());
 }
