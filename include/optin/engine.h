@@ -48,6 +48,9 @@ Status ValidateChannel(std::string_view channel);
 // host (and optionally a port and a path), without query or fragment: where
 // preference-center links point.
 Status ValidatePublicUrl(std::string_view url);
+// `url` without trailing slashes (`https://privacy.example/` →
+// `https://privacy.example`), validated as ValidatePublicUrl does.
+Result<std::string> ParsePublicUrl(std::string_view url);
 
 struct EngineOptions {
   // Where the store is: a path, `sqlite:PATH`, a `postgres://` or

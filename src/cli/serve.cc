@@ -62,9 +62,10 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
     const char* env = std::getenv("OPTIN_PUBLIC_URL");
     if (env) options.public_url = env;
   }
-  while (!options.public_url.empty() && options.public_url.back() == '/') options.public_url.pop_back();
   if (!options.public_url.empty()) {
-    if (Status s = ValidatePublicUrl(options.public_url); !s.ok()) return InvalidArgumentError("--public-url: " + s.message());
+    Result<std::string> url = ParsePublicUrl(options.public_url);
+    if (!url.ok()) return InvalidArgumentError("--public-url: " + url.status().message());
+    options.public_url = *std::move(url);
   }
   if (flags.max_staleness_s < 0) return InvalidArgumentError("--max-staleness must be 0 or more seconds");
   // Accepted as before; every commit now keeps a signed head of its own.
@@ -119,9 +120,9 @@ CommandResult RunLink(const Globals& g, const std::string& subject, const std::s
     base = *kept;
     from = "the server's address kept in the store";
   }
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (Status s = ValidatePublicUrl(base); !s.ok()) return InvalidArgumentError(from + ": " + s.message());
-  OPTIN_ASSIGN_OR_RETURN(PreferenceLink link, engine->CreateLink(subject, ttl, base));
+  Result<std::string> url = ParsePublicUrl(base);
+  if (!url.ok()) return InvalidArgumentError(from + ": " + url.status().message());
+  OPTIN_ASSIGN_OR_RETURN(PreferenceLink link, engine->CreateLink(subject, ttl, *url));
   // Just the URL without --json, so that scripts can use it.
   std::cout << (json ? LinkJson(link) : link.url) << "\n";
   return kExitOk;

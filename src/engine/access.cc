@@ -33,6 +33,12 @@ Status ValidatePublicUrl(std::string_view url) {
   return OkStatus();
 }
 
+Result<std::string> ParsePublicUrl(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  OPTIN_RETURN_IF_ERROR(ValidatePublicUrl(url));
+  return std::string(url);
+}
+
 std::string_view ScopeName(Scope scope) {
   switch (scope) {
     case Scope::kCheck: return "check";

@@ -681,5 +681,13 @@ TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisi
   EXPECT_EQ(engine_->last_seq(), before + 1);
 }
 
+TEST(PublicUrl, IsTrimmedOfTrailingSlashesAndRefusedWhenNotALinkTarget) {
+  EXPECT_EQ(ParsePublicUrl("https://privacy.example/").value_or(""), "https://privacy.example");
+  EXPECT_EQ(ParsePublicUrl("http://127.0.0.1:8080/prefs//").value_or(""), "http://127.0.0.1:8080/prefs");
+  EXPECT_THAT(ParsePublicUrl("ftp://x"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("http:// or https://")));
+  EXPECT_THAT(ParsePublicUrl("https://:8080/"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("no host")));
+  EXPECT_THAT(ParsePublicUrl("https://x.example/?a=1"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("a query")));
+}
+
 }  // namespace
 }  // namespace optin
