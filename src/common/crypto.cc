@@ -65,6 +65,16 @@ Hash HmacSha256(const SecretKey& key, std::string_view data) {
   return out;
 }
 
+Hash HmacSha256(std::string_view key, std::string_view data) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  Hash out;
+  crypto_auth_hmacsha256_final(&state, out.data());
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
 namespace {
 
 // Random bytes for nonces and keys, drawn from the system CSPRNG a block at a

@@ -33,6 +33,9 @@ Hash Sha256(std::string_view data);
 // SHA-256 over the concatenation of `a` and `b`, without copying them.
 Hash Sha256(std::string_view a, std::string_view b);
 Hash HmacSha256(const SecretKey& key, std::string_view data);
+// HMAC-SHA-256 with a key of any length (RFC 2104), such as a webhook
+// recipient's signing secret.
+Hash HmacSha256(std::string_view key, std::string_view data);
 SecretKey RandomKey();
 
 // Encrypts `plain` under `key` with a fresh random nonce; the result is

@@ -19,6 +19,16 @@ TEST(Crypto, HmacSha256MatchesRfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// RFC 4231 §4.7, test case 6: a key longer than the hash's block.
+TEST(Crypto, HmacSha256WithAnyKeyLengthMatchesRfc4231Case6) {
+  EXPECT_EQ(ToHex(HmacSha256(std::string_view(std::string(131, '\xaa')),
+                             "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Test case 2 again, through the any-length key.
+  EXPECT_EQ(ToHex(HmacSha256(std::string_view("Jefe"), "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(Crypto, SealOpensOnlyWithTheSameKey) {
   ASSERT_TRUE(InitCrypto().ok());
   SecretKey a = RandomKey(), b = RandomKey();
