@@ -191,6 +191,13 @@ struct LinkToken {
   int64_t expires = 0;  // microseconds since the Unix epoch
 };
 
+// What a one-click e-mail opt-out token (RFC 8058) withdraws.
+struct UnsubscribeToken {
+  std::string subject;
+  std::string purpose;
+  int64_t expires = 0;  // microseconds since the Unix epoch
+};
+
 // How long a preference-center link works when nobody says (ISO 8601).
 inline constexpr std::string_view kDefaultLinkTtl = "P7D";
 
@@ -408,6 +415,16 @@ class Engine {
   // The subject a token opens; kUnauthenticated when it is not genuine or
   // has expired.
   Result<LinkToken> OpenLinkToken(std::string_view token) const;
+  // A token that withdraws `purpose` for `subject`, and does nothing else,
+  // until `ttl_micros` from now: for a `List-Unsubscribe` address in an
+  // e-mail (RFC 8058). Sealed with its own key derived from the store
+  // secret, so that it is never a link token, nor a link token one of these.
+  // kInvalidArgument for a bad subject id or life; kNotFound when `purpose`
+  // is not in force; kFailedPrecondition when it is not a consent purpose.
+  Result<std::string> CreateUnsubscribeToken(std::string_view subject, std::string_view purpose, int64_t ttl_micros);
+  // What a token withdraws; kUnauthenticated when it is not genuine or has
+  // expired.
+  Result<UnsubscribeToken> OpenUnsubscribeToken(std::string_view token) const;
   // Where the preference center of the server on this store is reached:
   // `optin serve` keeps its --public-url (else the address it bound) in the
   // store when it starts. kNotFound when no server has run on this store.

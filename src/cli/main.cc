@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
   auto* grant = app.add_subcommand("grant", "Record opt-in to the current notice");
   grant->add_option("SUBJECT", subject, "Subject id")->required();
   grant->add_option("PURPOSE", purposes, "Purpose ids")->required();
-  grant->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
+  grant->add_option("--channel", channel, "web, api, cli, gpc, import or email (default cli)");
   std::string receipt_file, receipt_key;
   grant->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
   grant->callback([&] { code = Exit(RunGrant(g, subject, purposes, channel, receipt_file)); });
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   withdraw->add_option("SUBJECT", subject, "Subject id")->required();
   withdraw->add_option("PURPOSE", purposes, "Purpose ids");
   withdraw->add_flag("--all", all, "Every consent purpose");
-  withdraw->add_option("--channel", channel, "web, api, cli, gpc or import (default cli)");
+  withdraw->add_option("--channel", channel, "web, api, cli, gpc, import or email (default cli)");
   withdraw->add_option("--receipt", receipt_file, "Write the signed receipt(s) to this file");
   withdraw->callback([&] { code = Exit(RunWithdraw(g, subject, purposes, all, channel, receipt_file)); });
 

@@ -68,6 +68,8 @@ class ByteReader {
     return true;
   }
   bool AtEnd() const { return in_.empty(); }
+  // What is left unread.
+  std::string_view Rest() const { return in_; }
 
  private:
   std::string_view in_;

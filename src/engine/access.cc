@@ -145,4 +145,46 @@ Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
   return out;
 }
 
+// An unsubscribe token is base64url(Seal(unsubscribe_key, payload)) where
+// payload is version (1) | expires (u64) | purpose (u32 length, bytes) |
+// subject (the rest).
+Result<std::string> Engine::CreateUnsubscribeToken(std::string_view subject, std::string_view purpose,
+                                                   int64_t ttl_micros) {
+  OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
+  if (ttl_micros <= 0 || ttl_micros > kMaxLinkTtlMicros) {
+    return InvalidArgumentError("an opt-out link must live between 1 second and 366 days");
+  }
+  std::shared_ptr<const Catalog> catalog = impl_->Current();
+  const Purpose* p = catalog ? catalog->FindPurpose(purpose) : nullptr;
+  if (!p) return NotFoundError("no purpose `" + std::string(purpose) + "` is in force");
+  if (p->basis != Basis::kConsent) {
+    return FailedPreconditionError("`" + std::string(purpose) + "` is necessary: there is nothing to opt out of");
+  }
+  ByteWriter w;
+  w.U8(1);
+  w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
+  w.Field(purpose);
+  w.str().append(subject);
+  return Base64Url(Seal(impl_->unsubscribe_key, w.str()));
+}
+
+Result<UnsubscribeToken> Engine::OpenUnsubscribeToken(std::string_view token) const {
+  std::optional<std::string> sealed = FromBase64Url(token);
+  std::optional<std::string> payload = sealed ? ::optin::Open(impl_->unsubscribe_key, *sealed) : std::nullopt;
+  if (!payload) return UnauthenticatedError("the opt-out link is not valid");
+  ByteReader r(*payload);
+  uint8_t version;
+  uint64_t expires;
+  std::string_view purpose;
+  if (!r.U8(version) || version != 1 || !r.U64(expires) || !r.Field(purpose)) {
+    return UnauthenticatedError("the opt-out link is not valid");
+  }
+  UnsubscribeToken out;
+  out.expires = static_cast<int64_t>(expires);
+  out.purpose = std::string(purpose);
+  out.subject = std::string(r.Rest());
+  if (impl_->clock() >= out.expires) return UnauthenticatedError("the opt-out link has expired");
+  return out;
+}
+
 }  // namespace optin

@@ -9,7 +9,7 @@
 namespace optin {
 namespace {
 
-constexpr std::string_view kChannels[] = {"web", "api", "cli", "gpc", "import"};
+constexpr std::string_view kChannels[] = {"web", "api", "cli", "gpc", "import", "email"};
 
 std::string PurposeList(const Catalog& catalog, Basis basis) {
   std::string out;
@@ -46,7 +46,7 @@ Status ValidateChannel(std::string_view channel) {
   for (auto c : kChannels) {
     if (c == channel) return OkStatus();
   }
-  return InvalidArgumentError("unknown channel `" + std::string(channel) + "` (expected web, api, cli, gpc or import)");
+  return InvalidArgumentError("unknown channel `" + std::string(channel) + "` (expected web, api, cli, gpc, import or email)");
 }
 
 Decision Engine::Impl::Guard(Decision d, int64_t now) const {
@@ -132,6 +132,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   std::copy(secret_bytes.begin(), secret_bytes.end(), secret.begin());
   // DO NOT CHANGE: the label separates the link key from other uses of the secret.
   impl->link_key = HmacSha256(secret, "optin link token v1");
+  // DO NOT CHANGE: a separate key, so that neither kind of token opens the other's door.
+  impl->unsubscribe_key = HmacSha256(secret, "optin unsubscribe token v1");
   Impl* raw = impl.get();
   impl->writer = std::make_unique<internal::LedgerWriter>(
       *impl->store, secret, impl->clock,

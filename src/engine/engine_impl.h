@@ -75,7 +75,8 @@ Result<std::string> CheckLatestHead(Store& store, const internal::MerkleTree& tr
 struct Engine::Impl {
   std::unique_ptr<Store> store;
   std::function<int64_t()> clock;
-  SecretKey link_key{};  // seals preference-center link tokens
+  SecretKey link_key{};         // seals preference-center link tokens
+  SecretKey unsubscribe_key{};  // seals one-click e-mail opt-out tokens
   internal::Index index;
   std::unique_ptr<internal::LedgerWriter> writer;
 

@@ -58,7 +58,7 @@ inline constexpr NamedSchema kApiSchemas[] = {
     {"RecordRequest", R"json({"type":"object","additionalProperties":false,
       "properties":{"notice":{"$ref":"#/components/schemas/Hex32",
                               "description":"the notice version the customer was shown (required to grant)"},
-        "channel":{"enum":["web","api","cli","gpc","import"],"description":"an admin key's only"},
+        "channel":{"enum":["web","api","cli","gpc","import","email"],"description":"an admin key's only"},
         "gpc_conflict_acknowledged":{"type":"boolean"}}})json"},
     {"Recorded", R"json({"allOf":[{"$ref":"#/components/schemas/PurposeDecision"},
       {"type":"object","required":["subject","recorded","receipt"],

@@ -681,6 +681,48 @@ TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisi
   EXPECT_EQ(engine_->last_seq(), before + 1);
 }
 
+TEST_F(EngineTest, AnOptOutTokenWithdrawsOnePurposeForOneSubjectUntilItExpires) {
+  Publish(kShop);
+  constexpr int64_t kDay = int64_t{86400} * 1'000'000;
+  auto token = engine_->CreateUnsubscribeToken("alice@example.net", "ads", 30 * kDay);
+  ASSERT_THAT(token, IsOk());
+  EXPECT_EQ(token->find("alice"), std::string::npos) << "the token does not show whose it is";
+  auto opened = engine_->OpenUnsubscribeToken(*token);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(opened->subject, "alice@example.net");
+  EXPECT_EQ(opened->purpose, "ads");
+  EXPECT_EQ(opened->expires, now_.load() + 30 * kDay);
+  // Neither kind of token opens the other's door.
+  EXPECT_THAT(engine_->OpenLinkToken(*token), StatusIs(StatusCode::kUnauthenticated, HasSubstr("not valid")));
+  auto link = engine_->CreateLinkToken("alice@example.net", kDay);
+  ASSERT_THAT(link, IsOk());
+  EXPECT_THAT(engine_->OpenUnsubscribeToken(*link), StatusIs(StatusCode::kUnauthenticated, HasSubstr("not valid")));
+  // Altered, or expired, it opens nothing.
+  std::string altered = *token;
+  altered[10] = altered[10] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(engine_->OpenUnsubscribeToken(altered), StatusIs(StatusCode::kUnauthenticated, HasSubstr("not valid")));
+  now_ += 30 * kDay;
+  EXPECT_THAT(engine_->OpenUnsubscribeToken(*token), StatusIs(StatusCode::kUnauthenticated, HasSubstr("expired")));
+  // Only for a consent purpose in force, and a sound life.
+  EXPECT_THAT(engine_->CreateUnsubscribeToken("alice", "delivery", kDay),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("necessary")));
+  EXPECT_THAT(engine_->CreateUnsubscribeToken("alice", "nope", kDay), StatusIs(StatusCode::kNotFound, HasSubstr("nope")));
+  EXPECT_THAT(engine_->CreateUnsubscribeToken("alice", "ads", 0), StatusIs(StatusCode::kInvalidArgument, HasSubstr("366 days")));
+  EXPECT_THAT(engine_->CreateUnsubscribeToken("", "ads", kDay), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
+}
+
+TEST_F(EngineTest, AWithdrawalFromAnEmailIsRecordedWithChannelEmail) {
+  Publish(kShop);
+  Grant("alice", {"ads"});
+  WriteContext email{.channel = "email", .actor = "list-unsubscribe"};
+  const std::string purposes[] = {"ads"};
+  auto r = engine_->Withdraw("alice", purposes, email);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->front().channel, "email");
+  EXPECT_EQ(Why("alice", "ads"), Reason::kWithdrawn);
+  EXPECT_THAT(ValidateChannel("e-mail"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("import or email")));
+}
+
 TEST(PublicUrl, IsTrimmedOfTrailingSlashesAndRefusedWhenNotALinkTarget) {
   EXPECT_EQ(ParsePublicUrl("https://privacy.example/").value_or(""), "https://privacy.example");
   EXPECT_EQ(ParsePublicUrl("http://127.0.0.1:8080/prefs//").value_or(""), "http://127.0.0.1:8080/prefs");
