@@ -96,19 +96,44 @@ Status Engine::SetPublicUrl(std::string_view url) {
   return impl_->store->PutSetting(kPublicUrlSetting, url);
 }
 
-// A link token is base64url(Seal(link_key, payload)) where payload is
-// u8 version (1) | u64 expiry (microseconds, big-endian) | subject id. Sealed,
-// not merely signed, so that a URL does not show whose record it opens.
+namespace {
+
+// Both kinds of token are base64url(Seal(key, payload)) where payload is
+// u8 version (1) | u64 expiry (microseconds, big-endian) | body. Sealed, not
+// merely signed, so that a URL does not show whose record it is about.
+std::string SealToken(const SecretKey& key, int64_t expires, std::string_view body) {
+  ByteWriter w;
+  w.U8(1);
+  w.U64(static_cast<uint64_t>(expires));
+  w.str().append(body);
+  return Base64Url(Seal(key, w.str()));
+}
+
+struct OpenedToken {
+  int64_t expires = 0;
+  std::string body;
+};
+// nullopt when the token is not one sealed with `key` in this form.
+std::optional<OpenedToken> OpenToken(const SecretKey& key, std::string_view token) {
+  std::optional<std::string> sealed = FromBase64Url(token);
+  std::optional<std::string> payload = sealed ? ::optin::Open(key, *sealed) : std::nullopt;
+  if (!payload) return std::nullopt;
+  ByteReader r(*payload);
+  uint8_t version;
+  uint64_t expires;
+  if (!r.U8(version) || version != 1 || !r.U64(expires)) return std::nullopt;
+  return OpenedToken{static_cast<int64_t>(expires), std::string(r.Rest())};
+}
+
+}  // namespace
+
+// A link token's body is the subject id.
 Result<std::string> Engine::CreateLinkToken(std::string_view subject, int64_t ttl_micros) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   if (ttl_micros <= 0 || ttl_micros > kMaxLinkTtlMicros) {
     return InvalidArgumentError("a link must live between 1 second and 366 days");
   }
-  ByteWriter w;
-  w.U8(1);
-  w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
-  w.str().append(subject);
-  return Base64Url(Seal(impl_->link_key, w.str()));
+  return SealToken(impl_->link_key, impl_->clock() + ttl_micros, subject);
 }
 
 std::string PreferenceLinkUrl(std::string_view base_url, std::string_view token) {
@@ -129,25 +154,15 @@ Result<PreferenceLink> Engine::CreateLink(std::string_view subject, std::string_
 }
 
 Result<LinkToken> Engine::OpenLinkToken(std::string_view token) const {
-  std::optional<std::string> sealed = FromBase64Url(token);
-  std::optional<std::string> payload = sealed ? ::optin::Open(impl_->link_key, *sealed) : std::nullopt;
-  if (!payload) return UnauthenticatedError("the link is not valid");
-  ByteReader r(*payload);
-  uint8_t version;
-  uint64_t expires;
-  if (!r.U8(version) || version != 1 || !r.U64(expires)) return UnauthenticatedError("the link is not valid");
-  LinkToken out;
-  out.expires = static_cast<int64_t>(expires);
-  out.subject = payload->substr(9);
-  if (impl_->clock() >= out.expires) {
-    return UnauthenticatedError("the link has expired; ask for a new one");
-  }
+  std::optional<OpenedToken> opened = OpenToken(impl_->link_key, token);
+  if (!opened) return UnauthenticatedError("the link is not valid");
+  LinkToken out{.subject = std::move(opened->body), .expires = opened->expires};
+  if (impl_->clock() >= out.expires) return UnauthenticatedError("the link has expired; ask for a new one");
   return out;
 }
 
-// An unsubscribe token is base64url(Seal(unsubscribe_key, payload)) where
-// payload is version (1) | expires (u64) | purpose (u32 length, bytes) |
-// subject (the rest).
+// An opt-out token's body is the purpose (u32 length, bytes) and the
+// subject id.
 Result<std::string> Engine::CreateUnsubscribeToken(std::string_view subject, std::string_view purpose,
                                                    int64_t ttl_micros) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
@@ -160,29 +175,18 @@ Result<std::string> Engine::CreateUnsubscribeToken(std::string_view subject, std
   if (p->basis != Basis::kConsent) {
     return FailedPreconditionError("`" + std::string(purpose) + "` is necessary: there is nothing to opt out of");
   }
-  ByteWriter w;
-  w.U8(1);
-  w.U64(static_cast<uint64_t>(impl_->clock() + ttl_micros));
-  w.Field(purpose);
-  w.str().append(subject);
-  return Base64Url(Seal(impl_->unsubscribe_key, w.str()));
+  ByteWriter body;
+  body.Field(purpose);
+  body.str().append(subject);
+  return SealToken(impl_->unsubscribe_key, impl_->clock() + ttl_micros, body.str());
 }
 
 Result<UnsubscribeToken> Engine::OpenUnsubscribeToken(std::string_view token) const {
-  std::optional<std::string> sealed = FromBase64Url(token);
-  std::optional<std::string> payload = sealed ? ::optin::Open(impl_->unsubscribe_key, *sealed) : std::nullopt;
-  if (!payload) return UnauthenticatedError("the opt-out link is not valid");
-  ByteReader r(*payload);
-  uint8_t version;
-  uint64_t expires;
+  std::optional<OpenedToken> opened = OpenToken(impl_->unsubscribe_key, token);
+  ByteReader r(opened ? std::string_view(opened->body) : std::string_view());
   std::string_view purpose;
-  if (!r.U8(version) || version != 1 || !r.U64(expires) || !r.Field(purpose)) {
-    return UnauthenticatedError("the opt-out link is not valid");
-  }
-  UnsubscribeToken out;
-  out.expires = static_cast<int64_t>(expires);
-  out.purpose = std::string(purpose);
-  out.subject = std::string(r.Rest());
+  if (!opened || !r.Field(purpose)) return UnauthenticatedError("the opt-out link is not valid");
+  UnsubscribeToken out{.subject = std::string(r.Rest()), .purpose = std::string(purpose), .expires = opened->expires};
   if (impl_->clock() >= out.expires) return UnauthenticatedError("the opt-out link has expired");
   return out;
 }
