@@ -211,6 +211,34 @@ struct PreferenceLink {
 // The address of the page a link token opens: `BASE/p/TOKEN`.
 std::string PreferenceLinkUrl(std::string_view base_url, std::string_view token);
 
+// How long a one-click opt-out link works when nobody says (ISO 8601): an
+// e-mail is often read, and acted on, weeks after it was sent.
+inline constexpr std::string_view kDefaultUnsubscribeTtl = "P90D";
+
+// A one-click opt-out link for an e-mail (RFC 8058): sent as
+// `List-Unsubscribe: <URL>` with `List-Unsubscribe-Post:
+// List-Unsubscribe=One-Click`.
+struct UnsubscribeLink {
+  std::string url;  // UnsubscribeLinkUrl(base, token)
+  std::string token;
+  std::string purpose;
+  int64_t expires = 0;  // microseconds since the Unix epoch
+};
+
+// The address a one-click opt-out token is posted to: `BASE/u/TOKEN`.
+std::string UnsubscribeLinkUrl(std::string_view base_url, std::string_view token);
+
+// What following a one-click opt-out link did.
+struct Unsubscribed {
+  std::string purpose;
+  // False when the subject's latest word on the purpose was a no already (a
+  // link followed twice, or a choice made elsewhere): nothing was recorded.
+  bool recorded = false;
+  // The purpose's decision after, and the withdrawal's receipt when one was
+  // recorded.
+  ChoiceResult result;
+};
+
 // What Engine::AuditHeads found about two signed tree heads.
 struct HeadAudit {
   bool consistent = false;  // both are this log's, and the larger extends the smaller
@@ -425,6 +453,17 @@ class Engine {
   // What a token withdraws; kUnauthenticated when it is not genuine or has
   // expired.
   Result<UnsubscribeToken> OpenUnsubscribeToken(std::string_view token) const;
+  // A one-click opt-out link under `base_url`, valid for the ISO 8601
+  // duration `ttl`; the errors of CreateUnsubscribeToken and CreateLink.
+  Result<UnsubscribeLink> CreateUnsubscribeLink(std::string_view subject, std::string_view purpose,
+                                                std::string_view ttl, std::string_view base_url);
+  // Withdraws what `token` names, with channel `email`, at once and with
+  // nothing else to confirm; records nothing when the subject's latest word
+  // on the purpose is a no already, so that following a link again changes
+  // nothing. `locale` is the receipt's; `evidence` is kept with the event
+  // (such as the user agent). kUnauthenticated for a token that is not
+  // genuine or has expired.
+  Result<Unsubscribed> Unsubscribe(std::string_view token, std::string_view locale, std::string_view evidence);
   // Where the preference center of the server on this store is reached:
   // `optin serve` keeps its --public-url (else the address it bound) in the
   // store when it starts. kNotFound when no server has run on this store.

@@ -97,7 +97,10 @@ struct ServeFlags {
   std::vector<std::string> cors_origins;
 };
 CommandResult RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
-CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url, bool json);
+// With `unsubscribe` a purpose, a one-click e-mail opt-out link for it
+// instead; `ttl` empty: the default of the kind of link.
+CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& unsubscribe,
+                      const std::string& ttl, const std::string& base_url, bool json);
 CommandResult RunUspDecode(const std::string& text, bool json);
 CommandResult RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa);
 CommandResult RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);

@@ -177,14 +177,18 @@ int main(int argc, char** argv) {
                     "`optin link` uses it too");
 
   auto* link = app.add_subcommand("link", "Print a preference-center link that opens one subject's record");
-  std::string ttl(optin::kDefaultLinkTtl), base_url;
+  std::string ttl, base_url, unsubscribe;
   link->add_option("SUBJECT", subject, "Subject id")->required();
-  link->add_option("--ttl", ttl, "How long the link works, ISO 8601 (default P7D; at most 366 days)");
+  link->add_option("--unsubscribe", unsubscribe,
+                   "A one-click e-mail opt-out link for this consent purpose instead (RFC 8058: List-Unsubscribe); "
+                   "it withdraws that purpose and does nothing else");
+  link->add_option("--ttl", ttl,
+                   "How long the link works, ISO 8601 (default P7D, P90D with --unsubscribe; at most 366 days)");
   link->add_option("--base-url", base_url,
                    "Where the preference center is reached, http(s)://... (default $OPTIN_PUBLIC_URL, else the "
                    "address of the server that runs on this store)");
   link->add_flag("--json", json, "One JSON document on stdout");
-  link->callback([&] { code = Exit(RunLink(g, subject, ttl, base_url, json)); });
+  link->callback([&] { code = Exit(RunLink(g, subject, unsubscribe, ttl, base_url, json)); });
   serve->callback([&] { code = Exit(RunServe(g, listen, serve_flags)); });
 
   auto* key = app.add_subcommand("key", "Manage API keys");

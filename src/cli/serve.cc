@@ -94,8 +94,8 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
   return kExitOk;
 }
 
-CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& ttl, const std::string& base_url,
-                      bool json) {
+CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& unsubscribe,
+                      const std::string& ttl, const std::string& base_url, bool json) {
   OPTIN_RETURN_IF_ERROR(ValidateSubjectId(subject));
   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
   // Where the link points: --base-url, else $OPTIN_PUBLIC_URL, else the
@@ -122,8 +122,14 @@ CommandResult RunLink(const Globals& g, const std::string& subject, const std::s
   }
   Result<std::string> url = ParsePublicUrl(base);
   if (!url.ok()) return InvalidArgumentError(from + ": " + url.status().message());
-  OPTIN_ASSIGN_OR_RETURN(PreferenceLink link, engine->CreateLink(subject, ttl, *url));
   // Just the URL without --json, so that scripts can use it.
+  if (!unsubscribe.empty()) {
+    OPTIN_ASSIGN_OR_RETURN(UnsubscribeLink link, engine->CreateUnsubscribeLink(
+                                                     subject, unsubscribe, ttl.empty() ? kDefaultUnsubscribeTtl : ttl, *url));
+    std::cout << (json ? UnsubscribeLinkJson(link) : link.url) << "\n";
+    return kExitOk;
+  }
+  OPTIN_ASSIGN_OR_RETURN(PreferenceLink link, engine->CreateLink(subject, ttl.empty() ? kDefaultLinkTtl : ttl, *url));
   std::cout << (json ? LinkJson(link) : link.url) << "\n";
   return kExitOk;
 }

@@ -1,5 +1,6 @@
-// Access: API keys and their scopes, the preference-center link tokens, and
-// where the preference center is reached.
+// Access: API keys and their scopes, the preference-center link tokens,
+// one-click e-mail opt-out links and what following one does, and where the
+// preference center is reached.
 #include <algorithm>
 
 #include "src/common/bytes.h"
@@ -140,11 +141,18 @@ std::string PreferenceLinkUrl(std::string_view base_url, std::string_view token)
   return std::string(base_url) + "/p/" + std::string(token);
 }
 
+// The microseconds from now that the ISO 8601 duration `ttl` spans on the
+// civil calendar.
+Result<int64_t> Engine::Impl::TtlMicros(std::string_view ttl_text) const {
+  OPTIN_ASSIGN_OR_RETURN(IsoDuration ttl, ParseIsoDuration(ttl_text));
+  const int64_t now = clock();
+  return AddDuration(now, ttl) - now;
+}
+
 Result<PreferenceLink> Engine::CreateLink(std::string_view subject, std::string_view ttl_text,
                                           std::string_view base_url) {
-  OPTIN_ASSIGN_OR_RETURN(IsoDuration ttl, ParseIsoDuration(ttl_text));
+  OPTIN_ASSIGN_OR_RETURN(int64_t ttl_micros, impl_->TtlMicros(ttl_text));
   const int64_t now = impl_->clock();
-  const int64_t ttl_micros = AddDuration(now, ttl) - now;
   OPTIN_ASSIGN_OR_RETURN(std::string token, CreateLinkToken(subject, ttl_micros));
   PreferenceLink link;
   link.url = PreferenceLinkUrl(base_url, token);
@@ -188,6 +196,39 @@ Result<UnsubscribeToken> Engine::OpenUnsubscribeToken(std::string_view token) co
   if (!opened || !r.Field(purpose)) return UnauthenticatedError("the opt-out link is not valid");
   UnsubscribeToken out{.subject = std::string(r.Rest()), .purpose = std::string(purpose), .expires = opened->expires};
   if (impl_->clock() >= out.expires) return UnauthenticatedError("the opt-out link has expired");
+  return out;
+}
+
+std::string UnsubscribeLinkUrl(std::string_view base_url, std::string_view token) {
+  return std::string(base_url) + "/u/" + std::string(token);
+}
+
+Result<UnsubscribeLink> Engine::CreateUnsubscribeLink(std::string_view subject, std::string_view purpose,
+                                                      std::string_view ttl_text, std::string_view base_url) {
+  OPTIN_ASSIGN_OR_RETURN(int64_t ttl_micros, impl_->TtlMicros(ttl_text));
+  const int64_t now = impl_->clock();
+  OPTIN_ASSIGN_OR_RETURN(std::string token, CreateUnsubscribeToken(subject, purpose, ttl_micros));
+  UnsubscribeLink link;
+  link.url = UnsubscribeLinkUrl(base_url, token);
+  link.token = std::move(token);
+  link.purpose = std::string(purpose);
+  link.expires = now + ttl_micros;
+  return link;
+}
+
+Result<Unsubscribed> Engine::Unsubscribe(std::string_view token, std::string_view locale, std::string_view evidence) {
+  OPTIN_ASSIGN_OR_RETURN(UnsubscribeToken opened, OpenUnsubscribeToken(token));
+  Unsubscribed out;
+  out.purpose = opened.purpose;
+  PurposeDecision now = impl_->DecidePurpose(opened.subject, opened.purpose, impl_->clock());
+  if (!now.withdrawable) {
+    out.result.decisions.push_back(std::move(now));
+    return out;
+  }
+  const Choice choice{.action = Action::kWithdraw, .purposes = {opened.purpose}, .locale = std::string(locale)};
+  const WriteContext context{.channel = "email", .actor = "list-unsubscribe", .evidence = std::string(evidence)};
+  OPTIN_ASSIGN_OR_RETURN(out.result, Choose(opened.subject, choice, context));
+  out.recorded = !out.result.recorded.empty();
   return out;
 }
 

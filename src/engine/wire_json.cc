@@ -94,6 +94,15 @@ std::string LinkJson(const PreferenceLink& link) {
   return std::move(w).Take();
 }
 
+std::string UnsubscribeLinkJson(const UnsubscribeLink& link) {
+  JsonWriter w;
+  w.BeginObject().Key("url").String(link.url).Key("token").String(link.token).Key("purpose").String(link.purpose);
+  w.Key("expires").String(FormatRfc3339(link.expires));
+  w.Key("headers").BeginObject().Key("List-Unsubscribe").String("<" + link.url + ">");
+  w.Key("List-Unsubscribe-Post").String("List-Unsubscribe=One-Click").EndObject().EndObject();
+  return std::move(w).Take();
+}
+
 std::string LogKeysJson(const std::vector<LogPublicKey>& keys) {
   JsonWriter w;
   w.BeginObject();

@@ -41,6 +41,9 @@ std::string LogKeysJson(const std::vector<LogPublicKey>& keys);
 // {"url","token","expires"}: a preference-center link (`optin link --json`,
 // POST /v1/subjects/{id}/link).
 std::string LinkJson(const PreferenceLink& link);
+// `{"url","token","purpose","expires","headers":{"List-Unsubscribe",
+// "List-Unsubscribe-Post"}}`: the two headers as the e-mail carries them.
+std::string UnsubscribeLinkJson(const UnsubscribeLink& link);
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.
 std::string Ed25519PublicKeyPem(std::string_view public_key);

@@ -1,11 +1,9 @@
 #include "src/server/export_page.h"
 
-#include <map>
-
 #include "src/catalog/locale.h"
 #include "src/common/json_reader.h"
 #include "src/common/time.h"
-#include "src/server/web_assets.h"
+#include "src/server/page_texts.h"
 
 namespace optin::server {
 namespace {
@@ -18,94 +16,6 @@ constexpr std::string_view kStyle =
     "vertical-align:top}section{margin:2rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
     "dt{font-weight:600}dd{margin:0}.muted{color:#555}details{margin:.5rem 0}"
     "pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem;font-size:.8rem}";
-
-std::string Escaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// The preference center's texts in one language (web/i18n/LANG.json), with
-// English for anything missing.
-class Texts {
- public:
-  explicit Texts(std::string_view locale) {
-    Load("en");
-    if (locale != "en") Load(locale);
-    lang_ = locale;
-  }
-
-  // The text at a dotted `key` with `{name}` filled in; the key itself
-  // when there is none. Plain text: escape it for the page.
-  std::string Plain(std::string_view key, const std::map<std::string, std::string>& values = {}) const {
-    auto it = strings_.find(std::string(key));
-    const std::string text = it == strings_.end() ? std::string(key) : it->second;
-    std::string out;
-    for (size_t i = 0; i < text.size();) {
-      const size_t close = text[i] == '{' ? text.find('}', i) : std::string::npos;
-      if (close != std::string::npos) {
-        if (auto v = values.find(text.substr(i + 1, close - i - 1)); v != values.end()) {
-          out += v->second;
-          i = close + 1;
-          continue;
-        }
-      }
-      out += text[i++];
-    }
-    return out;
-  }
-  // The same, escaped for the page.
-  std::string operator()(std::string_view key, const std::map<std::string, std::string>& values = {}) const {
-    return Escaped(Plain(key, values));
-  }
-
-  bool ja() const { return lang_ == "ja"; }
-
- private:
-  void Load(std::string_view locale) {
-    const WebAsset* asset = FindWebAsset("i18n/" + std::string(locale) + ".json");
-    if (!asset) return;
-    Result<json::Document> doc = json::Document::Parse(asset->body);
-    if (doc.ok()) Flatten(doc->root());
-  }
-  // Each string of the file under its dotted path (`export.title`).
-  void Flatten(const json::Value& v) {
-    if (Result<std::string_view> text = v.Text(); text.ok()) {
-      strings_[v.path()] = std::string(*text);
-      return;
-    }
-    if (!v.IsObject()) return;
-    Status walked = v.ForEachMember([this](std::string_view, const json::Value& member) {
-      Flatten(member);
-      return OkStatus();
-    });
-    (void)walked;  // a walk that only collects cannot fail
-  }
-
-  std::map<std::string, std::string> strings_;
-  std::string lang_;
-};
-
-// `2026-11-29 06:36 UTC` / `2026年11月29日 06:36（UTC）`.
-std::string Date(const Texts& t, int64_t micros) {
-  const std::string rfc = FormatRfc3339(micros);  // YYYY-MM-DDTHH:MM:SS...
-  auto number = [&](size_t at, size_t n) {
-    std::string v = rfc.substr(at, n);
-    if (t.ja()) v.erase(0, std::min(v.find_first_not_of('0'), v.size() - 1));
-    return v;
-  };
-  return t.Plain("export.date",
-                 {{"year", rfc.substr(0, 4)}, {"month", number(5, 2)}, {"day", number(8, 2)}, {"time", rfc.substr(11, 5)}});
-}
 
 std::string Title(const SubjectExport& e, const std::string& purpose) {
   auto it = e.titles.find(purpose);
@@ -174,7 +84,7 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   out += "<title>" + t("export.document_title", org) + "</title><style>" + std::string(kStyle) + "</style></head><body>";
   out += "<h1>" + t("export.title", org) + "</h1>";
-  out += "<p>" + t("export.intro", {{"subject", e.subject}, {"date", Date(t, e.exported)}}) + "</p>";
+  out += "<p>" + t("export.intro", {{"subject", e.subject}, {"date", DateInWords(t, e.exported)}}) + "</p>";
   if (!e.organization.contact.empty()) {
     out += "<p>" + t("export.contact", {{"org", e.organization.name}, {"contact", e.organization.contact}}) + "</p>";
   }
@@ -194,7 +104,7 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
     out += "<table><tr><th>" + t("history.col_time") + "</th><th>" + t("history.col_purpose") + "</th><th>" +
            t("history.col_action") + "</th><th>" + t("history.col_channel") + "</th></tr>";
     for (const HistoryEntry& h : e.events) {
-      out += "<tr><td>" + Escaped(Date(t, h.time)) + "</td><td>" + Escaped(h.purpose.empty() ? "" : Title(e, h.purpose)) +
+      out += "<tr><td>" + Escaped(DateInWords(t, h.time)) + "</td><td>" + Escaped(h.purpose.empty() ? "" : Title(e, h.purpose)) +
              "</td><td>" + Escaped(ActionWords(t, h)) + "</td><td>" + t("channels." + h.channel) + "</td></tr>";
     }
     out += "</table>";
@@ -209,7 +119,7 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
   out += "<section><h2>" + t("export.receipts_title") + "</h2><p>" + t("export.receipts_intro", org) + "</p>";
   if (!options.page_url.empty()) {
     out += "<p><a href=\"" + Escaped(options.page_url) + "\">" + t("export.receipts_link") + "</a> " +
-           t("export.receipts_link_until", {{"date", Date(t, options.page_expires)}}) + "</p>";
+           t("export.receipts_link_until", {{"date", DateInWords(t, options.page_expires)}}) + "</p>";
   }
   if (e.receipts.empty()) out += "<p>" + t("export.nothing") + "</p>";
   // Each receipt file whole, as it verifies, under its summary in words.
@@ -222,7 +132,7 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
       const HistoryEntry& h = *it->second;
       summary = t("export.receipt_summary", {{"action", ActionWords(t, h)},
                                              {"title", h.purpose.empty() ? "" : Title(e, h.purpose)},
-                                             {"date", Date(t, h.time)}});
+                                             {"date", DateInWords(t, h.time)}});
     }
     out += "<details><summary>" + summary + "</summary><pre>" + Escaped(file) + "</pre></details>";
   }

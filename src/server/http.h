@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string path;    // the target before `?`, still percent-encoded
   std::string query;   // after `?`, without it
   std::string authorization;
+  std::string accept;  // only to tell a browser's page from an API call
   std::string accept_language;
   std::string content_type;
   std::string last_event_id;  // SSE resumption (Last-Event-ID)

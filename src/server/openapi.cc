@@ -123,7 +123,7 @@ void WriteResponses(JsonWriter& w, const Route& r) {
     w.Key(r.produces).BeginObject();
     if (!r.response.empty()) w.Key("schema").Raw(Ref(r.response));
     w.EndObject();
-    if (r.pattern.ends_with("/export")) w.Key("text/html").BeginObject().EndObject();
+    if (r.also_html) w.Key("text/html").BeginObject().EndObject();
     w.EndObject().EndObject();
   };
   w.Key("responses").BeginObject();
@@ -168,7 +168,7 @@ Result<std::string> OpenApiJson() {
     WriteParameters(w, r, path_params);
     if (!r.request.empty()) {
       w.Key("requestBody").BeginObject().Key("required").Bool(!r.request_optional);
-      w.Key("content").BeginObject().Key("application/json").BeginObject().Key("schema").Raw(Ref(r.request));
+      w.Key("content").BeginObject().Key(r.request_media).BeginObject().Key("schema").Raw(Ref(r.request));
       w.EndObject().EndObject().EndObject();
     }
     WriteResponses(w, r);

@@ -31,6 +31,13 @@ constexpr Route kRoutes[] = {
      .handler = Page, .produces = "text/html"},
     {.method = "GET", .pattern = "/p/{token*}", .help = "the preference center (its script reads the token)",
      .handler = Page, .produces = "text/html"},
+    {.method = "GET", .pattern = "/u/{token*}",
+     .help = "a one-click e-mail opt-out link opened in a browser: one button that withdraws its purpose",
+     .handler = UnsubscribeAsk, .query = "locale", .produces = "text/html"},
+    {.method = "POST", .pattern = "/u/{token*}",
+     .help = "one-click e-mail opt-out (RFC 8058): withdraws the link's purpose at once (a page for a browser)",
+     .handler = UnsubscribeOneClick, .query = "locale", .request = "OneClickForm",
+     .request_media = "application/x-www-form-urlencoded", .response = "Unsubscribed", .also_html = true},
     {.method = "GET", .pattern = "/static/{file*}", .help = "the preference center's scripts, styles and texts",
      .handler = StaticFile, .produces = "*/*"},
     {.method = "POST", .pattern = "/v1/check", .access = Access::kCheck,
@@ -62,6 +69,9 @@ constexpr Route kRoutes[] = {
     {.method = "POST", .pattern = "/v1/subjects/{id}/link", .access = Access::kAdmin,
      .help = "make a preference-center link", .handler = Link, .request = "LinkRequest", .request_optional = true,
      .response = "Link"},
+    {.method = "POST", .pattern = "/v1/subjects/{id}/unsubscribe-link", .access = Access::kAdmin,
+     .help = "make a one-click e-mail opt-out link for one purpose (RFC 8058)", .handler = UnsubscribeLinkFor,
+     .request = "UnsubscribeLinkRequest", .response = "UnsubscribeLink"},
     {.method = "GET", .pattern = "/v1/subjects/{id}/signals", .access = Access::kSubject, .gpc = Gpc::kRecorded,
      .help = "the subject's TC, GPP and US Privacy strings and Consent Mode", .handler = SubjectSignals,
      .response = "Signals"},
@@ -72,7 +82,7 @@ constexpr Route kRoutes[] = {
      .help = "a signed receipt per event", .handler = Receipts, .query = "locale", .response = "Receipts"},
     {.method = "GET", .pattern = "/v1/subjects/{id}/export", .access = Access::kSubjectExport,
      .gpc = Gpc::kRecorded, .help = "everything held about the subject (JSON, or a page with format=html)",
-     .handler = Export, .query = "locale format", .response = "Export"},
+     .handler = Export, .query = "locale format", .response = "Export", .also_html = true},
 };
 
 // Whether `path` is an instance of `pattern`, putting what its parameters

@@ -42,12 +42,14 @@ struct Route {
   // For the API document (openapi.cc): the query parameters, space-separated
   // `name` or `name:integer`, with `!` after one the route needs; the body
   // it reads and the body of its answer, by schema name (api_schemas.h),
-  // empty for none; the answer's media type.
+  // empty for none; their media types.
   std::string_view query;
   std::string_view request;
   bool request_optional = false;
+  std::string_view request_media = "application/json";
   std::string_view response;
   std::string_view produces = "application/json";
+  bool also_html = false;  // a page too, for a browser that asks for one
 };
 
 // Every route, grouped by pattern.

@@ -234,12 +234,17 @@ class Session : public std::enable_shared_from_this<Session> {
     size_t q = target.find('?');
     request.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
-    if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
-    if (auto it = req.find(http::field::accept_language); it != req.end()) request.accept_language = std::string(it->value());
-    if (auto it = req.find(http::field::content_type); it != req.end()) request.content_type = std::string(it->value());
-    if (auto it = req.find("Last-Event-ID"); it != req.end()) request.last_event_id = std::string(it->value());
-    if (auto it = req.find("Sec-GPC"); it != req.end()) request.gpc = it->value() == "1";
-    if (auto it = req.find(http::field::origin); it != req.end()) request.origin = std::string(it->value());
+    auto header = [&req](const auto& name) {
+      auto it = req.find(name);
+      return it == req.end() ? std::string() : std::string(it->value());
+    };
+    request.authorization = header(http::field::authorization);
+    request.accept = header(http::field::accept);
+    request.accept_language = header(http::field::accept_language);
+    request.content_type = header(http::field::content_type);
+    request.last_event_id = header("Last-Event-ID");
+    request.gpc = header("Sec-GPC") == "1";
+    request.origin = header(http::field::origin);
     request.body = req.body();
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();

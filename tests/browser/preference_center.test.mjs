@@ -304,3 +304,25 @@ test('axe finds no accessibility violations, in English and Japanese', async () 
     await context.close();
   }
 });
+
+test('an e-mail opt-out link opened in a browser asks with one button that withdraws (axe clean, EN and JA)', async () => {
+  for (const [locale, subject, pressed] of [['en-US', 'mail-reader-1', 'no longer uses your data'], ['ja-JP', 'mail-reader-2', '利用しません']]) {
+    cli('grant', subject, 'ad_targeting', '--channel', 'web');
+    const url = cli('link', subject, '--unsubscribe', 'ad_targeting', '--base-url', base);
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    await page.goto(url);
+    assert.equal(await page.getAttribute('html', 'lang'), locale.slice(0, 2));
+    const results = await new AxeBuilder({ page }).analyze();
+    assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], locale);
+    // Opening the link changed nothing; the one button does it all.
+    assert.equal((await check(subject, 'ad_targeting')).reason, 'granted');
+    assert.equal(await page.locator('button').count(), 1);
+    await page.click('button');
+    await page.waitForSelector(`h1:has-text("${pressed}")`);
+    assert.equal((await check(subject, 'ad_targeting')).reason, 'withdrawn');
+    const after = await new AxeBuilder({ page }).analyze();
+    assert.deepEqual(after.violations.map((v) => v.id), [], `${locale}, after`);
+    await context.close();
+  }
+});

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/http_client.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
@@ -148,6 +149,33 @@ TEST_F(UsageTest, ALinkPointsWhereTheServerIsNeverAtAGuess) {
   auto bad = Run({"serve", "--listen", "127.0.0.1:0", "--public-url", "privacy.shop.example"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--public-url: `privacy.shop.example` is not a URL to link to"));
+}
+
+TEST_F(UsageTest, AnOptOutLinkForAnEmailWithdrawsItsPurposeWhenPostedToTheServer) {
+  Init();
+  ASSERT_EQ(Run({"grant", "alice", "ads", "recommendations"}).exit_code, 0);
+  ServerProcess server(db_);
+  ASSERT_GT(server.port(), 0) << server.Stderr();
+  auto r = Run({"link", "alice", "--unsubscribe", "ads", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  testing::JsonDoc doc(r.out);
+  const std::string prefix = "http://127.0.0.1:" + std::to_string(server.port()) + "/u/";
+  ASSERT_THAT(doc.Str("/url"), StartsWith(prefix));
+  EXPECT_EQ(doc.Str("/headers/List-Unsubscribe"), "<" + doc.Str("/url") + ">");
+  EXPECT_EQ(doc.Str("/headers/List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+  // What a mail provider sends (RFC 8058 §3.1), and nothing more.
+  testing::HttpResult posted = testing::Http(server.port(), "POST", "/u/" + doc.Str("/token"),
+                                             "List-Unsubscribe=One-Click",
+                                             std::vector<std::string>{"Content-Type: application/x-www-form-urlencoded"});
+  EXPECT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(Run({"check", "alice", "ads"}).out, "deny withdrawn\n");
+  EXPECT_EQ(Run({"check", "alice", "recommendations"}).out, "allow granted\n");
+  // Without --json, just the URL; the opt-out link of a necessary purpose
+  // is refused.
+  EXPECT_THAT(Run({"link", "alice", "--unsubscribe", "recommendations"}).out, StartsWith(prefix));
+  r = Run({"link", "alice", "--unsubscribe", "delivery"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("`delivery` is necessary: there is nothing to opt out of"));
 }
 
 }  // namespace

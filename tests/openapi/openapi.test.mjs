@@ -80,7 +80,7 @@ async function call(method, target, { auth, body, status = 200, headers = {} } =
   assert.ok(operation, `${method} ${template} is not in the document`);
   const h = { ...headers };
   if (auth) h.Authorization = `Bearer ${keys[auth] ?? auth}`;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
+  if (body !== undefined && !h['Content-Type']) h['Content-Type'] = 'application/json';
   const controller = new AbortController();
   const res = await fetch(url, {
     method,
@@ -180,6 +180,17 @@ test('every operation answers as the document says', async () => {
     body: { notice: notice('product_analytics') },
   });
   await call('DELETE', '/v1/subjects/carol', { auth: 'admin' });
+
+  // A one-click e-mail opt-out link (RFC 8058).
+  const optOut = await call('POST', '/v1/subjects/alice/unsubscribe-link', {
+    auth: 'admin',
+    body: { purpose: 'personalized_offers', ttl: 'P30D' },
+  });
+  await call('GET', `/u/${optOut.token}`);
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  await call('POST', `/u/${optOut.token}`, { body: 'List-Unsubscribe=One-Click', headers: form });
+  await call('POST', `/u/${optOut.token}`, { body: 'List-Unsubscribe=One-Click', headers: { ...form, Accept: 'text/html' } });
+  await call('POST', `/u/${optOut.token}x`, { body: 'List-Unsubscribe=One-Click', headers: form, status: 404 });
 
   // Errors are the document's too.
   await call('POST', '/v1/check', { body: { subject: 'alice', purpose: 'x' }, status: 401 });

@@ -73,6 +73,8 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /v1/log/proof/consistency", {"public"}},
     {"GET /", {"public"}},
     {"GET /p/{token*}", {"public"}},
+    {"GET /u/{token*}", {"public"}},  // the token is checked by the handler: it opens one opt-out
+    {"POST /u/{token*}", {"public"}},
     {"GET /static/{file*}", {"public"}},
     {"POST /v1/check", {"check", "write", "admin"}},
     {"POST /v1/check/batch", {"check", "write", "admin"}},
@@ -85,6 +87,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"DELETE /v1/subjects/{id}/consents/{purpose}", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/history", {"write", "admin", "own"}},
     {"POST /v1/subjects/{id}/link", {"admin"}},
+    {"POST /v1/subjects/{id}/unsubscribe-link", {"admin"}},
     {"GET /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"POST /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/receipts", {"write", "admin", "own"}},

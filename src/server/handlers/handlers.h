@@ -2,9 +2,9 @@
 //
 // The handlers of the HTTP API, one file per resource: check.cc (decisions),
 // consents.cc (a subject's consents and history), subject.cc (signals,
-// receipts, export, links, erasure), log.cc (the verifiable log), service.cc
-// (health, metrics, notices, GPC, the change feed, the page and its files,
-// the session). Each receives a request the router has matched, authorised
+// receipts, export, links, erasure), unsubscribe.cc (one-click e-mail
+// opt-out), log.cc (the verifiable log), service.cc (health, metrics,
+// notices, GPC, the change feed, the page and its files, the session). Each receives a request the router has matched, authorised
 // and decoded (src/server/routes.cc), calls the engine and writes JSON; the
 // router labels the response with its route.
 //
@@ -78,6 +78,10 @@ HttpResponse RecordSignal(Services& s, const Call& call);
 HttpResponse Receipts(Services& s, const Call& call);
 HttpResponse Export(Services& s, const Call& call);
 HttpResponse Link(Services& s, const Call& call);
+// unsubscribe.cc
+HttpResponse UnsubscribeLinkFor(Services& s, const Call& call);
+HttpResponse UnsubscribeAsk(Services& s, const Call& call);
+HttpResponse UnsubscribeOneClick(Services& s, const Call& call);
 HttpResponse Erase(Services& s, const Call& call);
 // log.cc
 HttpResponse LogHead(Services& s, const Call& call);
