@@ -47,9 +47,42 @@ struct DataCategory {
   std::vector<std::string> fields;
 };
 
+// Who else receives a purpose's data, as its notice names them.
 struct Recipient {
+  // Named in the purpose: the name; from the catalog's `recipients`
+  // section: its display name in the default locale.
   std::string name;
-  std::string role;  // e.g. `processor`, `controller`, `third_party`
+  std::string role;  // `processor`, `controller`, `third_party` (or `internal`, from the section)
+  // The id in the catalog's `recipients` section; empty for a recipient
+  // named in the purpose itself.
+  std::string id;
+};
+
+// How a recipient is told of a customer's changes (docs/recipients.md).
+enum class DeliveryMethod {
+  kWebhook,  // optin POSTs each change to its URL, signed
+  kPull,     // it reads the change feed
+  kManual,   // a person confirms
+};
+std::string_view DeliveryMethodName(DeliveryMethod method);  // "webhook", "pull", "manual"
+
+// A recipient of the catalog's `recipients` section: who receives which
+// purposes' data, and how it is told when a customer says no.
+struct CatalogRecipient {
+  std::string id;
+  std::string legal_name;
+  LocalizedText name;     // the display name, per locale
+  std::string role;       // `processor`, `controller`, `third_party` or `internal`
+  std::string country;    // ISO 3166-1 alpha-2, where it processes the data
+  std::vector<std::string> purposes;  // the purposes it is declared to receive, as listed
+  // The data categories it receives, as listed; empty: all the data of its
+  // purposes.
+  std::vector<std::string> data;
+  DeliveryMethod delivery = DeliveryMethod::kManual;
+  std::string url;  // a webhook's (https, or http to a loopback address)
+  // How long it has to confirm that it stopped (canonical ISO 8601; P1D
+  // when not given).
+  std::string ack_within = "P1D";
 };
 
 // How a purpose shows in the signals the ad industry reads
@@ -125,12 +158,18 @@ struct Catalog {
   std::vector<std::string> locales;  // the first is the default
   std::vector<DataCategory> data_categories;  // in file order
   std::vector<Purpose> purposes;              // in file order
+  std::vector<CatalogRecipient> recipients;   // the `recipients` section, in file order
   SignalSettings signals;
   std::string source;  // the file's bytes exactly as parsed
 
   const Purpose* FindPurpose(std::string_view id) const;
   const DataCategory* FindCategory(std::string_view id) const;
+  const CatalogRecipient* FindRecipient(std::string_view id) const;
 };
+
+// The data categories of `p` that `r` receives, sorted: those of its `data`,
+// or all of them when it lists none.
+std::vector<std::string> ReceivedData(const CatalogRecipient& r, const Purpose& p);
 
 // One changed text of a purpose in one locale, between two publications:
 // a word diff in the style of `git diff --word-diff` (`[-removed-]`,

@@ -228,6 +228,13 @@ struct UnsubscribeLink {
 // The address a one-click opt-out token is posted to: `BASE/u/TOKEN`.
 std::string UnsubscribeLinkUrl(std::string_view base_url, std::string_view token);
 
+// A webhook recipient's signing secret.
+struct WebhookSecret {
+  std::string secret;  // `whsec_` and base64
+  int64_t created = 0;  // microseconds since the Unix epoch
+  int64_t retires = 0;  // when it stops signing; 0 for the current one
+};
+
 // What following a one-click opt-out link did.
 struct Unsubscribed {
   std::string purpose;
@@ -470,6 +477,20 @@ class Engine {
   Result<std::string> PublicUrl();
   // kInvalidArgument (ValidatePublicUrl) for anything but an http(s) URL.
   Status SetPublicUrl(std::string_view url);
+
+  // The signing secrets of a webhook recipient of the catalog (Standard
+  // Webhooks `whsec_…`), kept in the store, newest first: every delivery is
+  // signed with each that has not retired. Empty until one is made
+  // the first. kNotFound for a recipient not in the catalog in force;
+  // kFailedPrecondition for one not told by webhook.
+  Result<std::vector<WebhookSecret>> WebhookSecrets(std::string_view recipient);
+  // The current secret, made when there is none yet: what the operator
+  // gives the recipient.
+  Result<WebhookSecret> CurrentWebhookSecret(std::string_view recipient);
+  // A new current secret; the one before keeps signing for `overlap_micros`
+  // (so that the recipient can switch without losing a delivery), and
+  // older ones stop at once.
+  Result<WebhookSecret> RotateWebhookSecret(std::string_view recipient, int64_t overlap_micros);
 
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).

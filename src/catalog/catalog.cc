@@ -17,6 +17,7 @@
 #include "src/common/time.h"
 #include "src/common/utf8.h"
 #include "src/catalog/notices_json.h"
+#include "src/catalog/recipients.h"
 #include "src/catalog/yaml_checker.h"
 
 namespace optin {
@@ -99,35 +100,6 @@ void ParseCategories(Checker& c, const YAML::Node& node, Catalog& catalog) {
       }
     }
     catalog.data_categories.push_back(std::move(cat));
-  }
-}
-
-// The roles a recipient may have: what the preference center explains to
-// customers, and what the material-change and sale-or-share rules reason
-// about.
-const std::vector<std::string> kRecipientRoles = {"processor", "controller", "third_party"};
-
-void ParseRecipients(Checker& c, const YAML::Node& node, const std::string& where, CatalogRules rules, Purpose& p) {
-  if (!c.ExpectSequence(node, where + " `recipients`")) return;
-  for (const auto& item : node) {
-    const std::string what = where + " recipient";
-    if (!c.ExpectMap(item, what)) continue;
-    auto f = c.Fields(item, what, {"name", "role"}, {"name"});
-    Recipient r;
-    c.Require(f, item, "name", what + " needs a `name`");
-    if (f.count("name")) c.String(f["name"], what + " `name`", r.name);
-    c.Require(f, item, "role", what + " needs a `role` (such as `processor`, `controller` or `third_party`)");
-    if (f.count("role") && c.String(f["role"], what + " `role`", r.role) && !IsValidId(r.role)) {
-      c.Error(f["role"].Mark(), what + " `role` `" + r.role + "` must be a word such as `processor` or `third_party`");
-    } else if (f.count("role") && rules == CatalogRules::kPublish &&
-               std::find(kRecipientRoles.begin(), kRecipientRoles.end(), r.role) == kRecipientRoles.end()) {
-      // A processor under another name would slip past the rules about
-      // processors.
-      const std::string closest = ClosestMatch(r.role, kRecipientRoles);
-      c.Error(f["role"].Mark(), what + " `role` must be `processor`, `controller` or `third_party`, not `" + r.role +
-                                    "`" + (closest.empty() ? "" : "; did you mean `" + closest + "`?"));
-    }
-    p.recipients.push_back(std::move(r));
   }
 }
 
@@ -349,7 +321,7 @@ void ParsePurposes(Checker& c, const YAML::Node& node, CatalogRules rules, Catal
         c.Error(f["data"].Mark(), where + " `data` must name at least one data category");
       }
     }
-    if (f.count("recipients")) ParseRecipients(c, f["recipients"], where, rules, p);
+    if (f.count("recipients")) internal::ParsePurposeRecipients(c, f["recipients"], where, rules, catalog, p);
     if (f.count("retention")) c.Duration(f["retention"], where + " `retention`", p.retention);
     if (f.count("expires")) c.Duration(f["expires"], where + " `expires`", p.expires);
     if (f.count("sale_or_share") && c.Bool(f["sale_or_share"], where + " `sale_or_share`", p.sale_or_share)) {
@@ -451,12 +423,12 @@ std::string CanonicalNotice(const Catalog& catalog, const Purpose& p) {
   w.Key("expires").StringOrNull(p.expires);
   w.Key("id").String(p.id);
   w.Key("recipients");
-  WriteRecipients(w, p.recipients);
+  internal::WriteCanonicalRecipients(w, catalog, p);
   w.Key("retention").StringOrNull(p.retention);
   w.Key("sale_or_share").Bool(p.sale_or_share);
   w.Key("title");
   WriteText(w, p.title);
-  w.Key("version").Int(1);
+  w.Key("version").Int(internal::NoticeFormat(p));
   w.EndObject();
   return std::move(w).Take();
 }
@@ -496,14 +468,19 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name, 
       return InvalidArgumentError(c.Joined());
     }
     if (!c.ExpectMap(root, "the catalog")) return InvalidArgumentError(c.Joined());
-    auto f = c.Fields(root, "the catalog", {"organization", "locales", "data_categories", "purposes", "signals"});
+    auto f = c.Fields(root, "the catalog",
+                      {"organization", "locales", "data_categories", "recipients", "purposes", "signals"});
     for (std::string_view required : {"organization", "locales", "purposes"}) {
       c.Require(f, root, required, "the catalog needs `" + std::string(required) + "`");
     }
     if (f.count("organization")) ParseOrganization(c, f["organization"], catalog.organization);
     if (f.count("locales")) ParseLocales(c, f["locales"], catalog.locales);
     if (f.count("data_categories")) ParseCategories(c, f["data_categories"], catalog);
+    if (f.count("recipients")) internal::ParseRecipientSection(c, f["recipients"], catalog);
     if (f.count("purposes")) ParsePurposes(c, f["purposes"], rules, catalog);
+    if (f.count("recipients") && f["recipients"].IsMap()) {
+      internal::CheckRecipientDeclarations(c, f["recipients"], catalog);
+    }
     if (f.count("signals")) ParseSignalSettings(c, f["signals"], catalog.signals);
     if (!catalog.signals.tcf) {
       for (const Purpose& p : catalog.purposes) {

@@ -106,31 +106,51 @@ void CompareData(const Catalog& before, const Purpose& old_p, const Catalog& aft
   }
 }
 
-void CompareRecipients(const Purpose& old_p, const Purpose& new_p, NoticeChanges& out) {
-  auto find = [](const Purpose& p, const std::string& name) -> const Recipient* {
+// A recipient is the same one by its id in the `recipients` section, else
+// by its name.
+void CompareRecipients(const Catalog& before, const Purpose& old_p, const Catalog& after, const Purpose& new_p,
+                       NoticeChanges& out) {
+  auto key = [](const Recipient& r) { return r.id.empty() ? r.name : "#" + r.id; };
+  auto find = [&](const Purpose& p, const std::string& k) -> const Recipient* {
     for (const Recipient& r : p.recipients) {
-      if (r.name == name) return &r;
+      if (key(r) == k) return &r;
     }
     return nullptr;
   };
   for (const Recipient& r : new_p.recipients) {
-    const Recipient* was = find(old_p, r.name);
+    const Recipient* was = find(old_p, key(r));
     if (!was) {
       out.material.push_back("`recipients` adds `" + r.name + "` (" + r.role + ")");
-    } else if (was->role != r.role) {
+      continue;
+    }
+    if (was->role != r.role) {
       out.material.push_back("`recipients`: `" + r.name + "` changes role from " + was->role + " to " + r.role);
+    }
+    const CatalogRecipient* then = r.id.empty() ? nullptr : before.FindRecipient(r.id);
+    const CatalogRecipient* now = r.id.empty() ? nullptr : after.FindRecipient(r.id);
+    if (!then || !now) continue;
+    if (then->legal_name != now->legal_name) {
+      out.material.push_back("`recipients`: `" + r.id + "` is now `" + now->legal_name + "`, was `" + then->legal_name +
+                             "`");
+    }
+    if (then->country != now->country) {
+      out.material.push_back("`recipients`: `" + r.id + "` moves the data from " + then->country + " to " +
+                             now->country);
+    }
+    for (const std::string& id : Added(ReceivedData(*then, old_p), ReceivedData(*now, new_p))) {
+      out.material.push_back("`recipients`: `" + r.id + "` now receives `" + id + "`");
     }
   }
   for (const Recipient& r : old_p.recipients) {
-    if (!find(new_p, r.name)) out.other.push_back("recipient `" + r.name + "` removed");
+    if (!find(new_p, key(r))) out.other.push_back("recipient `" + r.name + "` removed");
   }
   // The same recipients in another order: the notice changes, nothing else.
   std::vector<std::string> kept_old, kept_new;
   for (const Recipient& r : old_p.recipients) {
-    if (find(new_p, r.name)) kept_old.push_back(r.name);
+    if (find(new_p, key(r))) kept_old.push_back(key(r));
   }
   for (const Recipient& r : new_p.recipients) {
-    if (find(old_p, r.name)) kept_new.push_back(r.name);
+    if (find(old_p, key(r))) kept_new.push_back(key(r));
   }
   if (kept_old != kept_new) out.other.push_back("recipients reordered");
 }
@@ -252,7 +272,7 @@ NoticeChanges CompareNotices(const Catalog& before, const Purpose& old_p, const 
                            std::string(BasisName(new_p.basis)));
   }
   CompareData(before, old_p, after, new_p, out);
-  CompareRecipients(old_p, new_p, out);
+  CompareRecipients(before, old_p, after, new_p, out);
   if (old_p.sale_or_share != new_p.sale_or_share) {
     out.material.push_back(std::string("`sale_or_share` changes from ") + (old_p.sale_or_share ? "true" : "false") +
                            " to " + (new_p.sale_or_share ? "true" : "false"));

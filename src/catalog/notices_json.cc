@@ -11,9 +11,17 @@ const std::string& TextIn(const Catalog& catalog, const LocalizedText& text, std
   return kEmpty;
 }
 
-void WriteRecipients(JsonWriter& w, const std::vector<Recipient>& recipients) {
+void WriteRecipients(JsonWriter& w, const Catalog& catalog, const Purpose& p, std::string_view locale) {
   w.BeginArray();
-  for (const Recipient& r : recipients) w.BeginObject().Key("name").String(r.name).Key("role").String(r.role).EndObject();
+  for (const Recipient& x : p.recipients) {
+    const CatalogRecipient* r = x.id.empty() ? nullptr : catalog.FindRecipient(x.id);
+    w.BeginObject().Key("name").String(r ? TextIn(catalog, r->name, locale) : x.name).Key("role").String(x.role);
+    if (r) {
+      w.Key("id").String(r->id).Key("legal_name").String(r->legal_name).Key("country").String(r->country);
+      w.Key("data").Strings(ReceivedData(*r, p));
+    }
+    w.EndObject();
+  }
   w.EndArray();
 }
 
@@ -52,7 +60,7 @@ std::string NoticesJson(const Catalog& catalog, std::string_view locale) {
     }
     w.EndArray();
     w.Key("recipients");
-    WriteRecipients(w, p.recipients);
+    WriteRecipients(w, catalog, p, locale);
     w.Key("retention").StringOrNull(p.retention);
     w.Key("expires").StringOrNull(p.expires);
     w.Key("sale_or_share").Bool(p.sale_or_share);

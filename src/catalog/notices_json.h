@@ -16,8 +16,10 @@ namespace optin {
 
 // `locale` must be one of catalog.locales.
 std::string NoticesJson(const Catalog& catalog, std::string_view locale);
-// `[{"name","role"}]`, as notices, canonical notices and receipts write them.
-void WriteRecipients(JsonWriter& w, const std::vector<Recipient>& recipients);
+// `p`'s recipients in `locale`: `[{"name","role"}]`, and for one of the
+// catalog's `recipients` section also `"id","legal_name","country","data"`
+// (the categories of `p` it receives).
+void WriteRecipients(JsonWriter& w, const Catalog& catalog, const Purpose& p, std::string_view locale);
 // The text in `locale`, else in the catalog's default locale.
 const std::string& TextIn(const Catalog& catalog, const LocalizedText& text, std::string_view locale);
 

@@ -2,7 +2,8 @@
 //
 // Walking a catalog's YAML tree: typed reads that collect every error with
 // its `FILE:LINE:COL` instead of stopping at the first, the bounds on size
-// and alias expansion, and the id and locale rules. Used by catalog.cc only.
+// and alias expansion, and the id and locale rules. Used by catalog.cc and
+// recipients.cc only.
 //
 // Thread-safety: a Checker belongs to one parse.
 #ifndef OPTIN_CATALOG_YAML_CHECKER_H_

@@ -101,6 +101,13 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
 // instead; `ttl` empty: the default of the kind of link.
 CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& unsubscribe,
                       const std::string& ttl, const std::string& base_url, bool json);
+// recipients.cc
+CommandResult RunRecipientsList(const Globals& g, bool json);
+CommandResult RunRecipientsShow(const Globals& g, const std::string& id, bool json);
+// The current signing secret of a webhook recipient (made when it has
+// none), or with `rotate` a new one while the old signs on for `overlap`.
+CommandResult RunRecipientsSecret(const Globals& g, const std::string& id, bool rotate, const std::string& overlap,
+                                  bool json);
 CommandResult RunUspDecode(const std::string& text, bool json);
 CommandResult RunUspEncode(const std::string& notice, const std::string& opt_out_sale, const std::string& lspa);
 CommandResult RunKeyCreate(const Globals& g, const std::string& scope, const std::string& name);

@@ -191,6 +191,26 @@ int main(int argc, char** argv) {
   link->callback([&] { code = Exit(RunLink(g, subject, unsubscribe, ttl, base_url, json)); });
   serve->callback([&] { code = Exit(RunServe(g, listen, serve_flags)); });
 
+  auto* recipients = app.add_subcommand("recipients", "Who receives customers' data (the catalog's `recipients`)");
+  recipients->require_subcommand(1);
+  std::string recipient, overlap = "P7D";
+  bool rotate = false;
+  auto* recipients_list = recipients->add_subcommand("list", "Every recipient of the catalog in force");
+  recipients_list->add_flag("--json", json, "One JSON document on stdout");
+  recipients_list->callback([&] { code = Exit(RunRecipientsList(g, json)); });
+  auto* recipients_show = recipients->add_subcommand("show", "One recipient: what it receives and how it is told");
+  recipients_show->add_option("ID", recipient, "Recipient id")->required();
+  recipients_show->add_flag("--json", json, "One JSON document on stdout");
+  recipients_show->callback([&] { code = Exit(RunRecipientsShow(g, recipient, json)); });
+  auto* recipients_secret = recipients->add_subcommand(
+      "secret", "Print a webhook recipient's signing secret (made when it has none), to give to the recipient");
+  recipients_secret->add_option("ID", recipient, "Recipient id")->required();
+  recipients_secret->add_flag("--rotate", rotate, "Make a new secret; the old one keeps signing for --overlap");
+  recipients_secret->add_option("--overlap", overlap,
+                                "How long the old secret keeps signing after --rotate, ISO 8601 (default P7D)");
+  recipients_secret->add_flag("--json", json, "One JSON document on stdout, with the secrets that sign and until when");
+  recipients_secret->callback([&] { code = Exit(RunRecipientsSecret(g, recipient, rotate, overlap, json)); });
+
   auto* key = app.add_subcommand("key", "Manage API keys");
   key->require_subcommand(1);
   std::string scope, name;

@@ -118,6 +118,9 @@ struct Engine::Impl {
   Decision Guard(Decision d, int64_t now) const;
   // One purpose's decision with what the page shows beside it (DecideAll).
   PurposeDecision DecidePurpose(std::string_view subject, std::string_view purpose, int64_t now) const;
+  // A webhook recipient's secrets as stored, retired ones too
+  // (recipients.cc).
+  Result<std::vector<WebhookSecret>> StoredSecrets(std::string_view recipient);
   // How many microseconds from now an ISO 8601 duration spans (a link's life).
   Result<int64_t> TtlMicros(std::string_view ttl) const;
   // Takes an appended event into the tree, the index and (publications) the

@@ -178,5 +178,39 @@ TEST_F(UsageTest, AnOptOutLinkForAnEmailWithdrawsItsPurposeWhenPostedToTheServer
   EXPECT_THAT(r.err, HasSubstr("`delivery` is necessary: there is nothing to opt out of"));
 }
 
+TEST_F(UsageTest, RecipientsAreListedShownAndGivenASecretFromTheCatalogInForce) {
+  ASSERT_EQ(Run({"init"}).exit_code, 0);
+  auto r = Run({"recipients", "list"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("no catalog has been published yet"));
+  ASSERT_EQ(Run({"catalog", "publish", std::string(OPTIN_TESTDATA) + "/catalogs/recipients.yaml"}).exit_code, 0);
+  r = Run({"recipients", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("example_exchange  Example Exchange Ltd  (third_party, GB, told by pull)  purposes: ads\n"));
+  r = Run({"recipients", "show", "example_ads", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  testing::JsonDoc doc(r.out);
+  EXPECT_EQ(doc.Str("/delivery"), "webhook");
+  EXPECT_EQ(doc.Str("/ack_within"), "PT12H");
+  EXPECT_EQ(doc.At("/purposes"), R"([{"id":"ads","data":["clicks"]}])");
+  EXPECT_THAT(Run({"recipients", "show", "warehouse"}).out, HasSubstr("  receives recommendations: orders\n"));
+  r = Run({"recipients", "show", "nope"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("no recipient `nope` is in the catalog in force (it has example_ads, example_exchange, "
+                               "warehouse)"));
+  // The secret: made once, printed again the same, rotated with an overlap.
+  const std::string secret = Run({"recipients", "secret", "example_ads"}).out;
+  EXPECT_THAT(secret, StartsWith("whsec_"));
+  EXPECT_EQ(Run({"recipients", "secret", "example_ads"}).out, secret);
+  r = Run({"recipients", "secret", "example_ads", "--rotate", "--overlap", "P1D", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  testing::JsonDoc rotated(r.out);
+  EXPECT_NE(rotated.Str("/secret") + "\n", secret);
+  EXPECT_EQ(rotated.Size("/signing"), 2);
+  EXPECT_EQ(rotated.At("/signing/0/retires"), "null");
+  EXPECT_EQ(Run({"recipients", "secret", "example_exchange"}).exit_code, 3);
+  EXPECT_EQ(Run({"recipients", "secret", "example_ads", "--rotate", "--overlap", "a day"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace optin

@@ -1,0 +1,74 @@
+// Recipients of customers' data: the signing secrets of webhook recipients,
+// kept in the store (never in the catalog) and rotated with an overlap.
+#include <sstream>
+
+#include "src/engine/engine_impl.h"
+#include "src/recipients/webhook_signature.h"
+
+namespace optin {
+namespace {
+
+// DO NOT CHANGE: the store setting a recipient's secrets are kept in, one
+// line per secret, newest first: `SECRET CREATED RETIRES` (microseconds).
+std::string SecretsSetting(std::string_view recipient) { return "webhook_secrets/" + std::string(recipient); }
+
+std::vector<WebhookSecret> ParseSecrets(const std::string& text) {
+  std::vector<WebhookSecret> out;
+  std::istringstream in(text);
+  WebhookSecret s;
+  while (in >> s.secret >> s.created >> s.retires) out.push_back(s);
+  return out;
+}
+
+std::string FormatSecrets(const std::vector<WebhookSecret>& secrets) {
+  std::string out;
+  for (const WebhookSecret& s : secrets) {
+    out += s.secret + " " + std::to_string(s.created) + " " + std::to_string(s.retires) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<WebhookSecret>> Engine::Impl::StoredSecrets(std::string_view recipient) {
+  std::shared_ptr<const Catalog> catalog = Current();
+  const CatalogRecipient* r = catalog ? catalog->FindRecipient(recipient) : nullptr;
+  if (!r) return NotFoundError("no recipient `" + std::string(recipient) + "` is in the catalog in force");
+  if (r->delivery != DeliveryMethod::kWebhook) {
+    return FailedPreconditionError("recipient `" + std::string(recipient) + "` is told by `" +
+                                   std::string(DeliveryMethodName(r->delivery)) + "`, not by webhook: it has no secret");
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> text, store->GetSetting(SecretsSetting(recipient)));
+  return text ? ParseSecrets(*text) : std::vector<WebhookSecret>{};
+}
+
+Result<std::vector<WebhookSecret>> Engine::WebhookSecrets(std::string_view recipient) {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<WebhookSecret> all, impl_->StoredSecrets(recipient));
+  const int64_t now = impl_->clock();
+  std::erase_if(all, [&](const WebhookSecret& s) { return s.retires != 0 && s.retires <= now; });
+  return all;
+}
+
+Result<WebhookSecret> Engine::CurrentWebhookSecret(std::string_view recipient) {
+  OPTIN_ASSIGN_OR_RETURN(std::vector<WebhookSecret> all, impl_->StoredSecrets(recipient));
+  if (!all.empty() && all.front().retires == 0) return all.front();
+  return RotateWebhookSecret(recipient, 0);
+}
+
+Result<WebhookSecret> Engine::RotateWebhookSecret(std::string_view recipient, int64_t overlap_micros) {
+  if (overlap_micros < 0) return InvalidArgumentError("the overlap of two secrets cannot be negative");
+  OPTIN_ASSIGN_OR_RETURN(std::vector<WebhookSecret> all, impl_->StoredSecrets(recipient));
+  const int64_t now = impl_->clock();
+  WebhookSecret fresh{.secret = recipients::NewWebhookSecret(), .created = now, .retires = 0};
+  std::vector<WebhookSecret> kept{fresh};
+  // The one that was current signs on for the overlap; the rest stop now.
+  if (!all.empty() && all.front().retires == 0 && overlap_micros > 0) {
+    WebhookSecret previous = all.front();
+    previous.retires = now + overlap_micros;
+    kept.push_back(previous);
+  }
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutSetting(SecretsSetting(recipient), FormatSecrets(kept)));
+  return fresh;
+}
+
+}  // namespace optin
