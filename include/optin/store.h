@@ -50,6 +50,36 @@ struct TreeHeadRow {
   std::string signature;  // 64 bytes
 };
 
+// What optin tells one recipient of a customer's data about one ledger
+// event (a grant, a withdrawal, a GPC signal, an erasure), written in the
+// same transaction as the event, so that an acknowledged change is never
+// left untold (docs/recipients.md).
+struct DeliveryRow {
+  std::string id;         // `SEQ.RECIPIENT`: the webhook id and idempotency key
+  std::string recipient;  // a recipient id of the catalog
+  uint64_t seq = 0;       // the event
+  // The subject in clear: what the recipient must act on. Cleared once an
+  // erasure is confirmed, and on the subject's other deliveries when the
+  // subject is erased.
+  std::string subject;
+  std::string subject_ref;  // the event's look-up key: per-subject order
+  std::string kind;         // `grant`, `withdraw`, `signal`, `erase`
+  std::string purpose;      // empty for a signal or an erasure
+  int64_t created = 0;      // microseconds since the Unix epoch, as all times here
+  bool needs_ack = false;   // a grant is told, everything else confirmed
+  // `pending` (a webhook to send), `delivered` (sent, or for a recipient that
+  // pulls or confirms by hand, available), `failed` (refused for good), or
+  // `superseded` (the subject was erased before it was sent).
+  std::string state = "pending";
+  int attempts = 0;
+  int64_t next_attempt = 0;  // while pending: not before
+  int64_t delivered = 0;     // 0 until delivered
+  std::string last_error;    // of the last failed attempt
+  int64_t confirmed = 0;     // when the recipient confirmed; 0 until then
+  std::string confirmed_action;  // `stopped` or `deleted`
+  int64_t confirmed_at = 0;      // when it says it stopped
+};
+
 struct AppendBatch {
   std::vector<StoredEvent> events;      // consecutive sequence numbers
   std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
@@ -61,6 +91,10 @@ struct AppendBatch {
   // transaction (as PutTreeHead would), so that every append is covered by
   // a signed head (docs/log_format.md, "Signed tree heads"). Optional.
   std::optional<TreeHeadRow> head;
+  // What the recipients of the data are to be told of these events.
+  // Erasing a subject also supersedes its pending deliveries and clears the
+  // subject of its others (all but the erasures').
+  std::vector<DeliveryRow> deliveries;
 };
 
 // An API key as stored: never the key itself, only its SHA-256.
@@ -147,6 +181,27 @@ class Store {
   virtual Status PutLogKey(const LogKeyRow& key) = 0;
   virtual Status RetireLogKey(std::string_view key_id, int64_t when) = 0;
   virtual Result<std::vector<LogKeyRow>> ListLogKeys() = 0;
+
+  // Deliveries. ClaimDeliveries takes up to `limit` pending deliveries due
+  // at `now` whose subject has no earlier pending one for the same
+  // recipient (each subject's changes reach a recipient in order), oldest
+  // first, and holds each for `lease_micros` (next_attempt moves on), so
+  // that of several nodes only one sends it; one that dies lets the lease
+  // run out and another sends it. FinishDelivery writes the state, attempts,
+  // next_attempt, delivered and last_error of a claimed row.
+  virtual Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) = 0;
+  virtual Status FinishDelivery(const DeliveryRow& row) = 0;
+  // Records `recipient`'s confirmation of delivery `id` (`action` at `at`,
+  // received `now`) and returns the row; one confirmed already is returned
+  // unchanged. Confirming an erasure clears its subject. kNotFound when
+  // `recipient` has no delivery `id`.
+  virtual Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,
+                                              int64_t at, int64_t now) = 0;
+  // Calls `fn` for each delivery of `recipient` (empty: any) about
+  // `subject_ref` (empty: any), oldest event first, until `fn` returns an
+  // error (which is returned).
+  virtual Status ScanDeliveries(std::string_view recipient, std::string_view subject_ref,
+                                const std::function<Status(const DeliveryRow&)>& fn) = 0;
 
   // Keeps `head` unless a head of the same tree size is kept already, and
   // returns the one kept for that size.

@@ -61,6 +61,18 @@ class FlakyStore : public Store {
   }
   Result<std::optional<std::string>> GetSetting(std::string_view n) override { return inner_->GetSetting(n); }
   Status PutSetting(std::string_view n, std::string_view v) override { return inner_->PutSetting(n, v); }
+  Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease, size_t limit) override {
+    return inner_->ClaimDeliveries(now, lease, limit);
+  }
+  Status FinishDelivery(const DeliveryRow& d) override { return inner_->FinishDelivery(d); }
+  Result<DeliveryRow> ConfirmDelivery(std::string_view r, std::string_view id, std::string_view a, int64_t at,
+                                      int64_t now) override {
+    return inner_->ConfirmDelivery(r, id, a, at, now);
+  }
+  Status ScanDeliveries(std::string_view r, std::string_view ref,
+                        const std::function<Status(const DeliveryRow&)>& f) override {
+    return inner_->ScanDeliveries(r, ref, f);
+  }
 
  private:
   std::unique_ptr<Store> inner_;

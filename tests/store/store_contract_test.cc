@@ -294,8 +294,8 @@ TEST(SqliteStore, MigratesAVersionOneStore) {
   ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
   // Make it look like a store written by the first schema.
   ASSERT_EQ(std::system(("sqlite3 " + path +
-                         " 'DROP TABLE api_keys; DROP TABLE log_keys; DROP TABLE tree_heads; PRAGMA user_version=1;'"
-                         " >/dev/null").c_str()),
+                         " 'DROP TABLE api_keys; DROP TABLE log_keys; DROP TABLE tree_heads; DROP TABLE deliveries;"
+                         " PRAGMA user_version=1;' >/dev/null").c_str()),
             0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
@@ -308,11 +308,23 @@ TEST(SqliteStore, MigratesAVersionTwoStore) {
   TempDir dir;
   std::string path = dir.File("optin.db");
   ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
-  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE log_keys; DROP TABLE tree_heads; PRAGMA user_version=2;' >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE log_keys; DROP TABLE tree_heads; DROP TABLE deliveries; PRAGMA user_version=2;' >/dev/null").c_str()), 0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
   EXPECT_THAT((*s)->PutLogKey({"k", std::string(32, 'p'), std::string(64, 's'), 1, 0}), IsOk());
   EXPECT_THAT((*s)->PutTreeHead({1, std::string(32, 'r'), 1, "k", std::string(64, 's')}), IsOk());
+}
+
+TEST(SqliteStore, MigratesAVersionThreeStore) {
+  ASSERT_THAT(InitCrypto(), IsOk());
+  TempDir dir;
+  std::string path = dir.File("optin.db");
+  ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE deliveries; PRAGMA user_version=3;' >/dev/null").c_str()), 0);
+  auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_THAT((*s)->ScanDeliveries("", "", [](const DeliveryRow&) { return OkStatus(); }), IsOk());
+  EXPECT_EQ(optin::testing::RunCommand({"sqlite3", path, "PRAGMA user_version"}).out, "4\n");
 }
 
 TEST(SqliteStore, RefusesANewerSchemaVersion) {

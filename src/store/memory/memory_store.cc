@@ -34,6 +34,81 @@ class MemoryStore final : public Store {
     for (const auto& k : batch.new_keys) keys_[k.subject_ref] = k.key;
     for (const auto& e : batch.events) events_.push_back(e);
     if (batch.head) tree_heads_.emplace(batch.head->tree_size, *batch.head);
+    for (const DeliveryRow& d : batch.deliveries) deliveries_.emplace(d.id, d);
+    for (const auto& ref : batch.erased_keys) {
+      for (auto& [id, d] : deliveries_) {
+        if (d.subject_ref != ref || d.kind == "erase") continue;
+        if (d.state == "pending") d.state = "superseded";
+        d.subject.clear();
+      }
+    }
+    return OkStatus();
+  }
+
+  Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<DeliveryRow*> due;
+    for (auto& [id, d] : deliveries_) {
+      if (d.state == "pending" && d.next_attempt <= now && !HasEarlierPending(d)) due.push_back(&d);
+    }
+    std::sort(due.begin(), due.end(), [](const DeliveryRow* a, const DeliveryRow* b) {
+      return std::tie(a->seq, a->recipient) < std::tie(b->seq, b->recipient);
+    });
+    if (due.size() > limit) due.resize(limit);
+    std::vector<DeliveryRow> out;
+    for (DeliveryRow* d : due) {
+      d->next_attempt = now + lease_micros;
+      out.push_back(*d);
+    }
+    return out;
+  }
+
+  Status FinishDelivery(const DeliveryRow& row) override {
+    std::lock_guard lock(mu_);
+    auto it = deliveries_.find(row.id);
+    if (it == deliveries_.end()) return NotFoundError("no delivery `" + row.id + "`");
+    DeliveryRow& d = it->second;
+    // An erasure may have superseded it while it was being sent.
+    if (d.state == "superseded") return OkStatus();
+    d.state = row.state;
+    d.attempts = row.attempts;
+    d.next_attempt = row.next_attempt;
+    d.delivered = row.delivered;
+    d.last_error = row.last_error;
+    return OkStatus();
+  }
+
+  Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,
+                                      int64_t at, int64_t now) override {
+    std::lock_guard lock(mu_);
+    auto it = deliveries_.find(std::string(id));
+    if (it == deliveries_.end() || it->second.recipient != recipient) {
+      return NotFoundError("recipient `" + std::string(recipient) + "` has no delivery `" + std::string(id) + "`");
+    }
+    DeliveryRow& d = it->second;
+    if (d.confirmed != 0) return d;
+    d.confirmed = now;
+    d.confirmed_action = std::string(action);
+    d.confirmed_at = at;
+    if (d.kind == "erase") d.subject.clear();
+    return d;
+  }
+
+  Status ScanDeliveries(std::string_view recipient, std::string_view subject_ref,
+                        const std::function<Status(const DeliveryRow&)>& fn) override {
+    std::vector<DeliveryRow> copy;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [id, d] : deliveries_) {
+        if ((recipient.empty() || d.recipient == recipient) && (subject_ref.empty() || d.subject_ref == subject_ref)) {
+          copy.push_back(d);
+        }
+      }
+    }
+    std::sort(copy.begin(), copy.end(), [](const DeliveryRow& a, const DeliveryRow& b) {
+      return std::tie(a.seq, a.recipient) < std::tie(b.seq, b.recipient);
+    });
+    for (const DeliveryRow& d : copy) OPTIN_RETURN_IF_ERROR(fn(d));
     return OkStatus();
   }
 
@@ -178,6 +253,15 @@ class MemoryStore final : public Store {
   }
 
  private:
+  // Whether a delivery of the same subject to the same recipient, of an
+  // earlier event, is still pending. Called with mu_ held.
+  bool HasEarlierPending(const DeliveryRow& d) const {
+    return std::any_of(deliveries_.begin(), deliveries_.end(), [&](const auto& entry) {
+      const DeliveryRow& e = entry.second;
+      return e.state == "pending" && e.recipient == d.recipient && e.subject_ref == d.subject_ref && e.seq < d.seq;
+    });
+  }
+
   std::mutex mu_;
   std::vector<StoredEvent> events_;
   std::map<std::string, std::string> keys_;
@@ -186,6 +270,7 @@ class MemoryStore final : public Store {
   std::vector<LogKeyRow> log_keys_;
   std::map<uint64_t, TreeHeadRow> tree_heads_;
   std::map<std::string, std::string> settings_;
+  std::map<std::string, DeliveryRow> deliveries_;  // by id
 };
 
 }  // namespace

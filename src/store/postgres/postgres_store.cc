@@ -23,6 +23,7 @@
 #include "optin/store.h"
 #include "src/common/crypto.h"
 #include "src/store/postgres/pg_connection.h"
+#include "src/store/postgres/pg_deliveries.h"
 #include "src/store/schema_version.h"
 
 namespace optin {
@@ -87,11 +88,46 @@ class PostgresStore final : public Store {
       return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
                                      ", newer than this optin reads (" + std::to_string(kSchemaVersion) + ")");
     }
+    if (version == 3) return Migrate();
     if (version != kSchemaVersion) {
       return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
                                      "; run `optin migrate`");
     }
     return OkStatus();
+  }
+
+  // 3 -> 4 (deliveries), in one transaction.
+  Status Migrate() {
+    Conn* c = Current();
+    if (!c) return InternalError("a PostgreSQL call without a connection");
+    return pg::MigrateToDeliveries(Executor(), [&](const char* sql) { return pg::ExecScript(*c, target(), sql); });
+  }
+
+  // Exec as a function, for the statements of pg_deliveries.cc.
+  pg::ExecFn Executor() {
+    return [this](const std::string& sql, const std::vector<Param>& params) { return Exec(sql, params); };
+  }
+
+  Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) override {
+    Lease lease(*this);
+    return pg::ClaimDeliveries(Executor(), now, lease_micros, limit);
+  }
+
+  Status FinishDelivery(const DeliveryRow& row) override {
+    Lease lease(*this);
+    return pg::FinishDelivery(Executor(), row);
+  }
+
+  Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,
+                                      int64_t at, int64_t now) override {
+    Lease lease(*this);
+    return pg::ConfirmDelivery(Executor(), recipient, id, action, at, now);
+  }
+
+  Status ScanDeliveries(std::string_view recipient, std::string_view subject_ref,
+                        const std::function<Status(const DeliveryRow&)>& fn) override {
+    Lease lease(*this);
+    return pg::ScanDeliveries(Executor(), recipient, subject_ref, fn);
   }
 
   std::string Describe() const override {
@@ -489,6 +525,7 @@ class PostgresStore final : public Store {
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
     Status s = pg::ExecScript(*c, target(), kSchema);
+    if (s.ok()) s = pg::ExecScript(*c, target(), pg::kDeliveriesSchema);
     if (s.ok()) {
       SecretKey secret = RandomKey();
       s = Exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
@@ -532,6 +569,8 @@ class PostgresStore final : public Store {
               .status());
     }
     if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
+    OPTIN_RETURN_IF_ERROR(pg::InsertDeliveries(Executor(), batch.deliveries));
+    for (const std::string& ref : batch.erased_keys) OPTIN_RETURN_IF_ERROR(pg::EraseDeliveries(Executor(), ref));
     if (!batch.events.empty()) {
       // Delivered at COMMIT, to every node that listens.
       OPTIN_RETURN_IF_ERROR(

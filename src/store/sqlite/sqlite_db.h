@@ -3,7 +3,8 @@
 // The SQLite file as optin lays it out (the schema, its versions and
 // migrations, the `OPTN` mark) and the small tools the store works with:
 // statements that finalise themselves, blobs as bytes, and SQLite's result
-// codes as a Status. The store itself is sqlite_store.cc.
+// codes as a Status. The store itself is sqlite_store.cc; its deliveries
+// sqlite_deliveries.cc.
 //
 // Thread-safety: values and pure functions.
 #ifndef OPTIN_STORE_SQLITE_SQLITE_DB_H_
@@ -11,11 +12,14 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "optin/status.h"
+#include "optin/store.h"
 #include "src/store/schema_version.h"
 
 namespace optin::internal {
@@ -44,6 +48,14 @@ inline constexpr const char* kMigrations[] = {
     "created INTEGER NOT NULL, retired INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE tree_heads (tree_size INTEGER PRIMARY KEY, root_hash BLOB NOT NULL, timestamp INTEGER NOT NULL, "
     "key_id TEXT NOT NULL, signature BLOB NOT NULL)",
+    // 3 -> 4: deliveries to the recipients of customers' data.
+    "CREATE TABLE deliveries (id TEXT PRIMARY KEY, recipient TEXT NOT NULL, seq INTEGER NOT NULL, subject BLOB, "
+    "subject_ref BLOB NOT NULL, kind TEXT NOT NULL, purpose TEXT NOT NULL, created INTEGER NOT NULL, "
+    "needs_ack INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt INTEGER NOT NULL, "
+    "delivered INTEGER NOT NULL, last_error TEXT NOT NULL, confirmed INTEGER NOT NULL, "
+    "confirmed_action TEXT NOT NULL, confirmed_at INTEGER NOT NULL);"
+    "CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE state = 'pending';"
+    "CREATE INDEX deliveries_by_subject ON deliveries(subject_ref, recipient, seq)",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
@@ -70,6 +82,19 @@ class Stmt {
 // A Status that says what happened when SQLite answered `rc` while `doing`
 // on the store at `path` (a full disk, corruption, a busy or read-only file).
 Status SqliteError(sqlite3* db, const std::string& path, int rc, std::string_view doing);
+
+// Deliveries (sqlite_deliveries.cc), each on an open connection `db` to the
+// store at `path`; InsertDeliveries and EraseDeliveries inside the
+// caller's append transaction, the others in their own.
+Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<DeliveryRow>& rows);
+Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view subject_ref);
+Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string& path, int64_t now,
+                                                 int64_t lease_micros, size_t limit);
+Status FinishDelivery(sqlite3* db, const std::string& path, const DeliveryRow& row);
+Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::string_view recipient,
+                                    std::string_view id, std::string_view action, int64_t at, int64_t now);
+Status ScanDeliveries(sqlite3* db, const std::string& path, std::string_view recipient, std::string_view subject_ref,
+                      const std::function<Status(const DeliveryRow&)>& fn);
 
 // Looks at the first bytes without SQLite, so nothing is ever written to a
 // file that is not an SQLite database. kFailedPrecondition otherwise.

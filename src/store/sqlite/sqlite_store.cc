@@ -1,5 +1,5 @@
 // The SQLite store: one file in WAL mode with synchronous=FULL, so a commit
-// is on disk before Append returns. Schema version 3:
+// is on disk before Append returns. Schema version 4:
 //
 //   optin_meta(name TEXT PRIMARY KEY, value BLOB)   -- the store secret
 //   events(seq INTEGER PRIMARY KEY, subject_ref BLOB, body BLOB, hash BLOB)
@@ -9,6 +9,9 @@
 //            created INTEGER, retired INTEGER)                              -- since 3
 //   tree_heads(tree_size INTEGER PRIMARY KEY, root_hash BLOB, timestamp INTEGER,
 //              key_id TEXT, signature BLOB)                                 -- since 3
+//   deliveries(id TEXT PRIMARY KEY, recipient, seq, subject, subject_ref, kind,
+//              purpose, ..., state, next_attempt, ..., confirmed, ...)      -- since 4
+//              (sqlite_deliveries.cc)
 //
 // A store of an older version is migrated when opened; one of a newer
 // version is refused untouched.
@@ -278,7 +281,31 @@ class SqliteStore final : public Store {
       if (rc != SQLITE_DONE) return Error(rc, "writing an event");
     }
     if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
+    OPTIN_RETURN_IF_ERROR(internal::InsertDeliveries(db_, path_, batch.deliveries));
+    for (const std::string& ref : batch.erased_keys) OPTIN_RETURN_IF_ERROR(internal::EraseDeliveries(db_, path_, ref));
     return OkStatus();
+  }
+
+  Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) override {
+    std::lock_guard lock(mu_);
+    return internal::ClaimDeliveries(db_, path_, now, lease_micros, limit);
+  }
+
+  Status FinishDelivery(const DeliveryRow& row) override {
+    std::lock_guard lock(mu_);
+    return internal::FinishDelivery(db_, path_, row);
+  }
+
+  Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,
+                                      int64_t at, int64_t now) override {
+    std::lock_guard lock(mu_);
+    return internal::ConfirmDelivery(db_, path_, recipient, id, action, at, now);
+  }
+
+  Status ScanDeliveries(std::string_view recipient, std::string_view subject_ref,
+                        const std::function<Status(const DeliveryRow&)>& fn) override {
+    std::lock_guard lock(mu_);
+    return internal::ScanDeliveries(db_, path_, recipient, subject_ref, fn);
   }
 
   Status ScanQuery(const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
