@@ -228,6 +228,55 @@ struct UnsubscribeLink {
 // The address a one-click opt-out token is posted to: `BASE/u/TOKEN`.
 std::string UnsubscribeLinkUrl(std::string_view base_url, std::string_view token);
 
+// A recipient's confirmation that it acted on a delivery
+// (POST /v1/recipients/{id}/acks).
+struct DeliveryAck {
+  std::string delivery;  // the delivery id (the webhook's `webhook-id`)
+  std::string action;    // `stopped` or `deleted`
+  int64_t at = 0;        // when it did; 0: now
+};
+
+// What a recipient was told of a change and whether it confirmed, with
+// when it was due to.
+struct Delivery {
+  DeliveryRow row;
+  int64_t due = 0;  // created + the recipient's ack_within; 0 when no confirmation is needed
+  bool overdue = false;
+};
+
+// Per recipient: how its deliveries stand (`optin recipients status`,
+// /healthz, /metrics).
+struct RecipientStatus {
+  std::string recipient;
+  std::string delivery;   // `webhook`, `pull` or `manual`
+  size_t pending = 0;     // still to be sent
+  size_t unconfirmed = 0; // sent, needing a confirmation not yet given
+  size_t overdue = 0;     // of those, past their ack_within
+  size_t failed = 0;      // refused for good
+  size_t confirmed = 0;
+  int64_t p50_confirm_micros = -1;  // time from the change to its confirmation; -1: none yet
+  int64_t p99_confirm_micros = -1;
+  std::string last_error;  // of the newest delivery that failed an attempt
+};
+
+// What sending one delivery came to (the webhook sender's answer).
+struct SendOutcome {
+  int http_status = 0;      // 0: no answer (unreachable, timed out, refused by the address guard)
+  int64_t retry_after = 0;  // microseconds the recipient asked to wait (429, 503), 0: none
+  std::string error;        // what went wrong, for the operator (at most 1 KB of a body)
+};
+
+// Sends one signed webhook: POST `body` to `url` with `headers`.
+using WebhookSender = std::function<SendOutcome(const std::string& url,
+                                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                                const std::string& body)>;
+
+// The JSON a webhook delivery carries (docs/recipients.md): `{"type",
+// "timestamp","data":{"delivery","recipient","seq","subject","action",
+// "purpose","confirm","confirm_by"}}`; `due` is when a confirmation is due
+// (0: none is needed).
+std::string DeliveryBody(const DeliveryRow& delivery, int64_t due);
+
 // A webhook recipient's signing secret.
 struct WebhookSecret {
   std::string secret;  // `whsec_` and base64
@@ -491,6 +540,23 @@ class Engine {
   // (so that the recipient can switch without losing a delivery), and
   // older ones stop at once.
   Result<WebhookSecret> RotateWebhookSecret(std::string_view recipient, int64_t overlap_micros);
+
+  // Records `recipient`'s confirmations, each at most once (a repeat
+  // returns the first). kInvalidArgument for an action other than `stopped`
+  // or `deleted`, or a time in the future; kNotFound for a delivery that is
+  // not the recipient's. Nothing is recorded unless every ack is valid.
+  Result<std::vector<Delivery>> ConfirmDeliveries(std::string_view recipient, std::span<const DeliveryAck> acks);
+  // Every delivery about `subject`, oldest first.
+  Result<std::vector<Delivery>> SubjectDeliveries(std::string_view subject);
+  // Every recipient of the catalog in force, with how its deliveries stand.
+  Result<std::vector<RecipientStatus>> RecipientsStatus();
+  // Claims up to `limit` deliveries due now and sends each with `send`,
+  // signed with the recipient's secrets (Standard Webhooks); records the
+  // outcome: delivered on 2xx; retried with exponential backoff and jitter
+  // (or after Retry-After) on no answer, 408, 429 and 5xx, for 72 hours;
+  // failed for good on other answers, keeping the first 1 KB of the body.
+  // Returns how many were claimed.
+  Result<size_t> DeliverDue(const WebhookSender& send, size_t limit);
 
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).

@@ -163,6 +163,7 @@ Result<std::optional<Recorded>> Engine::Impl::RecordGpc(std::string_view subject
   d.evidence = context.evidence;
   // DO NOT CHANGE: names the signal in the ledger (docs/ledger_format.md).
   d.payload = "Sec-GPC: 1";
+  AddNotify(d);
   OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, writer->Append({std::move(d)}));
   return std::optional<Recorded>(ToRecorded(events.front()));
 }
@@ -258,6 +259,7 @@ Result<std::vector<Recorded>> Engine::Impl::WithdrawAll(std::string_view subject
 }
 
 Result<std::vector<Recorded>> Engine::Impl::AppendDrafts(std::vector<internal::EventDraft> drafts) {
+  for (internal::EventDraft& d : drafts) AddNotify(d);
   OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, writer->Append(std::move(drafts)));
   std::vector<Recorded> out;
   out.reserve(events.size());
@@ -404,6 +406,7 @@ Result<Recorded> Engine::Erase(std::string_view subject, const WriteContext& con
   d.subject = subject;
   d.channel = context.channel;
   d.actor = context.actor;
+  impl_->AddNotify(d);
   OPTIN_ASSIGN_OR_RETURN(std::vector<Event> events, impl_->writer->Append({std::move(d)}));
   return ToRecorded(events.front());
 }

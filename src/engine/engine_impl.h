@@ -118,6 +118,9 @@ struct Engine::Impl {
   Decision Guard(Decision d, int64_t now) const;
   // One purpose's decision with what the page shows beside it (DecideAll).
   PurposeDecision DecidePurpose(std::string_view subject, std::string_view purpose, int64_t now) const;
+  // The recipients `d` is to be told to, as deliveries written with it
+  // (recipients.cc).
+  void AddNotify(internal::EventDraft& d) const;
   // A webhook recipient's secrets as stored, retired ones too
   // (recipients.cc).
   Result<std::vector<WebhookSecret>> StoredSecrets(std::string_view recipient);

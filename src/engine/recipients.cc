@@ -1,5 +1,8 @@
-// Recipients of customers' data: the signing secrets of webhook recipients,
-// kept in the store (never in the catalog) and rotated with an overlap.
+// Recipients of customers' data: whom each change is told to (written as
+// deliveries with its event), and the signing secrets of webhook
+// recipients, kept in the store (never in the catalog) and rotated with an
+// overlap.
+#include <algorithm>
 #include <sstream>
 
 #include "src/engine/engine_impl.h"
@@ -29,6 +32,47 @@ std::string FormatSecrets(const std::vector<WebhookSecret>& secrets) {
 }
 
 }  // namespace
+
+void Engine::Impl::AddNotify(internal::EventDraft& d) const {
+  std::shared_ptr<const Catalog> catalog = Current();
+  if (!catalog || catalog->recipients.empty() || d.subject.empty()) return;
+  const int64_t now = clock();
+  auto tell = [&](const Purpose& p) {
+    for (const Recipient& r : p.recipients) {
+      const CatalogRecipient* c = r.id.empty() ? nullptr : catalog->FindRecipient(r.id);
+      if (!c || std::any_of(d.notify.begin(), d.notify.end(), [&](const auto& n) { return n.recipient == c->id; })) {
+        continue;
+      }
+      d.notify.push_back({c->id, c->delivery == DeliveryMethod::kWebhook});
+    }
+  };
+  // The subject's latest word on `p` is a yes: its data may be flowing.
+  auto flowing = [&](const Purpose& p) { return DecidePurpose(d.subject, p.id, now).withdrawable; };
+  const Purpose* named = d.purpose.empty() ? nullptr : catalog->FindPurpose(d.purpose);
+  switch (d.action) {
+    case Action::kGrant:
+      if (named) tell(*named);
+      break;
+    case Action::kWithdraw:
+      if (named && flowing(*named)) tell(*named);
+      break;
+    case Action::kSignal:
+      for (const Purpose& p : catalog->purposes) {
+        if (p.sale_or_share && flowing(p)) tell(p);
+      }
+      break;
+    case Action::kErase:
+      // Whoever may hold the subject's data: every recipient of a necessary
+      // purpose, and of each purpose the subject ever said yes to.
+      for (const Purpose& p : catalog->purposes) {
+        const Reason reason = DecidePurpose(d.subject, p.id, now).decision.reason;
+        if (p.basis == Basis::kNecessary || reason != Reason::kNoConsent) tell(p);
+      }
+      break;
+    default:
+      break;
+  }
+}
 
 Result<std::vector<WebhookSecret>> Engine::Impl::StoredSecrets(std::string_view recipient) {
   std::shared_ptr<const Catalog> catalog = Current();

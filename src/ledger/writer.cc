@@ -251,6 +251,22 @@ Result<std::vector<Event>> LedgerWriter::CommitGroup(const std::vector<Writer*>&
             std::erase_if(batch.new_keys, [&](const SubjectKeyRow& k) { return k.subject_ref == e.subject_ref; });
           }
         }
+        for (const Notify& n : d.notify) {
+          DeliveryRow row;
+          row.id = std::to_string(e.seq) + "." + n.recipient;
+          row.recipient = n.recipient;
+          row.seq = e.seq;
+          row.subject = d.subject;
+          row.subject_ref = e.subject_ref;
+          row.kind = std::string(ActionName(d.action));
+          row.purpose = d.purpose;
+          row.created = now;
+          row.needs_ack = d.action != Action::kGrant;
+          row.state = n.push ? "pending" : "delivered";
+          row.next_attempt = now;
+          row.delivered = n.push ? 0 : now;
+          batch.deliveries.push_back(std::move(row));
+        }
         StoredEvent stored;
         stored.seq = e.seq;
         stored.subject_ref = e.subject_ref;

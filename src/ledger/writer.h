@@ -26,6 +26,14 @@ namespace optin::internal {
 
 // An event before it is sequenced, hashed and sealed: subject and evidence
 // in clear.
+// A recipient of the data to tell of an event (docs/recipients.md): by
+// webhook (`push`: a delivery to send), or by its reading the change feed
+// or a person confirming (available at once).
+struct Notify {
+  std::string recipient;
+  bool push = false;
+};
+
 struct EventDraft {
   Action action = Action::kGrant;
   std::string subject;  // empty for publications
@@ -35,6 +43,8 @@ struct EventDraft {
   std::string actor;
   std::string evidence;
   std::string payload;
+  // Written as deliveries in the event's own transaction.
+  std::vector<Notify> notify;
 };
 
 // Called for every event in sequence order, with the subject in clear (empty

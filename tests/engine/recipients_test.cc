@@ -4,15 +4,18 @@
 
 #include "optin/engine.h"
 #include "src/recipients/webhook_signature.h"
+#include "tests/support/json.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
 namespace {
 
 using ::optin::testing::IsOk;
+using ::optin::testing::JsonDoc;
 using ::optin::testing::ReadFile;
 using ::optin::testing::StatusIs;
 using ::optin::testing::TempDir;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -107,6 +110,212 @@ TEST_F(RecipientsTest, OnlyAWebhookRecipientOfTheCatalogHasSecrets) {
   EXPECT_THAT(engine->CurrentWebhookSecret("example_exchange"),
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("told by `pull`, not by webhook")));
   EXPECT_THAT(engine->WebhookSecrets("warehouse"), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("manual")));
+}
+
+// A recipient on the other end: what it was sent, and what it answers.
+struct FakeRecipient {
+  struct Received {
+    std::string url;
+    std::map<std::string, std::string> headers;
+    std::string body;
+  };
+  std::vector<Received> received;
+  SendOutcome answer{.http_status = 204};
+
+  WebhookSender Sender() {
+    return [this](const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+                  const std::string& body) {
+      received.push_back({url, {headers.begin(), headers.end()}, body});
+      return answer;
+    };
+  }
+};
+
+class DeliveryTest : public RecipientsTest {
+ protected:
+  void SetUp() override {
+    engine_ = Open("memory:");
+    Publish(*engine_);
+    auto secret = engine_->CurrentWebhookSecret("example_ads");
+    ASSERT_THAT(secret, IsOk());
+    key_ = *recipients::WebhookKey(secret->secret);
+  }
+  void Grant(const std::string& subject, const std::string& purpose) {
+    const std::string purposes[] = {purpose};
+    ASSERT_THAT(engine_->Grant(subject, purposes, {.channel = "web"}), IsOk());
+  }
+  void Withdraw(const std::string& subject, const std::string& purpose) {
+    const std::string purposes[] = {purpose};
+    ASSERT_THAT(engine_->Withdraw(subject, purposes, {.channel = "web"}), IsOk());
+  }
+  std::vector<std::string> States(const std::string& subject) {
+    auto all = engine_->SubjectDeliveries(subject);
+    EXPECT_THAT(all, IsOk());
+    std::vector<std::string> out;
+    for (const Delivery& d : *all) out.push_back(d.row.id + " " + d.row.kind + " " + d.row.state);
+    return out;
+  }
+  size_t Deliver() {
+    auto n = engine_->DeliverDue(recipient_.Sender(), 100);
+    EXPECT_THAT(n, IsOk());
+    return n.ok() ? *n : 0;
+  }
+
+  std::unique_ptr<Engine> engine_;
+  std::string key_;
+  FakeRecipient recipient_;
+};
+
+TEST_F(DeliveryTest, EachChangeIsWrittenForItsRecipientsWithTheEvent) {
+  Grant("alice", "ads");
+  Withdraw("alice", "ads");
+  // The webhook recipient has two to send; the one that pulls has them
+  // available at once; the warehouse receives another purpose.
+  EXPECT_THAT(States("alice"), ElementsAre("2.example_ads grant pending", "2.example_exchange grant delivered",
+                                           "3.example_ads withdraw pending", "3.example_exchange withdraw delivered"));
+  auto all = engine_->SubjectDeliveries("alice");
+  EXPECT_FALSE((*all)[0].row.needs_ack);
+  EXPECT_TRUE((*all)[2].row.needs_ack);
+  EXPECT_EQ((*all)[2].due, now_ + 12 * kHour);  // example_ads confirms within PT12H
+  // A withdrawal of what was never granted tells nobody.
+  Withdraw("bob", "ads");
+  EXPECT_THAT(States("bob"), ElementsAre());
+}
+
+TEST_F(DeliveryTest, AWebhookIsSignedSoTheRecipientCanCheckItAndSentInTheSubjectsOrder) {
+  Grant("alice", "ads");
+  Withdraw("alice", "ads");
+  // The withdrawal waits for the grant before it at the same recipient.
+  EXPECT_EQ(Deliver(), 1u);
+  ASSERT_EQ(recipient_.received.size(), 1u);
+  EXPECT_EQ(Deliver(), 1u);
+  ASSERT_EQ(recipient_.received.size(), 2u);
+  const FakeRecipient::Received& r = recipient_.received[1];
+  EXPECT_EQ(r.url, "https://hooks.example-ads.test/optin");
+  EXPECT_EQ(r.headers.at("webhook-id"), "3.example_ads");
+  const std::string keys[] = {key_};
+  EXPECT_THAT(recipients::VerifyWebhook(keys,
+                                        {r.headers.at("webhook-id"), r.headers.at("webhook-timestamp"),
+                                         r.headers.at("webhook-signature")},
+                                        r.body, now_ / 1'000'000),
+              IsOk());
+  JsonDoc body(r.body);
+  EXPECT_EQ(body.Str("/type"), "consent.withdrawn");
+  EXPECT_EQ(body.Str("/data/subject"), "alice");
+  EXPECT_EQ(body.Str("/data/purpose"), "ads");
+  EXPECT_EQ(body.At("/data/confirm"), "true");
+  EXPECT_EQ(body.Str("/data/delivery"), "3.example_ads");
+  EXPECT_THAT(States("alice"), ElementsAre("2.example_ads grant delivered", "2.example_exchange grant delivered",
+                                           "3.example_ads withdraw delivered", "3.example_exchange withdraw delivered"));
+  EXPECT_EQ(Deliver(), 0u);
+}
+
+TEST_F(DeliveryTest, ARecipientThatFailsIsRetriedWithBackoffAndOneThatRefusesIsMarkedFailed) {
+  Grant("alice", "ads");
+  recipient_.answer = {.http_status = 503, .retry_after = 0, .error = "down for maintenance"};
+  EXPECT_EQ(Deliver(), 1u);
+  auto d = engine_->SubjectDeliveries("alice");
+  EXPECT_EQ((*d)[0].row.state, "pending");
+  EXPECT_EQ((*d)[0].row.last_error, "down for maintenance");
+  EXPECT_GE((*d)[0].row.next_attempt, now_ + 24 * 1'000'000);  // 30 s, less at most a fifth
+  EXPECT_LE((*d)[0].row.next_attempt, now_ + 36 * 1'000'000);
+  EXPECT_EQ(Deliver(), 0u);  // not yet
+  // 429 with Retry-After: waited for as asked.
+  now_ += 40 * 1'000'000;
+  recipient_.answer = {.http_status = 429, .retry_after = 600 * int64_t{1'000'000}, .error = ""};
+  EXPECT_EQ(Deliver(), 1u);
+  d = engine_->SubjectDeliveries("alice");
+  EXPECT_EQ((*d)[0].row.next_attempt, now_ + 600 * 1'000'000);
+  EXPECT_EQ((*d)[0].row.last_error, "HTTP 429");
+  EXPECT_EQ((*d)[0].row.attempts, 2);
+  // A 4xx other than 408 and 429 is for good, with the body kept.
+  now_ += 601 * 1'000'000;
+  recipient_.answer = {.http_status = 400, .retry_after = 0, .error = "unknown subject format"};
+  EXPECT_EQ(Deliver(), 1u);
+  d = engine_->SubjectDeliveries("alice");
+  EXPECT_EQ((*d)[0].row.state, "failed");
+  EXPECT_EQ((*d)[0].row.last_error, "HTTP 400: unknown subject format");
+  auto status = engine_->RecipientsStatus();
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ((*status)[0].failed, 1u);
+  EXPECT_EQ((*status)[0].last_error, "HTTP 400: unknown subject format");
+}
+
+TEST_F(DeliveryTest, RetriesStopAfterSeventyTwoHours) {
+  Grant("alice", "ads");
+  recipient_.answer = {.http_status = 0, .retry_after = 0, .error = "connection refused"};
+  for (int i = 0; i < 40; ++i) {
+    Deliver();
+    now_ += 7 * kHour;
+  }
+  auto d = engine_->SubjectDeliveries("alice");
+  EXPECT_EQ((*d)[0].row.state, "failed");
+  EXPECT_THAT((*d)[0].row.last_error, HasSubstr("gave up after 72 hours; last: connection refused"));
+  EXPECT_GE((*d)[0].row.attempts, 11);  // every attempt at most 6 h apart
+}
+
+TEST_F(DeliveryTest, ConfirmationsAreKeptOnceAndOverdueOnesCounted) {
+  Grant("alice", "ads");
+  Withdraw("alice", "ads");
+  Deliver();
+  Deliver();
+  auto status = engine_->RecipientsStatus();
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->size(), 3u);
+  EXPECT_EQ((*status)[0].recipient, "example_ads");
+  EXPECT_EQ((*status)[0].unconfirmed, 1u);
+  EXPECT_EQ((*status)[0].overdue, 0u);
+  now_ += 13 * kHour;  // past PT12H
+  status = engine_->RecipientsStatus();
+  EXPECT_EQ((*status)[0].overdue, 1u);
+  EXPECT_EQ((*status)[1].overdue, 0u);  // example_exchange has P1D
+  // A bad ack records nothing, even beside a good one.
+  const DeliveryAck bad[] = {{"3.example_ads", "stopped", 0}, {"9.example_ads", "stopped", 0}};
+  EXPECT_THAT(engine_->ConfirmDeliveries("example_ads", bad), StatusIs(StatusCode::kNotFound, HasSubstr("9.example_ads")));
+  const DeliveryAck wrong[] = {{"3.example_ads", "paused", 0}};
+  EXPECT_THAT(engine_->ConfirmDeliveries("example_ads", wrong), StatusIs(StatusCode::kInvalidArgument, HasSubstr("paused")));
+  const DeliveryAck future[] = {{"3.example_ads", "stopped", now_ + kHour}};
+  EXPECT_THAT(engine_->ConfirmDeliveries("example_ads", future),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("in the future")));
+  const DeliveryAck others[] = {{"3.example_ads", "stopped", 0}};
+  EXPECT_THAT(engine_->ConfirmDeliveries("example_exchange", others), StatusIs(StatusCode::kNotFound, HasSubstr("3.example_ads")));
+  EXPECT_EQ(engine_->RecipientsStatus()->at(0).confirmed, 0u);
+  const DeliveryAck good[] = {{"3.example_ads", "stopped", now_ - kHour}};
+  auto confirmed = engine_->ConfirmDeliveries("example_ads", good);
+  ASSERT_THAT(confirmed, IsOk());
+  EXPECT_EQ((*confirmed)[0].row.confirmed, now_);
+  EXPECT_EQ((*confirmed)[0].row.confirmed_at, now_ - kHour);
+  EXPECT_FALSE((*confirmed)[0].overdue);
+  status = engine_->RecipientsStatus();
+  EXPECT_EQ((*status)[0].overdue, 0u);
+  EXPECT_EQ((*status)[0].confirmed, 1u);
+  EXPECT_EQ((*status)[0].p50_confirm_micros, 13 * kHour);
+}
+
+TEST_F(DeliveryTest, GpcAndErasureAreToldToWhoeverMayHoldTheData) {
+  Grant("alice", "ads");
+  Grant("alice", "recommendations");
+  ASSERT_THAT(engine_->RecordGpc("alice", {.channel = "gpc"}), IsOk());
+  // GPC concerns the sale-or-share purpose `ads` only.
+  auto d = engine_->SubjectDeliveries("alice");
+  std::vector<std::string> signals;
+  for (const Delivery& x : *d) {
+    if (x.row.kind == "signal") signals.push_back(x.row.recipient);
+  }
+  EXPECT_THAT(signals, ElementsAre("example_ads", "example_exchange"));
+  ASSERT_THAT(engine_->Erase("alice", {.channel = "api"}), IsOk());
+  d = engine_->SubjectDeliveries("alice");
+  std::vector<std::string> erased;
+  for (const Delivery& x : *d) {
+    if (x.row.kind == "erase") {
+      erased.push_back(x.row.recipient);
+      EXPECT_EQ(x.row.subject, "alice");
+    } else {
+      EXPECT_EQ(x.row.subject, "") << x.row.id;  // forgotten with the subject
+      EXPECT_NE(x.row.state, "pending") << x.row.id;
+    }
+  }
+  EXPECT_THAT(erased, ElementsAre("example_ads", "example_exchange", "warehouse"));
 }
 
 }  // namespace
