@@ -171,14 +171,19 @@ struct Change {
 };
 
 // What an API key may do: `check` only decides; `write` also records consent
-// on a subject's behalf; `admin` may do everything.
-enum class Scope { kCheck, kWrite, kAdmin };
+// on a subject's behalf; `admin` may do everything; `recipient:ID` is a
+// recipient's own: it decides (its checks attributed to it) and confirms
+// its deliveries.
+enum class Scope { kCheck, kWrite, kAdmin, kRecipient };
 std::string_view ScopeName(Scope scope);
+// `check`, `write` or `admin`; a recipient's scope is `recipient:ID`
+// (CreateRecipientKey).
 std::optional<Scope> ParseScope(std::string_view name);
 
 struct ApiKeyInfo {
   std::string name;
   Scope scope = Scope::kCheck;
+  std::string recipient;  // for kRecipient: whose key it is
   int64_t created = 0;
   std::string hash;  // SHA-256 of the key, raw bytes
 };
@@ -483,6 +488,9 @@ class Engine {
   // one. kAlreadyExists when the name is taken; kInvalidArgument for a bad
   // name.
   Result<std::string> CreateApiKey(Scope scope, std::string name);
+  // A key of scope `recipient:ID` for a recipient of the catalog in force
+  // (kNotFound otherwise).
+  Result<std::string> CreateRecipientKey(std::string_view recipient, std::string name);
   Result<std::vector<ApiKeyInfo>> ListApiKeys();
   // kNotFound when there is no key of that name.
   Status RevokeApiKey(std::string_view name);
@@ -555,8 +563,10 @@ class Engine {
   // outcome: delivered on 2xx; retried with exponential backoff and jitter
   // (or after Retry-After) on no answer, 408, 429 and 5xx, for 72 hours;
   // failed for good on other answers, keeping the first 1 KB of the body.
+  // Each claimed delivery is held for `lease_micros` (longer than a send
+  // may take): a node that dies mid-send leaves it to another after that.
   // Returns how many were claimed.
-  Result<size_t> DeliverDue(const WebhookSender& send, size_t limit);
+  Result<size_t> DeliverDue(const WebhookSender& send, size_t limit, int64_t lease_micros);
 
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).

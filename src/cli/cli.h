@@ -95,6 +95,10 @@ struct ServeFlags {
   int max_staleness_s = 30;
   int head_interval_s = 10;  // accepted, unused: every commit keeps a signed head
   std::vector<std::string> cors_origins;
+  bool deliveries = true;                // send webhooks to recipients
+  bool allow_http_recipients = false;    // http:// webhook URLs (tests)
+  bool allow_private_recipients = false; // private and loopback addresses
+  int recipient_timeout_s = 10;          // for one webhook
 };
 CommandResult RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 // With `unsubscribe` a purpose, a one-click e-mail opt-out link for it
@@ -104,6 +108,9 @@ CommandResult RunLink(const Globals& g, const std::string& subject, const std::s
 // recipients.cc
 CommandResult RunRecipientsList(const Globals& g, bool json);
 CommandResult RunRecipientsShow(const Globals& g, const std::string& id, bool json);
+// Per recipient: pending, unconfirmed, overdue, failed, confirmed, time to
+// confirmation (p50, p99) and the last error.
+CommandResult RunRecipientsStatus(const Globals& g, bool json);
 // The current signing secret of a webhook recipient (made when it has
 // none), or with `rotate` a new one while the old signs on for `overlap`.
 CommandResult RunRecipientsSecret(const Globals& g, const std::string& id, bool rotate, const std::string& overlap,

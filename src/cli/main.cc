@@ -172,6 +172,14 @@ int main(int argc, char** argv) {
   serve->add_option("--cors-origin", serve_flags.cors_origins,
                     "A browser origin allowed to call the API from its pages (CORS), such as https://shop.example; "
                     "repeat for several");
+  serve->add_flag("!--no-deliveries", serve_flags.deliveries,
+                  "Send no webhooks to recipients from this node (another node on the store sends them)");
+  serve->add_flag("--allow-http-recipients", serve_flags.allow_http_recipients,
+                  "Send webhooks to http:// URLs too (for a test recipient; never in production)");
+  serve->add_flag("--allow-private-recipients", serve_flags.allow_private_recipients,
+                  "Send webhooks to private, loopback and link-local addresses too");
+  serve->add_option("--recipient-timeout", serve_flags.recipient_timeout_s,
+                    "Seconds a recipient has to answer one webhook (default 10)");
   serve->add_option("--public-url", serve_flags.public_url,
                     "Prefix of preference-center links, http(s)://... (default: http://ADDR:PORT as bound); "
                     "`optin link` uses it too");
@@ -202,6 +210,10 @@ int main(int argc, char** argv) {
   recipients_show->add_option("ID", recipient, "Recipient id")->required();
   recipients_show->add_flag("--json", json, "One JSON document on stdout");
   recipients_show->callback([&] { code = Exit(RunRecipientsShow(g, recipient, json)); });
+  auto* recipients_status = recipients->add_subcommand(
+      "status", "How each recipient's deliveries stand: pending, overdue, failed, time to confirmation");
+  recipients_status->add_flag("--json", json, "One JSON document on stdout");
+  recipients_status->callback([&] { code = Exit(RunRecipientsStatus(g, json)); });
   auto* recipients_secret = recipients->add_subcommand(
       "secret", "Print a webhook recipient's signing secret (made when it has none), to give to the recipient");
   recipients_secret->add_option("ID", recipient, "Recipient id")->required();
@@ -215,7 +227,7 @@ int main(int argc, char** argv) {
   key->require_subcommand(1);
   std::string scope, name;
   auto* key_create = key->add_subcommand("create", "Create an API key; prints it once on stdout");
-  key_create->add_option("--scope", scope, "check, write or admin")->required();
+  key_create->add_option("--scope", scope, "check, write, admin, or recipient:ID (a recipient's own: it checks and confirms its deliveries)")->required();
   key_create->add_option("--name", name, "A name to list and revoke it by (default: generated)");
   key_create->callback([&] { code = Exit(RunKeyCreate(g, scope, name)); });
   auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");

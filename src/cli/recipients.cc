@@ -5,6 +5,7 @@
 #include "src/cli/cli.h"
 #include "src/common/json_writer.h"
 #include "src/common/time.h"
+#include "src/engine/wire_json.h"
 
 namespace optin::cli {
 namespace {
@@ -87,6 +88,30 @@ CommandResult RunRecipientsShow(const Globals& g, const std::string& id, bool js
   }
   std::cout << "  told by: " << DeliveryMethodName(r->delivery) << (r->url.empty() ? "" : " " + r->url)
             << "\n  confirms within: " << r->ack_within << "\n";
+  return kExitOk;
+}
+
+CommandResult RunRecipientsStatus(const Globals& g, bool json) {
+  OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, OpenEngine(g));
+  OPTIN_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog, CatalogInForce(*engine));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<RecipientStatus> all, engine->RecipientsStatus());
+  if (json) {
+    JsonWriter w;
+    w.BeginObject().Key("recipients").BeginArray();
+    for (const RecipientStatus& r : all) WriteRecipientStatus(w, r);
+    w.EndArray().EndObject();
+    std::cout << w.str() << "\n";
+    return kExitOk;
+  }
+  auto duration = [](int64_t micros) { return micros < 0 ? std::string("-") : std::to_string(micros / 1'000'000) + " s"; };
+  for (const RecipientStatus& r : all) {
+    std::cout << r.recipient << " (" << r.delivery << "): " << r.pending << " pending, " << r.unconfirmed
+              << " unconfirmed, " << r.overdue << " overdue, " << r.failed << " failed, " << r.confirmed
+              << " confirmed; to confirmation p50 " << duration(r.p50_confirm_micros) << ", p99 "
+              << duration(r.p99_confirm_micros) << (r.last_error.empty() ? "" : "; last error: " + r.last_error)
+              << "\n";
+  }
+  if (all.empty()) std::cout << "the catalog in force declares no recipients\n";
   return kExitOk;
 }
 

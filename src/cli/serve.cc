@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "src/cli/cli.h"
 #include "src/engine/wire_json.h"
 #include "src/server/api.h"
 #include "src/server/cors.h"
+#include "src/server/deliverer.h"
 #include "src/server/server.h"
 
 namespace optin::cli {
@@ -68,6 +70,9 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
     options.public_url = *std::move(url);
   }
   if (flags.max_staleness_s < 0) return InvalidArgumentError("--max-staleness must be 0 or more seconds");
+  if (flags.recipient_timeout_s < 1 || flags.recipient_timeout_s > 300) {
+    return InvalidArgumentError("--recipient-timeout must be between 1 and 300 seconds");
+  }
   // Accepted as before; every commit now keeps a signed head of its own.
   if (flags.head_interval_s < 1) return InvalidArgumentError("--head-interval must be at least 1 second");
   // Two allocator arenas rather than one per worker thread: with the
@@ -86,6 +91,12 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
   if (Status s = engine->SetPublicUrl(options.public_url.empty() ? bound : options.public_url); !s.ok()) {
     std::cerr << "optin: could not keep the server's address in the store (" << s.message()
               << "); `optin link` will need --base-url\n";
+  }
+  std::optional<server::Deliverer> deliverer;
+  if (flags.deliveries) {
+    deliverer.emplace(*engine, server::DelivererOptions{.client = {.allow_http = flags.allow_http_recipients,
+                                                                   .allow_private = flags.allow_private_recipients,
+                                                                   .timeout_ms = flags.recipient_timeout_s * 1000}});
   }
   // One line on stdout that scripts and tests read to find the port.
   std::cout << "optin serving " << bound << " (store " << g.db << ")" << std::endl;

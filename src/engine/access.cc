@@ -45,6 +45,7 @@ std::string_view ScopeName(Scope scope) {
     case Scope::kCheck: return "check";
     case Scope::kWrite: return "write";
     case Scope::kAdmin: return "admin";
+    case Scope::kRecipient: return "recipient";
   }
   return "check";
 }
@@ -56,7 +57,20 @@ std::optional<Scope> ParseScope(std::string_view name) {
   return std::nullopt;
 }
 
+Result<std::string> Engine::CreateRecipientKey(std::string_view recipient, std::string name) {
+  std::shared_ptr<const Catalog> catalog = impl_->Current();
+  if (!catalog || !catalog->FindRecipient(recipient)) {
+    return NotFoundError("no recipient `" + std::string(recipient) + "` is in the catalog in force");
+  }
+  return impl_->CreateKey("recipient:" + std::string(recipient), std::move(name));
+}
+
 Result<std::string> Engine::CreateApiKey(Scope scope, std::string name) {
+  if (scope == Scope::kRecipient) return InvalidArgumentError("a recipient's key is made for one recipient");
+  return impl_->CreateKey(std::string(ScopeName(scope)), std::move(name));
+}
+
+Result<std::string> Engine::Impl::CreateKey(const std::string& scope, std::string name) {
   SecretKey random = RandomKey();
   if (name.empty()) name = "key-" + ToHex(std::string_view(reinterpret_cast<const char*>(random.data()), 4));
   const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -67,8 +81,8 @@ Result<std::string> Engine::CreateApiKey(Scope scope, std::string name) {
   }
   // DO NOT CHANGE the prefix: secret scanners look for it.
   std::string key = "optin_" + Base64Url(std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
-  ApiKeyRow row{name, std::string(ScopeName(scope)), std::string(AsBytes(Sha256(key))), impl_->clock()};
-  OPTIN_RETURN_IF_ERROR(impl_->store->PutApiKey(row));
+  ApiKeyRow row{name, scope, std::string(AsBytes(Sha256(key))), clock()};
+  OPTIN_RETURN_IF_ERROR(store->PutApiKey(row));
   return key;
 }
 
@@ -77,9 +91,13 @@ Result<std::vector<ApiKeyInfo>> Engine::ListApiKeys() {
   std::vector<ApiKeyInfo> out;
   for (auto& r : rows) {
     // A scope this build does not know grants nothing: the key is left out.
+    if (r.scope.starts_with("recipient:")) {
+      out.push_back({std::move(r.name), Scope::kRecipient, r.scope.substr(10), r.created, std::move(r.hash)});
+      continue;
+    }
     std::optional<Scope> scope = ParseScope(r.scope);
-    if (!scope) continue;
-    out.push_back({std::move(r.name), *scope, r.created, std::move(r.hash)});
+    if (!scope || *scope == Scope::kRecipient) continue;
+    out.push_back({std::move(r.name), *scope, "", r.created, std::move(r.hash)});
   }
   return out;
 }

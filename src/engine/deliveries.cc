@@ -14,9 +14,6 @@ namespace optin {
 namespace {
 
 constexpr int64_t kSecond = 1'000'000;
-// A claimed delivery is held this long: the longest a send may take
-// before another node may try it.
-constexpr int64_t kLease = 60 * kSecond;
 // Retries: from 30 s, doubling, at most 6 h apart, for 72 h after the change.
 constexpr int64_t kFirstRetry = 30 * kSecond;
 constexpr int64_t kLongestRetry = 6 * 3600 * kSecond;
@@ -159,9 +156,9 @@ Result<std::vector<RecipientStatus>> Engine::RecipientsStatus() {
   return out;
 }
 
-Result<size_t> Engine::DeliverDue(const WebhookSender& send, size_t limit) {
+Result<size_t> Engine::DeliverDue(const WebhookSender& send, size_t limit, int64_t lease_micros) {
   const int64_t start = impl_->clock();
-  OPTIN_ASSIGN_OR_RETURN(std::vector<DeliveryRow> due, impl_->store->ClaimDeliveries(start, kLease, limit));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<DeliveryRow> due, impl_->store->ClaimDeliveries(start, lease_micros, limit));
   std::shared_ptr<const Catalog> catalog = impl_->Current();
   for (DeliveryRow& d : due) {
     const CatalogRecipient* r = catalog ? catalog->FindRecipient(d.recipient) : nullptr;

@@ -121,6 +121,8 @@ struct Engine::Impl {
   // The recipients `d` is to be told to, as deliveries written with it
   // (recipients.cc).
   void AddNotify(internal::EventDraft& d) const;
+  // Makes and keeps an API key of `scope` as stored (`check`, `recipient:ID`, ...).
+  Result<std::string> CreateKey(const std::string& scope, std::string name);
   // A webhook recipient's secrets as stored, retired ones too
   // (recipients.cc).
   Result<std::vector<WebhookSecret>> StoredSecrets(std::string_view recipient);

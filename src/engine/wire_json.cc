@@ -143,4 +143,21 @@ std::string ExportJson(const SubjectExport& e) {
   return std::move(w).Take();
 }
 
+void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r) {
+  auto seconds = [&](int64_t micros) {
+    if (micros < 0) w.Null();
+    else w.Int(micros / 1'000'000);
+  };
+  w.BeginObject().Key("recipient").String(r.recipient).Key("delivery").String(r.delivery);
+  w.Key("pending").Uint(r.pending).Key("unconfirmed").Uint(r.unconfirmed).Key("overdue").Uint(r.overdue);
+  w.Key("failed").Uint(r.failed).Key("confirmed").Uint(r.confirmed).Key("p50_confirm_seconds");
+  seconds(r.p50_confirm_micros);
+  w.Key("p99_confirm_seconds");
+  seconds(r.p99_confirm_micros);
+  w.Key("last_error");
+  if (r.last_error.empty()) w.Null();
+  else w.String(r.last_error);
+  w.EndObject();
+}
+
 }  // namespace optin

@@ -44,6 +44,10 @@ std::string LinkJson(const PreferenceLink& link);
 // `{"url","token","purpose","expires","headers":{"List-Unsubscribe",
 // "List-Unsubscribe-Post"}}`: the two headers as the e-mail carries them.
 std::string UnsubscribeLinkJson(const UnsubscribeLink& link);
+// `{"recipient","delivery","pending","unconfirmed","overdue","failed",
+// "confirmed","p50_confirm_seconds","p99_confirm_seconds","last_error"}`
+// (`optin recipients status --json`, GET /v1/recipients).
+void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r);
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.
 std::string Ed25519PublicKeyPem(std::string_view public_key);

@@ -79,6 +79,7 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
   Principal p;
   p.authenticated = true;
   p.scope = it->second.scope;
+  p.recipient = it->second.recipient;
   p.name = it->second.name;
   return p;
 }

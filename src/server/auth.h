@@ -29,11 +29,13 @@ struct Principal {
   std::string name;     // the key's name, for logs and metrics (never the key)
   std::string subject;  // set for a link token: the only subject it reaches
   int64_t expires = 0;  // link tokens: when they stop working
+  std::string recipient;  // a recipient's key: whose
 
   bool IsCustomer() const { return authenticated && !subject.empty(); }
   bool IsKey() const { return authenticated && subject.empty(); }
   bool MayCheck() const { return IsKey(); }
-  bool MayWrite() const { return IsKey() && scope != Scope::kCheck; }
+  bool MayWrite() const { return IsKey() && (scope == Scope::kWrite || scope == Scope::kAdmin); }
+  bool IsRecipient(std::string_view id) const { return IsKey() && scope == Scope::kRecipient && recipient == id; }
   bool IsAdmin() const { return IsKey() && scope == Scope::kAdmin; }
   // May read and change this subject's own record.
   bool MayActFor(std::string_view s) const { return MayWrite() || (IsCustomer() && subject == s); }

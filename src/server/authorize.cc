@@ -39,6 +39,10 @@ AccessDecision Authorize(const Result<Principal>& who, Access access, std::strin
     case Access::kAdmin:
       if (who->IsAdmin()) return Allow();
       return Deny(PermissionDeniedError("this needs an `admin` key"));
+    case Access::kRecipient:
+      if (who->IsAdmin() || who->IsRecipient(subject)) return Allow();
+      return Deny(PermissionDeniedError("this needs the key of recipient `" + std::string(subject) +
+                                        "` (scope `recipient:" + std::string(subject) + "`) or an `admin` key"));
   }
   if (who->IsCustomer()) {
     const bool about_a_subject = access == Access::kSubject || access == Access::kSubjectExport;

@@ -26,6 +26,7 @@ enum class Access {
   kSubject,        // a `write` or `admin` key, or the subject's own link token
   kSubjectExport,  // an `admin` key, or the subject's own link token
   kCustomer,       // a link token: the customer's own session
+  kRecipient,      // an `admin` key, or the key of the recipient `{id}`
 };
 
 struct AccessDecision {

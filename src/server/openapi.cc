@@ -75,12 +75,13 @@ void WriteSecurity(JsonWriter& w, Access access) {
   auto link = [&] { w.BeginObject().Key("linkToken").BeginArray().EndArray().EndObject(); };
   switch (access) {
     case Access::kPublic: break;
-    case Access::kCheck: key("check"), key("write"), key("admin"); break;
+    case Access::kCheck: key("check"), key("write"), key("admin"), key("recipient"); break;
     case Access::kWrite: key("write"), key("admin"); break;
     case Access::kAdmin: key("admin"); break;
     case Access::kSubject: key("write"), key("admin"), link(); break;
     case Access::kSubjectExport: key("admin"), link(); break;
     case Access::kCustomer: link(); break;
+    case Access::kRecipient: key("admin"), key("recipient"); break;
   }
   w.EndArray();
 }

@@ -156,7 +156,7 @@ class DeliveryTest : public RecipientsTest {
     return out;
   }
   size_t Deliver() {
-    auto n = engine_->DeliverDue(recipient_.Sender(), 100);
+    auto n = engine_->DeliverDue(recipient_.Sender(), 100, 60 * 1'000'000);
     EXPECT_THAT(n, IsOk());
     return n.ok() ? *n : 0;
   }

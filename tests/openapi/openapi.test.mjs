@@ -5,7 +5,7 @@
 // Run by ctest (tests/CMakeLists.txt) with OPTIN_BINARY set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { optinCli, startOptinServer } from '../support/optin_process.mjs';
@@ -28,7 +28,25 @@ async function startServer() {
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'optin-openapi-'));
   db = join(dir, 'optin.db');
-  cli('init', '--demo');
+  // The demo catalog, with the recipient of product analytics declared in a
+  // `recipients` section (told by hand), so that deliveries have a recipient.
+  const demo = readFileSync(new URL('../../src/catalog/demo_catalog.yaml', import.meta.url), 'utf8')
+    .replace('    recipients:\n      - {name: Example Analytics, role: processor}', '    recipients: [example_analytics]')
+    .replace('\npurposes:\n', `
+recipients:
+  example_analytics:
+    legal_name: Example Analytics, Inc.
+    name: {en: Example Analytics, ja: Example Analytics}
+    role: processor
+    country: US
+    purposes: [product_analytics]
+    delivery: manual
+
+purposes:
+`);
+  writeFileSync(join(dir, 'catalog.yaml'), demo);
+  cli('init');
+  cli('catalog', 'publish', join(dir, 'catalog.yaml'));
   for (const scope of ['check', 'write', 'admin']) keys[scope] = cli('key', 'create', '--scope', scope, '--name', scope);
   base = await startServer();
   const res = await fetch(`${base}/v1/openapi.json`);
@@ -170,6 +188,27 @@ test('every operation answers as the document says', async () => {
   await call('GET', '/v1/log/proof/inclusion?seq=2');
   await call('GET', '/v1/log/proof/consistency?from=1&to=2');
   await call('GET', '/v1/changes?after=0', { auth: 'write' });
+
+  // Recipients: what a subject's changes told them, and their confirmations.
+  await call('PUT', '/v1/subjects/dana/consents/product_analytics', {
+    auth: 'write',
+    body: { notice: notice('product_analytics') },
+  });
+  await call('DELETE', '/v1/subjects/dana/consents/product_analytics', { auth: 'write' });
+  const told = await call('GET', '/v1/subjects/dana/deliveries?locale=ja', { auth: 'write' });
+  const withdrawal = told.deliveries.find((d) => d.action === 'withdraw');
+  assert.equal(withdrawal.recipient, 'example_analytics');
+  await call('POST', '/v1/recipients/example_analytics/acks', {
+    auth: 'admin',
+    body: { acks: [{ delivery: withdrawal.delivery, action: 'stopped' }] },
+  });
+  await call('POST', '/v1/recipients/example_analytics/acks', {
+    auth: 'admin',
+    body: { acks: [{ delivery: 'nope', action: 'stopped' }] },
+    status: 404,
+  });
+  const standing = await call('GET', '/v1/recipients', { auth: 'admin' });
+  assert.equal(standing.recipients[0].confirmed, 1);
 
   // The customer's own link.
   const link = await call('POST', '/v1/subjects/carol/link', { auth: 'admin', body: { ttl: 'PT1H' } });

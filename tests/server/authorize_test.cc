@@ -16,10 +16,14 @@
 namespace optin::server {
 namespace {
 
-enum class Caller { kNone, kBadKey, kCheckKey, kWriteKey, kAdminKey, kOwnLink, kOtherLink, kExpiredLink };
+enum class Caller {
+  kNone, kBadKey, kCheckKey, kWriteKey, kAdminKey, kOwnLink, kOtherLink, kExpiredLink, kRecipientKey, kOtherRecipientKey
+};
 
-constexpr Caller kCallers[] = {Caller::kNone,     Caller::kBadKey,  Caller::kCheckKey,  Caller::kWriteKey,
-                               Caller::kAdminKey, Caller::kOwnLink, Caller::kOtherLink, Caller::kExpiredLink};
+constexpr Caller kCallers[] = {Caller::kNone,        Caller::kBadKey,      Caller::kCheckKey,
+                               Caller::kWriteKey,    Caller::kAdminKey,    Caller::kOwnLink,
+                               Caller::kOtherLink,   Caller::kExpiredLink, Caller::kRecipientKey,
+                               Caller::kOtherRecipientKey};
 
 const char* Name(Caller c) {
   switch (c) {
@@ -31,6 +35,8 @@ const char* Name(Caller c) {
     case Caller::kOwnLink: return "alice's link";
     case Caller::kOtherLink: return "bob's link";
     case Caller::kExpiredLink: return "an expired link";
+    case Caller::kRecipientKey: return "recipient alice's key";
+    case Caller::kOtherRecipientKey: return "recipient bob's key";
   }
   return "?";
 }
@@ -55,12 +61,20 @@ Result<Principal> Who(Caller c) {
       p.scope = c == Caller::kCheckKey ? Scope::kCheck : c == Caller::kWriteKey ? Scope::kWrite : Scope::kAdmin;
       p.name = "k";
       return p;
+    case Caller::kRecipientKey:
+    case Caller::kOtherRecipientKey:
+      p.authenticated = true;
+      p.scope = Scope::kRecipient;
+      p.recipient = c == Caller::kRecipientKey ? "alice" : "bob";
+      p.name = "r";
+      return p;
   }
   return p;
 }
 
 // Who may call each route, as docs/api.md states it: `public`, or the
-// callers by name (`check`, `write`, `admin` keys; `own`/`other` links).
+// callers by name (`check`, `write`, `admin` keys; `own`/`other` links;
+// `recipient`/`other_recipient`: the keys of recipients `alice` and `bob`).
 const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /healthz", {"public"}},
     {"GET /metrics", {"public"}},
@@ -76,9 +90,12 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /u/{token*}", {"public"}},  // the token is checked by the handler: it opens one opt-out
     {"POST /u/{token*}", {"public"}},
     {"GET /static/{file*}", {"public"}},
-    {"POST /v1/check", {"check", "write", "admin"}},
-    {"POST /v1/check/batch", {"check", "write", "admin"}},
+    {"POST /v1/check", {"check", "write", "admin", "recipient", "other_recipient"}},
+    {"POST /v1/check/batch", {"check", "write", "admin", "recipient", "other_recipient"}},
     {"GET /v1/changes", {"write", "admin"}},
+    {"GET /v1/recipients", {"admin"}},
+    // The `{id}` is the recipient's: its own key, or an admin.
+    {"POST /v1/recipients/{id}/acks", {"admin", "recipient"}},
     {"GET /v1/session", {"own", "other"}},  // any link: the session is always its own
     {"DELETE /v1/subjects/{id}", {"admin"}},
     {"GET /v1/subjects/{id}/consents", {"write", "admin", "own"}},
@@ -88,6 +105,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /v1/subjects/{id}/history", {"write", "admin", "own"}},
     {"POST /v1/subjects/{id}/link", {"admin"}},
     {"POST /v1/subjects/{id}/unsubscribe-link", {"admin"}},
+    {"GET /v1/subjects/{id}/deliveries", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"POST /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/receipts", {"write", "admin", "own"}},
@@ -102,6 +120,8 @@ bool ExpectedAllowed(const std::set<std::string>& who, Caller c) {
     case Caller::kAdminKey: return who.contains("admin");
     case Caller::kOwnLink: return who.contains("own");
     case Caller::kOtherLink: return who.contains("other");
+    case Caller::kRecipientKey: return who.contains("recipient");
+    case Caller::kOtherRecipientKey: return who.contains("other_recipient");
     default: return false;
   }
 }

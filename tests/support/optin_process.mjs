@@ -10,10 +10,12 @@ export function optinCli(db, ...args) {
   return execFileSync(optin, ['--db', db, ...args], { encoding: 'utf8' }).trim();
 }
 
-// Starts `optin serve` on 127.0.0.1:0 over `db`; resolves to the process and
-// the address it printed.
-export function startOptinServer(db) {
-  const server = spawn(optin, ['--db', db, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// Starts `optin serve` on 127.0.0.1:0 over `db` (with `extra` flags);
+// resolves to the process and the address it printed.
+export function startOptinServer(db, extra = []) {
+  const server = spawn(optin, ['--db', db, 'serve', '--listen', '127.0.0.1:0', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (chunk) => {

@@ -3,7 +3,7 @@
 // The handlers of the HTTP API, one file per resource: check.cc (decisions),
 // consents.cc (a subject's consents and history), subject.cc (signals,
 // receipts, export, links, erasure), unsubscribe.cc (one-click e-mail
-// opt-out), log.cc (the verifiable log), service.cc (health, metrics,
+// opt-out), recipients.cc (confirmations, deliveries, how recipients stand), log.cc (the verifiable log), service.cc (health, metrics,
 // notices, GPC, the change feed, the page and its files, the session). Each receives a request the router has matched, authorised
 // and decoded (src/server/routes.cc), calls the engine and writes JSON; the
 // router labels the response with its route.
@@ -78,6 +78,12 @@ HttpResponse RecordSignal(Services& s, const Call& call);
 HttpResponse Receipts(Services& s, const Call& call);
 HttpResponse Export(Services& s, const Call& call);
 HttpResponse Link(Services& s, const Call& call);
+// recipients.cc
+HttpResponse Acks(Services& s, const Call& call);
+HttpResponse RecipientsStatusOf(Services& s, const Call& call);
+HttpResponse SubjectDeliveries(Services& s, const Call& call);
+// The Prometheus gauges optin_recipient_overdue, _pending and _failed.
+std::string RecipientMetrics(const std::vector<RecipientStatus>& recipients);
 // unsubscribe.cc
 HttpResponse UnsubscribeLinkFor(Services& s, const Call& call);
 HttpResponse UnsubscribeAsk(Services& s, const Call& call);

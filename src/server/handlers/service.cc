@@ -45,6 +45,13 @@ HttpResponse Health(Services& s, const Call&) {
   w.BeginObject().Key("status").String(healthy ? "ok" : "unhealthy").Key("last_seq").Uint(s.engine.last_seq());
   w.Key("lag_ms").Int(lag / 1000);
   if (!error.empty()) w.Key("error").String(error);
+  // Recipients late to confirm are the company's finding, not this node's
+  // fault: shown, without making the node unhealthy.
+  if (Result<std::vector<RecipientStatus>> recipients = s.engine.RecipientsStatus(); recipients.ok()) {
+    size_t overdue = 0;
+    for (const RecipientStatus& r : *recipients) overdue += r.overdue;
+    if (!recipients->empty()) w.Key("recipients_overdue").Uint(overdue);
+  }
   w.EndObject();
   return Json(std::move(w).Take(), healthy ? 200 : 503);
 }
@@ -53,6 +60,9 @@ HttpResponse MetricsText(Services& s, const Call&) {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = s.metrics.Render(s.engine.last_seq(), s.engine.subject_count(), static_cast<double>(s.engine.lag()) / 1e6);
+  if (Result<std::vector<RecipientStatus>> recipients = s.engine.RecipientsStatus(); recipients.ok()) {
+    r.body += RecipientMetrics(*recipients);
+  }
   return r;
 }
 

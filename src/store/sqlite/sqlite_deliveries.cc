@@ -112,6 +112,17 @@ Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view su
 Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string& path, int64_t now,
                                                  int64_t lease_micros, size_t limit) {
   std::vector<DeliveryRow> out;
+  // Most of the time nothing is due: found out without taking the write lock.
+  bool any = false;
+  OPTIN_RETURN_IF_ERROR(Run(
+      db, path, "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1 LIMIT 1",
+      [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, now); },
+      [&](sqlite3_stmt*) {
+        any = true;
+        return OkStatus();
+      },
+      "looking for due deliveries"));
+  if (!any) return out;
   Status s = InTransaction(db, path, [&]() -> Status {
     const std::string sql =
         std::string("SELECT ") + kColumns +
