@@ -90,7 +90,10 @@ asio::awaitable<SendOutcome> Exchange(Stream& stream, const Url& url,
                                       const std::vector<std::pair<std::string, std::string>>& headers,
                                       const std::string& body) {
   http::request<http::string_body> req{http::verb::post, url.target, 11};
-  req.set(http::field::host, url.host);
+  const bool default_port = url.port == (url.https ? "443" : "80");
+  const bool v6 = url.host.find(':') != std::string::npos;
+  const std::string host = v6 ? "[" + url.host + "]" : url.host;
+  req.set(http::field::host, default_port ? host : host + ":" + url.port);
   req.set(http::field::user_agent, "optin-webhooks");
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
