@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -187,10 +188,11 @@ class Store {
   // recipient (each subject's changes reach a recipient in order), oldest
   // first, and holds each for `lease_micros` (next_attempt moves on), so
   // that of several nodes only one sends it; one that dies lets the lease
-  // run out and another sends it. FinishDelivery writes the state, attempts,
-  // next_attempt, delivered and last_error of a claimed row.
+  // run out and another sends it. FinishDeliveries writes the state,
+  // attempts, next_attempt, delivered and last_error of claimed rows, in
+  // one transaction.
   virtual Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) = 0;
-  virtual Status FinishDelivery(const DeliveryRow& row) = 0;
+  virtual Status FinishDeliveries(std::span<const DeliveryRow> rows) = 0;
   // Records `recipient`'s confirmation of delivery `id` (`action` at `at`,
   // received `now`) and returns the row; one confirmed already is returned
   // unchanged. Confirming an erasure clears its subject. kNotFound when

@@ -212,8 +212,10 @@ Result<size_t> Engine::DeliverDue(const WebhookSender& send, size_t limit, int64
       d.state = "failed";
       d.last_error = "HTTP " + std::to_string(code) + (d.last_error.empty() ? "" : ": " + d.last_error);
     }
-    OPTIN_RETURN_IF_ERROR(impl_->store->FinishDelivery(d));
   }
+  // One transaction for the claim's outcomes. A process that dies before it
+  // leaves them to be sent again once the claim runs out: at least once.
+  OPTIN_RETURN_IF_ERROR(impl_->store->FinishDeliveries(due));
   return due.size();
 }
 

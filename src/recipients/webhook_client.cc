@@ -154,6 +154,18 @@ asio::awaitable<SendOutcome> Post(const WebhookClientOptions& options, const Url
   co_return co_await Exchange(stream, url, headers, body);
 }
 
+// One TLS client context for every send (reading the system's roots once);
+// OpenSSL lets many connections share it.
+asio::ssl::context& TlsContext() {
+  static asio::ssl::context* tls = [] {
+    auto* c = new asio::ssl::context(asio::ssl::context::tls_client);
+    c->set_default_verify_paths();
+    c->set_verify_mode(asio::ssl::verify_peer);
+    return c;
+  }();
+  return *tls;
+}
+
 }  // namespace
 
 bool AddressAllowed(std::string_view ip, bool allow_private) {
@@ -172,11 +184,8 @@ SendOutcome PostWebhook(const WebhookClientOptions& options, const std::string& 
             .error = "`" + url_text + "` is not https: refused (serve --allow-http-recipients allows it, for tests)"};
   }
   asio::io_context ioc;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  tls.set_default_verify_paths();
-  tls.set_verify_mode(asio::ssl::verify_peer);
   SendOutcome out{.http_status = 0, .retry_after = 0, .error = "no answer"};
-  asio::co_spawn(ioc, Post(options, *url, headers, body, tls), [&](std::exception_ptr e, SendOutcome r) {
+  asio::co_spawn(ioc, Post(options, *url, headers, body, TlsContext()), [&](std::exception_ptr e, SendOutcome r) {
     if (!e) {
       out = std::move(r);
       return;

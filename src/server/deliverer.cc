@@ -7,7 +7,7 @@ namespace optin::server {
 namespace {
 
 // Deliveries one worker claims at a time.
-constexpr size_t kBatch = 4;
+constexpr size_t kBatch = 8;
 
 }  // namespace
 

@@ -25,7 +25,7 @@ namespace optin::server {
 struct DelivererOptions {
   recipients::WebhookClientOptions client;
   int workers = 2;
-  int idle_wait_ms = 100;  // how long a worker waits when nothing is due
+  int idle_wait_ms = 20;  // how long a worker waits when nothing is due
 };
 
 class Deliverer {

@@ -64,7 +64,7 @@ class FlakyStore : public Store {
   Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease, size_t limit) override {
     return inner_->ClaimDeliveries(now, lease, limit);
   }
-  Status FinishDelivery(const DeliveryRow& d) override { return inner_->FinishDelivery(d); }
+  Status FinishDeliveries(std::span<const DeliveryRow> d) override { return inner_->FinishDeliveries(d); }
   Result<DeliveryRow> ConfirmDelivery(std::string_view r, std::string_view id, std::string_view a, int64_t at,
                                       int64_t now) override {
     return inner_->ConfirmDelivery(r, id, a, at, now);

@@ -151,7 +151,7 @@ TEST_P(DeliveriesTest, AreClaimedWhenDueInEachSubjectsOrderAndHeldForTheLease) {
   done.state = "delivered";
   done.attempts = 1;
   done.delivered = 101 * kSecond;
-  ASSERT_THAT(store().FinishDelivery(done), IsOk());
+  ASSERT_THAT(store().FinishDeliveries(std::span<const DeliveryRow>(&done, 1)), IsOk());
   EXPECT_THAT(Ids(store().ClaimDeliveries(102 * kSecond, 30 * kSecond, 10)), ElementsAre("3.ads_net"));
   // A lease that ran out (a node that died) lets another claim it.
   EXPECT_THAT(Ids(store().ClaimDeliveries(131 * kSecond, 30 * kSecond, 1)), ElementsAre("2.ads_net"));
@@ -160,7 +160,7 @@ TEST_P(DeliveriesTest, AreClaimedWhenDueInEachSubjectsOrderAndHeldForTheLease) {
   retry.attempts = 1;
   retry.next_attempt = 200 * kSecond;
   retry.last_error = "HTTP 503";
-  ASSERT_THAT(store().FinishDelivery(retry), IsOk());
+  ASSERT_THAT(store().FinishDeliveries(std::span<const DeliveryRow>(&retry, 1)), IsOk());
   EXPECT_THAT(Ids(store().ClaimDeliveries(199 * kSecond, 30 * kSecond, 10)), ElementsAre("3.ads_net", "3.warehouse"));
   EXPECT_THAT(Ids(store().ClaimDeliveries(200 * kSecond, 30 * kSecond, 10)), ElementsAre("2.ads_net"));
   EXPECT_EQ(All("ads_net", "ref-bob")[0].last_error, "HTTP 503");
@@ -190,7 +190,7 @@ TEST_P(DeliveriesTest, AnErasureSupersedesWhatIsPendingAndForgetsTheSubjectOnceC
   DeliveryRow sent = All("warehouse")[0];
   sent.state = "delivered";
   sent.delivered = 101 * kSecond;
-  ASSERT_THAT(store().FinishDelivery(sent), IsOk());
+  ASSERT_THAT(store().FinishDeliveries(std::span<const DeliveryRow>(&sent, 1)), IsOk());
   Append(3, "alice", {Row(3, "ads_net", "alice", "erase"), Row(3, "warehouse", "alice", "erase")}, /*erase=*/true);
   std::vector<DeliveryRow> all = All("", "ref-alice");
   ASSERT_EQ(all.size(), 4u);
@@ -203,7 +203,7 @@ TEST_P(DeliveriesTest, AnErasureSupersedesWhatIsPendingAndForgetsTheSubjectOnceC
   // A superseded delivery finished late stays superseded.
   DeliveryRow late = all[0];
   late.state = "delivered";
-  ASSERT_THAT(store().FinishDelivery(late), IsOk());
+  ASSERT_THAT(store().FinishDeliveries(std::span<const DeliveryRow>(&late, 1)), IsOk());
   EXPECT_EQ(All("ads_net", "ref-alice")[0].state, "superseded");
   // Once the recipient confirms the erasure, the id is gone from here too.
   auto confirmed = store().ConfirmDelivery("ads_net", "3.ads_net", "deleted", 200 * kSecond, 201 * kSecond);

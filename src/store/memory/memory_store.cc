@@ -63,18 +63,19 @@ class MemoryStore final : public Store {
     return out;
   }
 
-  Status FinishDelivery(const DeliveryRow& row) override {
+  Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     std::lock_guard lock(mu_);
-    auto it = deliveries_.find(row.id);
-    if (it == deliveries_.end()) return NotFoundError("no delivery `" + row.id + "`");
-    DeliveryRow& d = it->second;
-    // An erasure may have superseded it while it was being sent.
-    if (d.state == "superseded") return OkStatus();
-    d.state = row.state;
-    d.attempts = row.attempts;
-    d.next_attempt = row.next_attempt;
-    d.delivered = row.delivered;
-    d.last_error = row.last_error;
+    for (const DeliveryRow& row : rows) {
+      auto it = deliveries_.find(row.id);
+      // An erasure may have superseded it while it was being sent.
+      if (it == deliveries_.end() || it->second.state == "superseded") continue;
+      DeliveryRow& d = it->second;
+      d.state = row.state;
+      d.attempts = row.attempts;
+      d.next_attempt = row.next_attempt;
+      d.delivered = row.delivered;
+      d.last_error = row.last_error;
+    }
     return OkStatus();
   }
 

@@ -97,12 +97,18 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(const ExecFn& exec, int64_t now
   return out;
 }
 
-Status FinishDelivery(const ExecFn& exec, const DeliveryRow& d) {
-  // An erasure may have superseded it while it was being sent.
-  return exec("UPDATE deliveries SET state = $1, attempts = $2, next_attempt = $3, delivered = $4, last_error = $5 "
-              "WHERE id = $6 AND state <> 'superseded'",
-              {Text(d.state), Int(d.attempts), Int(d.next_attempt), Int(d.delivered), Text(d.last_error), Text(d.id)})
-      .status();
+Status FinishDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows) {
+  return InTransaction(exec, [&]() -> Status {
+    for (const DeliveryRow& d : rows) {
+      // An erasure may have superseded it while it was being sent.
+      OPTIN_RETURN_IF_ERROR(
+          exec("UPDATE deliveries SET state = $1, attempts = $2, next_attempt = $3, delivered = $4, last_error = $5 "
+               "WHERE id = $6 AND state <> 'superseded'",
+               {Text(d.state), Int(d.attempts), Int(d.next_attempt), Int(d.delivered), Text(d.last_error), Text(d.id)})
+              .status());
+    }
+    return OkStatus();
+  });
 }
 
 Result<DeliveryRow> ConfirmDelivery(const ExecFn& exec, std::string_view recipient, std::string_view id,

@@ -10,6 +10,7 @@
 #define OPTIN_STORE_POSTGRES_PG_DELIVERIES_H_
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,7 @@ Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows
 Status EraseDeliveries(const ExecFn& exec, std::string_view subject_ref);
 // Each in a transaction of its own.
 Result<std::vector<DeliveryRow>> ClaimDeliveries(const ExecFn& exec, int64_t now, int64_t lease_micros, size_t limit);
-Status FinishDelivery(const ExecFn& exec, const DeliveryRow& row);
+Status FinishDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows);
 Result<DeliveryRow> ConfirmDelivery(const ExecFn& exec, std::string_view recipient, std::string_view id,
                                     std::string_view action, int64_t at, int64_t now);
 Status ScanDeliveries(const ExecFn& exec, std::string_view recipient, std::string_view subject_ref,

@@ -113,9 +113,9 @@ class PostgresStore final : public Store {
     return pg::ClaimDeliveries(Executor(), now, lease_micros, limit);
   }
 
-  Status FinishDelivery(const DeliveryRow& row) override {
+  Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     Lease lease(*this);
-    return pg::FinishDelivery(Executor(), row);
+    return pg::FinishDeliveries(Executor(), rows);
   }
 
   Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,7 +91,7 @@ Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<
 Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view subject_ref);
 Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string& path, int64_t now,
                                                  int64_t lease_micros, size_t limit);
-Status FinishDelivery(sqlite3* db, const std::string& path, const DeliveryRow& row);
+Status FinishDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows);
 Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::string_view recipient,
                                     std::string_view id, std::string_view action, int64_t at, int64_t now);
 Status ScanDeliveries(sqlite3* db, const std::string& path, std::string_view recipient, std::string_view subject_ref,

@@ -156,21 +156,26 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string&
   return out;
 }
 
-Status FinishDelivery(sqlite3* db, const std::string& path, const DeliveryRow& d) {
-  // An erasure may have superseded it while it was being sent.
-  return Run(
-      db, path,
-      "UPDATE deliveries SET state = ?1, attempts = ?2, next_attempt = ?3, delivered = ?4, last_error = ?5 "
-      "WHERE id = ?6 AND state != 'superseded'",
-      [&](sqlite3_stmt* s) {
-        Text(s, 1, d.state);
-        sqlite3_bind_int(s, 2, d.attempts);
-        sqlite3_bind_int64(s, 3, d.next_attempt);
-        sqlite3_bind_int64(s, 4, d.delivered);
-        Text(s, 5, d.last_error);
-        Text(s, 6, d.id);
-      },
-      nullptr, "finishing a delivery");
+Status FinishDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows) {
+  return InTransaction(db, path, [&]() -> Status {
+    for (const DeliveryRow& d : rows) {
+      // An erasure may have superseded it while it was being sent.
+      OPTIN_RETURN_IF_ERROR(Run(
+          db, path,
+          "UPDATE deliveries SET state = ?1, attempts = ?2, next_attempt = ?3, delivered = ?4, last_error = ?5 "
+          "WHERE id = ?6 AND state != 'superseded'",
+          [&](sqlite3_stmt* s) {
+            Text(s, 1, d.state);
+            sqlite3_bind_int(s, 2, d.attempts);
+            sqlite3_bind_int64(s, 3, d.next_attempt);
+            sqlite3_bind_int64(s, 4, d.delivered);
+            Text(s, 5, d.last_error);
+            Text(s, 6, d.id);
+          },
+          nullptr, "finishing a delivery"));
+    }
+    return OkStatus();
+  });
 }
 
 Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::string_view recipient,

@@ -291,9 +291,9 @@ class SqliteStore final : public Store {
     return internal::ClaimDeliveries(db_, path_, now, lease_micros, limit);
   }
 
-  Status FinishDelivery(const DeliveryRow& row) override {
+  Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     std::lock_guard lock(mu_);
-    return internal::FinishDelivery(db_, path_, row);
+    return internal::FinishDeliveries(db_, path_, rows);
   }
 
   Result<DeliveryRow> ConfirmDelivery(std::string_view recipient, std::string_view id, std::string_view action,
