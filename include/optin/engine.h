@@ -365,6 +365,9 @@ struct SubjectExport {
   };
   std::vector<Notice> notices;
   std::vector<std::string> receipts;  // receipt files
+  // What each recipient of the data was told, and whether it confirmed.
+  std::vector<Delivery> deliveries;
+  std::shared_ptr<const Catalog> catalog;  // in force when exported (recipients' names)
 };
 
 // A public log key, for verifiers.

@@ -50,6 +50,8 @@ Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view 
     for (const Purpose& p : catalog->purposes) out.titles[p.id] = TextIn(*catalog, p.title, out.locale);
   }
   OPTIN_ASSIGN_OR_RETURN(out.receipts, impl_->Receipts(subject, {}, out.locale));
+  OPTIN_ASSIGN_OR_RETURN(out.deliveries, SubjectDeliveries(subject));
+  out.catalog = std::move(catalog);
   return out;
 }
 

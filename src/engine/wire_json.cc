@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "src/catalog/notices_json.h"
 #include "src/common/crypto.h"
 #include "src/common/time.h"
 #include "src/proof/log_key.h"
@@ -139,8 +140,36 @@ std::string ExportJson(const SubjectExport& e) {
   w.EndArray();
   w.Key("receipts").BeginArray();
   for (const std::string& r : e.receipts) w.Raw(r);
+  w.EndArray().Key("deliveries").BeginArray();
+  for (const Delivery& d : e.deliveries) WriteDelivery(w, e.catalog.get(), d, e.locale);
   w.EndArray().EndObject();
   return std::move(w).Take();
+}
+
+void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std::string_view locale) {
+  auto time_or_null = [&](int64_t micros) {
+    if (micros == 0) w.Null();
+    else w.String(FormatRfc3339(micros));
+  };
+  const CatalogRecipient* r = catalog ? catalog->FindRecipient(d.row.recipient) : nullptr;
+  w.BeginObject().Key("delivery").String(d.row.id).Key("recipient").String(d.row.recipient);
+  w.Key("name").String(r ? TextIn(*catalog, r->name, locale) : d.row.recipient);
+  w.Key("action").String(d.row.kind).Key("purpose");
+  if (d.row.purpose.empty()) w.Null();
+  else w.String(d.row.purpose);
+  w.Key("event").Uint(d.row.seq).Key("time").String(FormatRfc3339(d.row.created));
+  w.Key("state").String(d.row.state).Key("told");
+  time_or_null(d.row.delivered);
+  w.Key("confirm").Bool(d.row.needs_ack).Key("due");
+  time_or_null(d.due);
+  w.Key("overdue").Bool(d.overdue).Key("confirmed");
+  time_or_null(d.row.confirmed);
+  w.Key("confirmed_action");
+  if (d.row.confirmed_action.empty()) w.Null();
+  else w.String(d.row.confirmed_action);
+  w.Key("stopped_at");
+  time_or_null(d.row.confirmed_at);
+  w.EndObject();
 }
 
 void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r) {

@@ -48,6 +48,11 @@ std::string UnsubscribeLinkJson(const UnsubscribeLink& link);
 // "confirmed","p50_confirm_seconds","p99_confirm_seconds","last_error"}`
 // (`optin recipients status --json`, GET /v1/recipients).
 void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r);
+// `{"delivery","recipient","name","action","purpose","event","time","state",
+// "told","confirm","due","overdue","confirmed","confirmed_action",
+// "stopped_at"}`: what a recipient was told of a subject's change, with its
+// name in `locale` (GET /v1/subjects/{id}/deliveries, the export).
+void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std::string_view locale);
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.
 std::string Ed25519PublicKeyPem(std::string_view public_key);

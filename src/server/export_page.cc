@@ -1,6 +1,7 @@
 #include "src/server/export_page.h"
 
 #include "src/catalog/locale.h"
+#include "src/catalog/notices_json.h"
 #include "src/common/json_reader.h"
 #include "src/common/time.h"
 #include "src/server/page_texts.h"
@@ -16,6 +17,20 @@ constexpr std::string_view kStyle =
     "vertical-align:top}section{margin:2rem 0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}"
     "dt{font-weight:600}dd{margin:0}.muted{color:#555}details{margin:.5rem 0}"
     "pre{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.5rem;font-size:.8rem}";
+
+// Where a delivery stands, in words.
+std::string Confirmation(const Texts& t, const Delivery& d) {
+  const DeliveryRow& r = d.row;
+  if (r.state == "superseded") return t.Plain("deliveries.superseded");
+  if (r.state == "failed") return t.Plain("deliveries.failed");
+  if (r.confirmed != 0) {
+    return t.Plain(r.confirmed_action == "deleted" ? "deliveries.confirmed_deleted" : "deliveries.confirmed_stopped",
+                   {{"date", DateInWords(t, r.confirmed_at)}});
+  }
+  if (r.state == "pending") return t.Plain("deliveries.not_told_yet");
+  if (!r.needs_ack) return t.Plain("deliveries.not_needed");
+  return t.Plain(d.overdue ? "deliveries.overdue" : "deliveries.waiting", {{"date", DateInWords(t, d.due)}});
+}
 
 std::string Title(const SubjectExport& e, const std::string& purpose) {
   auto it = e.titles.find(purpose);
@@ -77,6 +92,28 @@ void Notice(std::string& out, const Texts& t, const SubjectExport& e, const Subj
 
 }  // namespace
 
+// Who was told of each change, and whether they confirmed (none when the
+// catalog names no recipients).
+void Deliveries(std::string& out, const Texts& t, const SubjectExport& e) {
+  if (e.deliveries.empty()) return;
+  out += "<section><h2>" + t("deliveries.title") + "</h2><p>" + t("deliveries.intro") + "</p><table><tr><th>" +
+         t("deliveries.col_recipient") + "</th><th>" + t("deliveries.col_change") + "</th><th>" +
+         t("deliveries.col_told") + "</th><th>" + t("deliveries.col_confirmation") + "</th></tr>";
+  for (const Delivery& d : e.deliveries) {
+    const CatalogRecipient* r = e.catalog ? e.catalog->FindRecipient(d.row.recipient) : nullptr;
+    const std::string name = r ? TextIn(*e.catalog, r->name, e.locale) : d.row.recipient;
+    HistoryEntry change;
+    change.action = d.row.kind == "grant" ? Action::kGrant : d.row.kind == "signal" ? Action::kSignal : Action::kWithdraw;
+    const std::string what = d.row.kind == "erase" ? t.Plain("deliveries.erase")
+                                                   : ActionWords(t, change) +
+                                                         (d.row.purpose.empty() ? "" : ": " + Title(e, d.row.purpose));
+    out += "<tr><td>" + Escaped(name) + "</td><td>" + Escaped(what) + "</td><td>" +
+           Escaped(d.row.delivered == 0 ? "" : DateInWords(t, d.row.delivered)) + "</td><td>" +
+           Escaped(Confirmation(t, d)) + "</td></tr>";
+  }
+  out += "</table></section>";
+}
+
 std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options) {
   const Texts t(e.locale);
   const std::map<std::string, std::string> org = {{"org", e.organization.name}};
@@ -110,6 +147,8 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
     out += "</table>";
   }
   out += "</section>";
+
+  Deliveries(out, t, e);
 
   out += "<section><h2>" + t("export.notices_title") + "</h2>";
   out += "<p>" + (e.notices.empty() ? t("export.nothing") : t("export.notices_intro")) + "</p>";

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { optin, optinCli, startOptinServer } from '../support/optin_process.mjs';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
@@ -324,5 +325,53 @@ test('an e-mail opt-out link opened in a browser asks with one button that withd
     const after = await new AxeBuilder({ page }).analyze();
     assert.deepEqual(after.violations.map((v) => v.id), [], `${locale}, after`);
     await context.close();
+  }
+});
+
+test('after a no, the page says which recipients were told and which confirmed they stopped (axe clean, EN and JA)', async () => {
+  // A store of its own whose catalog declares recipients; this node sends no
+  // webhooks (its one webhook recipient stays "not told yet").
+  const own = join(dir, 'recipients.db');
+  const ownCli = (...args) => optinCli(own, ...args);
+  ownCli('init');
+  ownCli('catalog', 'publish', fileURLToPath(new URL('../testdata/catalogs/recipients.yaml', import.meta.url)));
+  const admin = ownCli('key', 'create', '--scope', 'admin', '--name', 'admin');
+  const { server: ownServer, base: ownBase } = await startOptinServer(own, ['--no-deliveries']);
+  try {
+    for (const [locale, subject, told, confirmed] of [
+      ['en-US', 'reader-1', 'Not confirmed yet (due by', 'Confirmed it stopped on'],
+      ['ja-JP', 'reader-2', 'まだ確認されていません', '利用をやめたことを確認'],
+    ]) {
+      ownCli('grant', subject, 'ads', '--channel', 'web');
+      const context = await browser.newContext({ locale });
+      const page = await context.newPage();
+      await page.goto(optinCli(own, 'link', subject, '--base-url', ownBase, '--ttl', 'PT1H'));
+      const card = 'section.purpose[data-purpose="ads"]';
+      await page.click(`${card} button.choice-no`);
+      const exchange = `${card} li.told-item[data-recipient="example_exchange"]`;
+      await page.waitForSelector(exchange);
+      assert.ok((await page.textContent(exchange)).includes(told), await page.textContent(exchange));
+      const ads = await page.textContent(`${card} li.told-item[data-recipient="example_ads"]`);
+      assert.ok(ads.includes(locale === 'en-US' ? 'Not told yet' : 'まだお知らせできていません'), ads);
+      const results = await new AxeBuilder({ page }).analyze();
+      assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], locale);
+      // The exchange confirms; the page, opened again, says so.
+      const deliveries = await (await fetch(`${ownBase}/v1/subjects/${subject}/deliveries`, {
+        headers: { Authorization: `Bearer ${admin}` },
+      })).json();
+      const withdrawal = deliveries.deliveries.find((d) => d.recipient === 'example_exchange' && d.action === 'withdraw');
+      const ack = await fetch(`${ownBase}/v1/recipients/example_exchange/acks`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ acks: [{ delivery: withdrawal.delivery, action: 'stopped' }] }),
+      });
+      assert.equal(ack.status, 200);
+      await page.reload();
+      await page.waitForSelector(exchange);
+      assert.ok((await page.textContent(exchange)).includes(confirmed), await page.textContent(exchange));
+      await context.close();
+    }
+  } finally {
+    ownServer.kill('SIGTERM');
   }
 });

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "optin/proof.h"
+#include "src/engine/wire_json.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_support.h"
 
@@ -105,6 +106,47 @@ TEST_F(ExportPageTest, TheCustomersOwnLinkLeadsBackToThePage) {
   EXPECT_PAGE_HAS(page, "<a href=\"https://privacy.shop.example/p/TOKEN\">Open your privacy choices page</a> "
                         "(this link works until 2026-11-25 09:46 UTC)");
   EXPECT_PAGE_LACKS(Page("en"), "<a href");
+}
+
+// With recipients: who was told of each change, and whether they confirmed.
+TEST(ExportPageRecipients, SaysWhoWasToldAndWhoConfirmedInTheCustomersLanguage) {
+  int64_t now = 1'795'000'000'000'000;
+  auto e = Engine::Open(NewMemoryStore(), {.clock = [&now] { return now; }});
+  ASSERT_THAT(e, IsOk());
+  Engine& engine = **e;
+  const WriteContext ctx{.channel = "web", .actor = "test", .evidence = ""};
+  auto catalog = ParseCatalog(ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/recipients.yaml"), "r.yaml");
+  ASSERT_THAT(catalog, IsOk());
+  ASSERT_THAT(engine.Publish(*catalog, {}, ctx), IsOk());
+  ASSERT_THAT(engine.CurrentWebhookSecret("example_ads"), IsOk());
+  const std::vector<std::string> ads = {"ads"};
+  ASSERT_THAT(engine.Grant("alice", ads, ctx), IsOk());
+  ASSERT_THAT(engine.Withdraw("alice", ads, ctx), IsOk());
+  const WebhookSender ok = [](const std::string&, const std::vector<std::pair<std::string, std::string>>&,
+                              const std::string&) { return SendOutcome{.http_status = 204}; };
+  ASSERT_THAT(engine.DeliverDue(ok, 10, 60'000'000), IsOk());
+  ASSERT_THAT(engine.DeliverDue(ok, 10, 60'000'000), IsOk());
+  now += 3'600'000'000;  // an hour later the ad network confirms
+  const DeliveryAck ack[] = {{"3.example_ads", "stopped", 0}};
+  ASSERT_THAT(engine.ConfirmDeliveries("example_ads", ack), IsOk());
+  auto data = engine.Export("alice", "en");
+  ASSERT_THAT(data, IsOk());
+  EXPECT_EQ(data->deliveries.size(), 4u);
+  const std::string en = server::ExportPage(*data);
+  EXPECT_PAGE_HAS(en, "<h2>Who we told</h2>");
+  EXPECT_PAGE_HAS(en, "<td>Example Ads</td><td>You said no: Personalized ads</td>");
+  EXPECT_PAGE_HAS(en, "Confirmed it stopped on 2026-11-18 ");
+  EXPECT_PAGE_HAS(en, "<td>Example Exchange</td><td>You said no: Personalized ads</td>");
+  EXPECT_PAGE_HAS(en, "Not confirmed yet (due by 2026-11-19 ");
+  EXPECT_PAGE_HAS(en, "No confirmation needed");
+  data = engine.Export("alice", "ja");
+  const std::string ja = server::ExportPage(*data);
+  EXPECT_PAGE_HAS(ja, "<h2>お知らせした相手</h2>");
+  EXPECT_PAGE_HAS(ja, "<td>エグザンプル広告</td>");
+  EXPECT_PAGE_HAS(ja, "に利用をやめたことを確認");
+  // The export's JSON carries them too.
+  EXPECT_PAGE_HAS(ExportJson(*data), R"("deliveries":[{"delivery":"2.example_ads","recipient":"example_ads",)"
+                                     R"("name":"エグザンプル広告","action":"grant")");
 }
 
 }  // namespace

@@ -155,6 +155,10 @@ export function renderConsentPurposes() {
     const until = el('p', 'current-until');
     until.hidden = true;
     section.appendChild(until);
+    // After a no: whom it was told to, and whether they confirmed.
+    const told = el('div', 'told');
+    told.hidden = true;
+    section.appendChild(told);
 
     section.appendChild(el('p', 'description', p.description));
     section.appendChild(factsFor(p, true));
@@ -181,7 +185,7 @@ export function renderConsentPurposes() {
     section.appendChild(group);
 
     list.appendChild(section);
-    state.cards.set(p.id, { section, stateText, until, yes, no, purpose: p });
+    state.cards.set(p.id, { section, stateText, until, told, yes, no, purpose: p });
   }
   updateChoices();
 }
@@ -208,7 +212,41 @@ export function updateChoices() {
     if (granted && decision.expires_at) untilText = t('purpose.expires_until', { date: formatDate(decision.expires_at) });
     card.until.textContent = untilText;
     card.until.hidden = untilText === '';
+    renderTold(card, withdrawn ? id : null);
   }
+}
+
+// Where one delivery stands, in words (as the export page says it).
+function confirmationText(d) {
+  if (d.state === 'superseded') return t('deliveries.superseded');
+  if (d.state === 'failed') return t('deliveries.failed');
+  if (d.confirmed) {
+    const key = d.confirmed_action === 'deleted' ? 'deliveries.confirmed_deleted' : 'deliveries.confirmed_stopped';
+    return t(key, { date: formatDateTime(d.stopped_at) });
+  }
+  if (!d.confirm) return t('deliveries.not_needed');
+  return t(d.overdue ? 'deliveries.overdue' : 'deliveries.waiting', { date: formatDateTime(d.due) });
+}
+
+// The recipients told of the latest withdrawal of `purpose` (none when
+// `purpose` is null), one line each.
+function renderTold(card, purpose) {
+  clear(card.told);
+  const latest = new Map();
+  for (const d of state.deliveries) {
+    if (purpose !== null && d.purpose === purpose && d.action === 'withdraw') latest.set(d.recipient, d);
+  }
+  card.told.hidden = latest.size === 0;
+  if (latest.size === 0) return;
+  card.told.appendChild(el('p', 'told-title', t('deliveries.after_no')));
+  const list = el('ul', 'told-list');
+  for (const d of latest.values()) {
+    const told = d.told ? t('deliveries.told_on', { date: formatDateTime(d.told) }) : t('deliveries.not_told_yet');
+    const item = el('li', 'told-item', t('deliveries.item', { name: d.name, told, confirmation: confirmationText(d) }));
+    item.dataset.recipient = d.recipient;
+    list.appendChild(item);
+  }
+  card.told.appendChild(list);
 }
 
 export function renderNecessary() {

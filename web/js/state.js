@@ -16,9 +16,10 @@ export const state = {
   consents: null,      // GET /v1/subjects/{id}/consents response
   history: null,       // GET /v1/subjects/{id}/history response
   receipts: [],        // GET /v1/subjects/{id}/receipts: receipt files
+  deliveries: [],      // GET /v1/subjects/{id}/deliveries: who was told of the changes
   logKey: null,        // GET /v1/log/key response
   checks: new Map(),   // receipt id -> {ok, text}
-  cards: new Map(),    // purpose id -> {section, stateText, until, yes, no}
+  cards: new Map(),    // purpose id -> {section, stateText, until, told, yes, no}
   linkInvalid: false,
 };
 

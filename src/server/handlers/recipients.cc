@@ -1,6 +1,5 @@
 // Recipients of customers' data: their confirmations that they acted on a
 // delivery, how each stands, and what a customer was told of them.
-#include "src/catalog/notices_json.h"
 #include "src/common/time.h"
 #include "src/engine/wire_json.h"
 #include "src/server/handlers/handlers.h"
@@ -12,11 +11,6 @@ namespace {
 
 // Most confirmations one request may carry.
 constexpr size_t kMaxAcks = 1000;
-
-void TimeOrNull(JsonWriter& w, int64_t micros) {
-  if (micros == 0) w.Null();
-  else w.String(FormatRfc3339(micros));
-}
 
 Result<std::vector<DeliveryAck>> ReadAcks(const json::Value& body) {
   std::vector<DeliveryAck> acks;
@@ -84,27 +78,7 @@ HttpResponse SubjectDeliveries(Services& s, const Call& call) {
   const std::string locale = RequestLocale(s.engine, call.request);
   JsonWriter w;
   w.BeginObject().Key("subject").String(call.subject).Key("deliveries").BeginArray();
-  for (const Delivery& d : *all) {
-    const CatalogRecipient* r = catalog ? catalog->FindRecipient(d.row.recipient) : nullptr;
-    w.BeginObject().Key("delivery").String(d.row.id).Key("recipient").String(d.row.recipient);
-    w.Key("name").String(r ? TextIn(*catalog, r->name, locale) : d.row.recipient);
-    w.Key("action").String(d.row.kind).Key("purpose");
-    if (d.row.purpose.empty()) w.Null();
-    else w.String(d.row.purpose);
-    w.Key("event").Uint(d.row.seq).Key("time").String(FormatRfc3339(d.row.created));
-    w.Key("state").String(d.row.state).Key("told");
-    TimeOrNull(w, d.row.delivered);
-    w.Key("confirm").Bool(d.row.needs_ack).Key("due");
-    TimeOrNull(w, d.due);
-    w.Key("overdue").Bool(d.overdue).Key("confirmed");
-    TimeOrNull(w, d.row.confirmed);
-    w.Key("confirmed_action");
-    if (d.row.confirmed_action.empty()) w.Null();
-    else w.String(d.row.confirmed_action);
-    w.Key("stopped_at");
-    TimeOrNull(w, d.row.confirmed_at);
-    w.EndObject();
-  }
+  for (const Delivery& d : *all) WriteDelivery(w, catalog.get(), d, locale);
   w.EndArray().EndObject();
   return Json(std::move(w).Take());
 }
