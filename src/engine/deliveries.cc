@@ -3,6 +3,7 @@
 // how each recipient stands (docs/recipients.md).
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "src/common/crypto.h"
 #include "src/common/json_writer.h"
@@ -160,6 +161,11 @@ Result<size_t> Engine::DeliverDue(const WebhookSender& send, size_t limit, int64
   const int64_t start = impl_->clock();
   OPTIN_ASSIGN_OR_RETURN(std::vector<DeliveryRow> due, impl_->store->ClaimDeliveries(start, lease_micros, limit));
   std::shared_ptr<const Catalog> catalog = impl_->Current();
+  struct SigningKeys {
+    std::vector<std::string> keys;
+    std::string error;  // why there are none
+  };
+  std::map<std::string, SigningKeys> keys_of;
   for (DeliveryRow& d : due) {
     const CatalogRecipient* r = catalog ? catalog->FindRecipient(d.recipient) : nullptr;
     ++d.attempts;
@@ -168,16 +174,25 @@ Result<size_t> Engine::DeliverDue(const WebhookSender& send, size_t limit, int64
       outcome.error = "recipient `" + d.recipient + "` is no longer told by webhook in the catalog in force";
       d.state = "failed";
     } else {
-      Result<std::vector<WebhookSecret>> secrets = WebhookSecrets(d.recipient);
-      std::vector<std::string> keys;
-      if (secrets.ok()) {
-        for (const WebhookSecret& s : *secrets) {
-          if (Result<std::string> key = recipients::WebhookKey(s.secret); key.ok()) keys.push_back(*key);
+      // Each recipient's keys are read once per claim.
+      auto found = keys_of.find(d.recipient);
+      if (found == keys_of.end()) {
+        Result<std::vector<WebhookSecret>> secrets = WebhookSecrets(d.recipient);
+        SigningKeys k;
+        if (secrets.ok()) {
+          for (const WebhookSecret& s : *secrets) {
+            if (Result<std::string> key = recipients::WebhookKey(s.secret); key.ok()) k.keys.push_back(*key);
+          }
         }
+        if (k.keys.empty()) {
+          k.error = secrets.ok() ? "no signing secret: run `optin recipients secret " + d.recipient + "`"
+                                 : secrets.status().message();
+        }
+        found = keys_of.emplace(d.recipient, std::move(k)).first;
       }
+      const std::vector<std::string>& keys = found->second.keys;
       if (keys.empty()) {
-        outcome.error = secrets.ok() ? "no signing secret: run `optin recipients secret " + d.recipient + "`"
-                                     : secrets.status().message();
+        outcome.error = found->second.error;
       } else {
         const std::string body = DeliveryBody(d, DueAt(catalog.get(), d));
         const int64_t seconds = impl_->clock() / kSecond;

@@ -1,5 +1,6 @@
-// The Boost.Beast layer: sockets, parsing, timeouts, limits, shutdown. The
-// only file that includes Beast; requests go to Api (api.cc) as HttpRequest.
+// The Boost.Beast layer: sockets, parsing, timeouts, limits, shutdown.
+// Requests go to Api (api.cc) as HttpRequest, made from Beast's messages and
+// back by http_messages.cc, the one other file that includes Beast.
 #include "src/server/server.h"
 
 #include <boost/asio/dispatch.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/range/iterator_range.hpp>
 
 #include <malloc.h>
 
@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "src/server/api.h"
+#include "src/server/http_messages.h"
 #include "src/server/limits.h"
 
 namespace optin::server {
@@ -44,36 +45,6 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_tra
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
-
-// What is wrong with a request header's framing or its fields, if anything:
-// a request that could be read two ways is refused, never guessed at.
-std::optional<std::string> RefusedFraming(const http::request<http::string_body>& req) {
-  const size_t transfer_encodings = req.count(http::field::transfer_encoding);
-  const size_t content_lengths = req.count(http::field::content_length);
-  if (transfer_encodings > 0) {
-    std::string codings;
-    for (const auto& f : boost::make_iterator_range(req.equal_range(http::field::transfer_encoding))) {
-      codings += (codings.empty() ? "" : ", ") + std::string(f.value());
-    }
-    // Only `chunked`, alone and once: anything else cannot be framed the
-    // same way by every hop, which is what request smuggling relies on.
-    if (transfer_encodings != 1 || !beast::iequals(req[http::field::transfer_encoding], "chunked")) {
-      return "Transfer-Encoding `" + codings + "` is not supported: only `chunked` on its own";
-    }
-    if (content_lengths > 0) return "a request may not carry both Transfer-Encoding and Content-Length";
-  }
-  if (content_lengths > 1) return "the request has more than one Content-Length header";
-  if (req.count(http::field::authorization) > 1) return "the request has more than one Authorization header; send one";
-  return std::nullopt;
-}
-
-// Headers on every response (docs/api.md): nothing may frame or script it.
-void SecurityHeaders(http::response<http::string_body>& res) {
-  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "no-referrer");
-  res.set("Cache-Control", "no-store");
-}
 
 struct Shared {
   Api api;
@@ -228,53 +199,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
     busy_ = true;
     const auto& req = parser_->get();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    std::string_view target = req.target();
-    size_t q = target.find('?');
-    request.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
-    auto header = [&req](const auto& name) {
-      auto it = req.find(name);
-      return it == req.end() ? std::string() : std::string(it->value());
-    };
-    request.authorization = header(http::field::authorization);
-    request.accept = header(http::field::accept);
-    request.accept_language = header(http::field::accept_language);
-    request.content_type = header(http::field::content_type);
-    request.last_event_id = header("Last-Event-ID");
-    request.gpc = header("Sec-GPC") == "1";
-    request.origin = header(http::field::origin);
-    request.body = req.body();
-    const bool keep_alive = req.keep_alive();
-    const unsigned version = req.version();
-
-    HttpResponse response = shared_.api.Handle(request);
+    HttpResponse response = shared_.api.Handle(ToHttpRequest(req));
     if (response.stream_changes_after) return StartStream(*response.stream_changes_after);
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response.status), version);
-    res->set(http::field::server, "optin");
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    SecurityHeaders(*res);
-    for (auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive && !shared_.draining && admission_ == Admission::kServe);
-    res->prepare_payload();
-    // No body, and no Content-Length either (RFC 9110 §8.6).
-    if (response.status == 204) res->erase(http::field::content_length);
+    const bool keep_alive = req.keep_alive() && !shared_.draining && admission_ == Admission::kServe;
+    auto res = ToBeastResponse(std::move(response), req.version(), keep_alive);
     ++requests_;
     Write(std::move(res));
   }
 
   void Send(int status, std::string_view code, const std::string& message, bool keep_alive) {
     shared_.api.metrics().CountRequest("rejected", status, 0);
-    HttpResponse r = ErrorResponse(status, code, message);
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    res->set(http::field::server, "optin");
-    res->set(http::field::content_type, r.content_type);
-    SecurityHeaders(*res);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
+    auto res = ToBeastResponse(ErrorResponse(status, code, message), 11, keep_alive);
     busy_ = true;
     Write(std::move(res));
   }

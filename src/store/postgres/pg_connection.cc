@@ -96,4 +96,14 @@ Status ExecScript(Connection& c, const Target& to, const char* sql) {
   return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + OneLine(r.error()));
 }
 
+std::string WithoutPassword(const std::string& url) {
+  std::string shown = url;
+  if (size_t at = shown.find('@'); at != std::string::npos) {
+    if (size_t colon = shown.find(':', shown.find("//") + 2); colon != std::string::npos && colon < at) {
+      shown = shown.substr(0, colon) + ":***" + shown.substr(at);
+    }
+  }
+  return shown;
+}
+
 }  // namespace optin::pg

@@ -81,6 +81,8 @@ struct Target {
 // libpq's messages span lines (`FATAL: …\n\tIs the server running…`): one
 // line, for logs and JSON error bodies.
 std::string OneLine(std::string_view text);
+// `url` with its password, if any, shown as `***`: what messages name.
+std::string WithoutPassword(const std::string& url);
 // Opens a connection whose notices (a server shutting down says so) go to
 // stderr in optin's form instead of libpq's bare text.
 PGconn* ConnectQuietly(const std::string& url);

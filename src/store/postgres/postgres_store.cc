@@ -130,16 +130,7 @@ class PostgresStore final : public Store {
     return pg::ScanDeliveries(Executor(), recipient, subject_ref, fn);
   }
 
-  std::string Describe() const override {
-    // Never the password.
-    std::string shown = url_;
-    if (size_t at = shown.find('@'); at != std::string::npos) {
-      if (size_t colon = shown.find(':', shown.find("//") + 2); colon != std::string::npos && colon < at) {
-        shown = shown.substr(0, colon) + ":***" + shown.substr(at);
-      }
-    }
-    return shown;
-  }
+  std::string Describe() const override { return pg::WithoutPassword(url_); }
 
   Status Append(const AppendBatch& batch) override {
     Lease lease(*this);

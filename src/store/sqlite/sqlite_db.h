@@ -3,8 +3,8 @@
 // The SQLite file as optin lays it out (the schema, its versions and
 // migrations, the `OPTN` mark) and the small tools the store works with:
 // statements that finalise themselves, blobs as bytes, and SQLite's result
-// codes as a Status. The store itself is sqlite_store.cc; its deliveries
-// sqlite_deliveries.cc.
+// codes as a Status. The store itself is sqlite_store.cc; its schema's life
+// sqlite_schema.cc; its deliveries sqlite_deliveries.cc.
 //
 // Thread-safety: values and pure functions.
 #ifndef OPTIN_STORE_SQLITE_SQLITE_DB_H_
@@ -83,6 +83,14 @@ class Stmt {
 // A Status that says what happened when SQLite answered `rc` while `doing`
 // on the store at `path` (a full disk, corruption, a busy or read-only file).
 Status SqliteError(sqlite3* db, const std::string& path, int rc, std::string_view doing);
+
+// The schema's life (sqlite_schema.cc), on an open connection `db` to the
+// store at `path`. CreateSchema makes the tables, the store secret and the
+// `OPTN` mark in one transaction. CheckIdentity refuses anything but an
+// optin store of a schema version this code reads, and migrates an older
+// one in one transaction.
+Status CreateSchema(sqlite3* db, const std::string& path);
+Status CheckIdentity(sqlite3* db, const std::string& path);
 
 // Deliveries (sqlite_deliveries.cc), each on an open connection `db` to the
 // store at `path`; InsertDeliveries and EraseDeliveries inside the

@@ -40,10 +40,6 @@ namespace {
 
 using internal::Blob;
 using internal::CheckLooksLikeSqlite;
-using internal::kApplicationId;
-using internal::kMigrations;
-using internal::kSchema;
-using internal::kSchemaVersion;
 using internal::SqliteError;
 using internal::Stmt;
 
@@ -69,6 +65,7 @@ class SqliteStore final : public Store {
   }
 
   std::string Describe() const override { return "sqlite:" + path_; }
+  sqlite3* db() const { return db_; }
 
   // Maps an SQLite result code to a Status that says what happened.
   Status Error(int rc, std::string_view doing) const { return SqliteError(db_, path_, rc, doing); }
@@ -150,69 +147,6 @@ class SqliteStore final : public Store {
     int rc = sqlite3_step(stmt.get());
     sqlite3_reset(stmt.get());
     return rc == SQLITE_DONE ? OkStatus() : Error(rc, doing);
-  }
-
-  Status CreateSchema() {
-    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting to create the store"));
-    Status s = Exec(kSchema, "creating the schema");
-    for (const char* migration : kMigrations) {
-      if (s.ok()) s = Exec(migration, "creating the schema");
-    }
-    if (s.ok()) {
-      Stmt put;
-      s = Prepare("INSERT INTO optin_meta(name, value) VALUES ('secret', ?1)", put);
-      if (s.ok()) {
-        SecretKey secret = RandomKey();
-        sqlite3_bind_blob(put.get(), 1, secret.data(), static_cast<int>(secret.size()), SQLITE_TRANSIENT);
-        int rc = sqlite3_step(put.get());
-        if (rc != SQLITE_DONE) s = Error(rc, "writing the store secret");
-      }
-    }
-    if (s.ok()) {
-      std::string pragmas = "PRAGMA application_id=" + std::to_string(kApplicationId) +
-                            "; PRAGMA user_version=" + std::to_string(kSchemaVersion);
-      s = Exec(pragmas.c_str(), "marking the store");
-    }
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK", "rolling back");
-      return s;
-    }
-    return Exec("COMMIT", "creating the store");
-  }
-
-  // Refuses anything but an optin store of a schema version this code reads.
-  Status CheckIdentity() {
-    auto app = QueryInt("PRAGMA application_id");
-    if (!app.ok()) return app.status();
-    if (*app != kApplicationId) {
-      return FailedPreconditionError("`" + path_ + "` is an SQLite database but not an optin store; refusing to touch it");
-    }
-    auto version = QueryInt("PRAGMA user_version");
-    if (!version.ok()) return version.status();
-    if (*version > kSchemaVersion) {
-      return FailedPreconditionError("`" + path_ + "` has store schema version " + std::to_string(*version) +
-                                     ", newer than this optin reads (" + std::to_string(kSchemaVersion) +
-                                     "); use a newer optin");
-    }
-    if (*version < 1) return DataLossError("`" + path_ + "` has no optin schema version; the store is damaged");
-    return Migrate(static_cast<int>(*version));
-  }
-
-  // Brings a store of schema `from` to kSchemaVersion in one transaction.
-  Status Migrate(int from) {
-    if (from == kSchemaVersion) return OkStatus();
-    OPTIN_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", "starting a schema migration"));
-    Status s;
-    for (int v = from; v < kSchemaVersion && s.ok(); ++v) s = Exec(kMigrations[v - 1], "migrating the schema");
-    if (s.ok()) {
-      std::string pragma = "PRAGMA user_version=" + std::to_string(kSchemaVersion);
-      s = Exec(pragma.c_str(), "migrating the schema");
-    }
-    if (!s.ok()) {
-      (void)Exec("ROLLBACK", "rolling back a schema migration");
-      return s;
-    }
-    return Exec("COMMIT", "migrating the schema");
   }
 
   Status Append(const AppendBatch& batch) override {
@@ -598,14 +532,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, StoreOpe
   sqlite3_extended_result_codes(db, 1);
   auto store = std::make_unique<SqliteStore>(path, db);
   if (mode == StoreOpenMode::kCreate) {
-    Status s = store->CreateSchema();
+    Status s = internal::CreateSchema(store->db(), path);
     if (!s.ok()) {
       store.reset();
       std::remove(path.c_str());
       return s;
     }
   } else {
-    OPTIN_RETURN_IF_ERROR(store->CheckIdentity());
+    OPTIN_RETURN_IF_ERROR(internal::CheckIdentity(store->db(), path));
   }
   OPTIN_RETURN_IF_ERROR(store->Configure());
   return std::unique_ptr<Store>(std::move(store));
