@@ -81,12 +81,47 @@ struct DeliveryRow {
   int64_t confirmed_at = 0;      // when it says it stopped
 };
 
+// A day on which a subject's data was used for a purpose, allowed by their
+// consent (docs/usage.md): one row per subject, purpose, user and day,
+// however many checks there were.
+struct UsageDayRow {
+  std::string subject_ref;  // the subject's look-up key, as events have it
+  std::string purpose;
+  std::string recipient;  // a recipient id of the catalog; empty: the company itself
+  int32_t day = 0;        // days since the Unix epoch (UTC)
+  int32_t expires = 0;    // the first day it is no longer kept (the purpose's retention)
+  bool operator==(const UsageDayRow&) const = default;
+};
+
+// Checks that were denied, counted per day, purpose, user and reason: for
+// the company (a system that keeps asking after a withdrawal is a
+// finding), never per subject.
+struct DeniedCountRow {
+  int32_t day = 0;
+  std::string purpose;    // empty for a purpose not in the catalog
+  std::string recipient;  // empty: the company itself (or a user not in the catalog)
+  std::string reason;     // ReasonName()
+  uint64_t count = 0;
+  bool operator==(const DeniedCountRow&) const = default;
+};
+
+// What checks noted since the last flush, written in one transaction.
+struct UsageBatch {
+  // Kept only for subjects that have a key (an erased subject's days are
+  // never written back by a flush that raced the erasure); a repeat is
+  // ignored.
+  std::vector<UsageDayRow> days;
+  std::vector<DeniedCountRow> denied;  // added to the counts kept
+  // Days with `expires` at or before this are deleted (0: none).
+  int32_t prune_through = 0;
+};
+
 struct AppendBatch {
   std::vector<StoredEvent> events;      // consecutive sequence numbers
   std::vector<SubjectKeyRow> new_keys;  // keys first used by these events
   // Subjects erased by these events: their keys are destroyed (before any
   // new key of the same subject in `new_keys` is written), so that nothing
-  // sealed under them can be opened again.
+  // sealed under them can be opened again, and their usage days deleted.
   std::vector<std::string> erased_keys;
   // The signed tree head of the log with these events, kept in the same
   // transaction (as PutTreeHead would), so that every append is covered by
@@ -204,6 +239,16 @@ class Store {
   // error (which is returned).
   virtual Status ScanDeliveries(std::string_view recipient, std::string_view subject_ref,
                                 const std::function<Status(const DeliveryRow&)>& fn) = 0;
+
+  // Usage (docs/usage.md). RecordUsage writes a batch in one transaction.
+  // ScanUsage calls `fn` for each usage day of `subject_ref` (empty: of
+  // every subject), by purpose, recipient and day, until `fn` returns an
+  // error (which is returned). ScanDeniedCounts does the same for the
+  // denied counts of days from `since_day`, by day, purpose, recipient and
+  // reason.
+  virtual Status RecordUsage(const UsageBatch& batch) = 0;
+  virtual Status ScanUsage(std::string_view subject_ref, const std::function<Status(const UsageDayRow&)>& fn) = 0;
+  virtual Status ScanDeniedCounts(int32_t since_day, const std::function<Status(const DeniedCountRow&)>& fn) = 0;
 
   // Keeps `head` unless a head of the same tree size is kept already, and
   // returns the one kept for that size.

@@ -2,7 +2,8 @@
 //
 // The version of optin's tables, the same in every store that keeps them
 // (SQLite, PostgreSQL): 1 events and subject keys, 2 API keys, 3 the log's
-// keys and signed tree heads, 4 deliveries to recipients. An older store is migrated when opened (or by
+// keys and signed tree heads, 4 deliveries to recipients, 5 usage days and denied
+// counts. An older store is migrated when opened (or by
 // `optin migrate`); a newer one is refused untouched.
 #ifndef OPTIN_STORE_SCHEMA_VERSION_H_
 #define OPTIN_STORE_SCHEMA_VERSION_H_
@@ -10,7 +11,7 @@
 namespace optin::internal {
 
 // DO NOT CHANGE without a migration in each store.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 }  // namespace optin::internal
 

@@ -73,6 +73,13 @@ class FlakyStore : public Store {
                         const std::function<Status(const DeliveryRow&)>& f) override {
     return inner_->ScanDeliveries(r, ref, f);
   }
+  Status RecordUsage(const UsageBatch& b) override { return inner_->RecordUsage(b); }
+  Status ScanUsage(std::string_view ref, const std::function<Status(const UsageDayRow&)>& f) override {
+    return inner_->ScanUsage(ref, f);
+  }
+  Status ScanDeniedCounts(int32_t since, const std::function<Status(const DeniedCountRow&)>& f) override {
+    return inner_->ScanDeniedCounts(since, f);
+  }
 
  private:
   std::unique_ptr<Store> inner_;

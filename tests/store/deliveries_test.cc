@@ -10,41 +10,25 @@
 
 #include "optin/store.h"
 #include "src/common/crypto.h"
+#include "tests/store/store_factories.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/test_support.h"
 
 namespace optin {
 namespace {
 
+using ::optin::testing::Factory;
 using ::optin::testing::IsOk;
+using ::optin::testing::OpenOrNull;
+using ::optin::testing::Opened;
+using ::optin::testing::Postgres;
+using ::optin::testing::EveryStore;
 using ::optin::testing::StatusIs;
 using ::optin::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr int64_t kSecond = 1'000'000;
-
-optin::testing::PostgresServer& Postgres() {
-  static optin::testing::PostgresServer server;  // stopped and removed at exit
-  return server;
-}
-
-// A store, and a way to open a second handle on it (empty for memory).
-struct Opened {
-  std::unique_ptr<Store> store;
-  std::function<std::unique_ptr<Store>()> again;
-};
-
-struct Factory {
-  std::string name;
-  std::function<Opened(const TempDir&)> open;
-};
-
-std::unique_ptr<Store> OpenOrNull(const std::string& location, StoreOpenMode mode) {
-  auto s = OpenStore(location, mode);
-  EXPECT_THAT(s, IsOk());
-  return s.ok() ? std::move(s).value() : nullptr;
-}
 
 class DeliveriesTest : public ::testing::TestWithParam<Factory> {
  protected:
@@ -241,41 +225,23 @@ TEST_P(DeliveriesTest, TwoHandlesClaimingAtOnceGetEachDeliveryOnce) {
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), all.size()) << "a delivery was claimed twice";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllStores, DeliveriesTest,
-    ::testing::Values(Factory{"memory", [](const TempDir&) { return Opened{NewMemoryStore(), nullptr}; }},
-                      Factory{"sqlite",
-                              [](const TempDir& dir) {
-                                const std::string path = dir.File("optin.db");
-                                return Opened{OpenOrNull(path, StoreOpenMode::kCreate),
-                                              [path] { return OpenOrNull(path, StoreOpenMode::kExisting); }};
-                              }},
-                      Factory{"postgres",
-                              [](const TempDir&) {
-                                static int n = 0;
-                                if (!Postgres().error().empty()) {
-                                  ADD_FAILURE() << Postgres().error();
-                                  return Opened{};
-                                }
-                                const std::string url = Postgres().NewDatabase("deliveries_" + std::to_string(++n));
-                                return Opened{OpenOrNull(url, StoreOpenMode::kCreate),
-                                              [url] { return OpenOrNull(url, StoreOpenMode::kExisting); }};
-                              }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(AllStores, DeliveriesTest, EveryStore("deliveries"),
+                         [](const auto& info) { return info.param.name; });
 
-// A PostgreSQL store of schema 3 gains the deliveries table when opened.
+// A PostgreSQL store of schema 3 gains the deliveries and usage tables when opened.
 TEST(PostgresDeliveries, AVersionThreeStoreIsMigrated) {
   ASSERT_TRUE(Postgres().error().empty()) << Postgres().error();
   const std::string url = Postgres().NewDatabase("deliveries_migrated");
   ASSERT_NE(OpenOrNull(url, StoreOpenMode::kCreate), nullptr);
-  ASSERT_EQ(Postgres().Psql(url, "DROP TABLE deliveries; UPDATE optin_meta SET value = '3' WHERE name = "
-                                 "'schema_version';").exit_code,
+  ASSERT_EQ(Postgres().Psql(url, "DROP TABLE deliveries; DROP TABLE usage_days; DROP TABLE usage_denied; "
+                                 "UPDATE optin_meta SET value = '3' WHERE name = 'schema_version';").exit_code,
             0);
   std::unique_ptr<Store> store = OpenOrNull(url, StoreOpenMode::kExisting);
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(store->ScanDeliveries("", "", [](const DeliveryRow&) { return OkStatus(); }), IsOk());
+  EXPECT_THAT(store->ScanUsage("", [](const UsageDayRow&) { return OkStatus(); }), IsOk());
   EXPECT_EQ(Postgres().Psql(url, "SELECT convert_from(value, 'UTF8') FROM optin_meta WHERE name = 'schema_version'").out,
-            "4\n");
+            "5\n");
 }
 
 }  // namespace

@@ -295,7 +295,7 @@ TEST(SqliteStore, MigratesAVersionOneStore) {
   // Make it look like a store written by the first schema.
   ASSERT_EQ(std::system(("sqlite3 " + path +
                          " 'DROP TABLE api_keys; DROP TABLE log_keys; DROP TABLE tree_heads; DROP TABLE deliveries;"
-                         " PRAGMA user_version=1;' >/dev/null").c_str()),
+                         " DROP TABLE usage_days; DROP TABLE usage_denied; PRAGMA user_version=1;' >/dev/null").c_str()),
             0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
@@ -308,7 +308,7 @@ TEST(SqliteStore, MigratesAVersionTwoStore) {
   TempDir dir;
   std::string path = dir.File("optin.db");
   ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
-  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE log_keys; DROP TABLE tree_heads; DROP TABLE deliveries; PRAGMA user_version=2;' >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE log_keys; DROP TABLE tree_heads; DROP TABLE deliveries; DROP TABLE usage_days; DROP TABLE usage_denied; PRAGMA user_version=2;' >/dev/null").c_str()), 0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
   EXPECT_THAT((*s)->PutLogKey({"k", std::string(32, 'p'), std::string(64, 's'), 1, 0}), IsOk());
@@ -320,11 +320,15 @@ TEST(SqliteStore, MigratesAVersionThreeStore) {
   TempDir dir;
   std::string path = dir.File("optin.db");
   ASSERT_THAT(OpenSqliteStore(path, StoreOpenMode::kCreate), IsOk());
-  ASSERT_EQ(std::system(("sqlite3 " + path + " 'DROP TABLE deliveries; PRAGMA user_version=3;' >/dev/null").c_str()), 0);
+  ASSERT_EQ(std::system(("sqlite3 " + path +
+                         " 'DROP TABLE deliveries; DROP TABLE usage_days; DROP TABLE usage_denied;"
+                         " PRAGMA user_version=3;' >/dev/null").c_str()),
+            0);
   auto s = OpenSqliteStore(path, StoreOpenMode::kExisting);
   ASSERT_THAT(s, IsOk());
   EXPECT_THAT((*s)->ScanDeliveries("", "", [](const DeliveryRow&) { return OkStatus(); }), IsOk());
-  EXPECT_EQ(optin::testing::RunCommand({"sqlite3", path, "PRAGMA user_version"}).out, "4\n");
+  EXPECT_THAT((*s)->ScanUsage("", [](const UsageDayRow&) { return OkStatus(); }), IsOk());
+  EXPECT_EQ(optin::testing::RunCommand({"sqlite3", path, "PRAGMA user_version"}).out, "5\n");
 }
 
 TEST(SqliteStore, RefusesANewerSchemaVersion) {

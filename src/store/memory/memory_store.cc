@@ -36,6 +36,7 @@ class MemoryStore final : public Store {
     if (batch.head) tree_heads_.emplace(batch.head->tree_size, *batch.head);
     for (const DeliveryRow& d : batch.deliveries) deliveries_.emplace(d.id, d);
     for (const auto& ref : batch.erased_keys) {
+      std::erase_if(usage_, [&](const auto& entry) { return std::get<0>(entry.first) == ref; });
       for (auto& [id, d] : deliveries_) {
         if (d.subject_ref != ref || d.kind == "erase") continue;
         if (d.state == "pending") d.state = "superseded";
@@ -110,6 +111,47 @@ class MemoryStore final : public Store {
       return std::tie(a.seq, a.recipient) < std::tie(b.seq, b.recipient);
     });
     for (const DeliveryRow& d : copy) OPTIN_RETURN_IF_ERROR(fn(d));
+    return OkStatus();
+  }
+
+  Status RecordUsage(const UsageBatch& batch) override {
+    std::lock_guard lock(mu_);
+    for (const UsageDayRow& u : batch.days) {
+      if (keys_.count(u.subject_ref)) usage_.emplace(UsageKey{u.subject_ref, u.purpose, u.recipient, u.day}, u.expires);
+    }
+    for (const DeniedCountRow& d : batch.denied) denied_[{d.day, d.purpose, d.recipient, d.reason}] += d.count;
+    if (batch.prune_through != 0) {
+      std::erase_if(usage_, [&](const auto& entry) { return entry.second <= batch.prune_through; });
+    }
+    return OkStatus();
+  }
+
+  Status ScanUsage(std::string_view subject_ref, const std::function<Status(const UsageDayRow&)>& fn) override {
+    std::vector<UsageDayRow> copy;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [k, expires] : usage_) {
+        const auto& [ref, purpose, recipient, day] = k;
+        if (subject_ref.empty() || ref == subject_ref) copy.push_back({ref, purpose, recipient, day, expires});
+      }
+    }
+    std::stable_sort(copy.begin(), copy.end(), [](const UsageDayRow& a, const UsageDayRow& b) {
+      return std::tie(a.purpose, a.recipient, a.day) < std::tie(b.purpose, b.recipient, b.day);
+    });
+    for (const UsageDayRow& u : copy) OPTIN_RETURN_IF_ERROR(fn(u));
+    return OkStatus();
+  }
+
+  Status ScanDeniedCounts(int32_t since_day, const std::function<Status(const DeniedCountRow&)>& fn) override {
+    std::vector<DeniedCountRow> copy;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [k, count] : denied_) {
+        const auto& [day, purpose, recipient, reason] = k;
+        if (day >= since_day) copy.push_back({day, purpose, recipient, reason, count});
+      }
+    }
+    for (const DeniedCountRow& d : copy) OPTIN_RETURN_IF_ERROR(fn(d));
     return OkStatus();
   }
 
@@ -272,6 +314,11 @@ class MemoryStore final : public Store {
   std::map<uint64_t, TreeHeadRow> tree_heads_;
   std::map<std::string, std::string> settings_;
   std::map<std::string, DeliveryRow> deliveries_;  // by id
+  // Usage days: (subject_ref, purpose, recipient, day) -> expires.
+  using UsageKey = std::tuple<std::string, std::string, std::string, int32_t>;
+  std::map<UsageKey, int32_t> usage_;
+  // Denied counts: (day, purpose, recipient, reason) -> count.
+  std::map<std::tuple<int32_t, std::string, std::string, std::string>, uint64_t> denied_;
 };
 
 }  // namespace

@@ -96,6 +96,14 @@ Status ExecScript(Connection& c, const Target& to, const char* sql) {
   return UnavailableError("PostgreSQL (" + r.sqlstate() + "): " + OneLine(r.error()));
 }
 
+Status InTransaction(const ExecFn& exec, const std::function<Status()>& body) {
+  OPTIN_RETURN_IF_ERROR(exec("BEGIN", {}).status());
+  Status s = body();
+  if (s.ok()) s = exec("COMMIT", {}).status();
+  if (!s.ok()) (void)exec("ROLLBACK", {});
+  return s;
+}
+
 std::string WithoutPassword(const std::string& url) {
   std::string shown = url;
   if (size_t at = shown.find('@'); at != std::string::npos) {

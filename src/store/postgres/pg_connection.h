@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -96,6 +97,14 @@ Result<PgResult> ExecPrepared(Connection& c, const Target& to, const std::string
                               const std::vector<Param>& params);
 // Several statements, no parameters.
 Status ExecScript(Connection& c, const Target& to, const char* sql);
+
+// A statement run on the connection the store leased to the caller: how
+// the files beside the store (deliveries, usage, the schema's migrations)
+// reach the database.
+using ExecFn = std::function<Result<PgResult>(const std::string& sql, const std::vector<Param>& params)>;
+// `body` in a transaction of its own: committed when it succeeds, rolled
+// back otherwise.
+Status InTransaction(const ExecFn& exec, const std::function<Status()>& body);
 
 }  // namespace optin::pg
 

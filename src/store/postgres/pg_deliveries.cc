@@ -29,26 +29,7 @@ DeliveryRow ReadRow(const PgResult& r, int i) {
   return d;
 }
 
-// `body` in a transaction of its own: committed when it succeeds.
-Status InTransaction(const ExecFn& exec, const std::function<Status()>& body) {
-  OPTIN_RETURN_IF_ERROR(exec("BEGIN", {}).status());
-  Status s = body();
-  if (s.ok()) s = exec("COMMIT", {}).status();
-  if (!s.ok()) (void)exec("ROLLBACK", {});
-  return s;
-}
-
 }  // namespace
-
-Status MigrateToDeliveries(const ExecFn& exec, const std::function<Status(const char* sql)>& script) {
-  return InTransaction(exec, [&]() -> Status {
-    OPTIN_RETURN_IF_ERROR(exec("LOCK TABLE optin_meta IN EXCLUSIVE MODE", {}).status());
-    OPTIN_ASSIGN_OR_RETURN(PgResult v, exec("SELECT value FROM optin_meta WHERE name = 'schema_version'", {}));
-    if (v.rows() != 1 || v.Bytes(0, 0) != std::string_view("3")) return OkStatus();
-    OPTIN_RETURN_IF_ERROR(script(kDeliveriesSchema));
-    return exec("UPDATE optin_meta SET value = $1 WHERE name = 'schema_version'", {Bytes("4")}).status();
-  });
-}
 
 Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows) {
   const std::string sql = std::string("INSERT INTO deliveries(") + kColumns +

@@ -1,7 +1,7 @@
 // File: src/store/postgres/pg_deliveries.h
 //
 // The deliveries table of the PostgreSQL store (docs/recipients.md): its
-// schema, and its statements run through the store's `Exec` on the
+// statements (the table is in pg_schema.h) run through the store's `Exec` on the
 // connection the store leased. Several nodes claim deliveries at once:
 // `FOR UPDATE SKIP LOCKED` and a lease give each to one node.
 //
@@ -18,23 +18,6 @@
 #include "src/store/postgres/pg_connection.h"
 
 namespace optin::pg {
-
-using ExecFn = std::function<Result<PgResult>(const std::string& sql, const std::vector<Param>& params)>;
-
-// Schema version 3 -> 4.
-inline constexpr const char* kDeliveriesSchema = R"sql(
-CREATE TABLE deliveries (id TEXT PRIMARY KEY, recipient TEXT NOT NULL, seq BIGINT NOT NULL, subject BYTEA,
-  subject_ref BYTEA NOT NULL, kind TEXT NOT NULL, purpose TEXT NOT NULL, created BIGINT NOT NULL,
-  needs_ack BIGINT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL, next_attempt BIGINT NOT NULL,
-  delivered BIGINT NOT NULL, last_error TEXT NOT NULL, confirmed BIGINT NOT NULL, confirmed_action TEXT NOT NULL,
-  confirmed_at BIGINT NOT NULL);
-CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE state = 'pending';
-CREATE INDEX deliveries_by_subject ON deliveries(subject_ref, recipient, seq);
-)sql";
-
-// Brings a store of schema 3 to 4 in one transaction, `script` running
-// several statements; one another node migrated first is left as it is.
-Status MigrateToDeliveries(const ExecFn& exec, const std::function<Status(const char* sql)>& script);
 
 // Inside the caller's append transaction.
 Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows);

@@ -5,11 +5,7 @@
 // with one hash chain; an append is acknowledged only after COMMIT returns.
 // Each commit notifies channel `optin_events` with the last sequence number.
 //
-// Schema version 3 (as SQLite's; kept in optin_meta row `schema_version`):
-//   optin_meta(name TEXT PRIMARY KEY, value BYTEA)
-//   events(seq BIGINT PRIMARY KEY, subject_ref BYTEA, body BYTEA, hash BYTEA)
-//   subject_keys(subject_ref BYTEA PRIMARY KEY, key BYTEA)
-//   api_keys, log_keys, tree_heads: as in sqlite_store.cc
+// The tables, their versions and migrations: pg_schema.h.
 #include <libpq-fe.h>
 #include <poll.h>
 
@@ -24,6 +20,8 @@
 #include "src/common/crypto.h"
 #include "src/store/postgres/pg_connection.h"
 #include "src/store/postgres/pg_deliveries.h"
+#include "src/store/postgres/pg_schema.h"
+#include "src/store/postgres/pg_usage.h"
 #include "src/store/schema_version.h"
 
 namespace optin {
@@ -47,17 +45,6 @@ constexpr auto kCommitOutcomeWait = std::chrono::seconds(10);
 // DO NOT CHANGE: settings' rows in optin_meta are `setting:NAME`.
 constexpr std::string_view kSettingPrefix = "setting:";
 
-const char* const kSchema = R"sql(
-CREATE TABLE optin_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
-CREATE TABLE events (seq BIGINT PRIMARY KEY, subject_ref BYTEA, body BYTEA NOT NULL, hash BYTEA NOT NULL);
-CREATE INDEX events_by_subject ON events(subject_ref, seq) WHERE subject_ref IS NOT NULL;
-CREATE TABLE subject_keys (subject_ref BYTEA PRIMARY KEY, key BYTEA NOT NULL);
-CREATE TABLE api_keys (name TEXT PRIMARY KEY, scope TEXT NOT NULL, hash BYTEA NOT NULL UNIQUE, created BIGINT NOT NULL);
-CREATE TABLE log_keys (key_id TEXT PRIMARY KEY, public_key BYTEA NOT NULL, private_key BYTEA NOT NULL,
-                       created BIGINT NOT NULL, retired BIGINT NOT NULL DEFAULT 0);
-CREATE TABLE tree_heads (tree_size BIGINT PRIMARY KEY, root_hash BYTEA NOT NULL, timestamp BIGINT NOT NULL,
-                         key_id TEXT NOT NULL, signature BYTEA NOT NULL);
-)sql";
 
 class PostgresStore final : public Store {
   using Conn = pg::Connection;
@@ -88,7 +75,7 @@ class PostgresStore final : public Store {
       return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
                                      ", newer than this optin reads (" + std::to_string(kSchemaVersion) + ")");
     }
-    if (version == 3) return Migrate();
+    if (version >= 3 && version < kSchemaVersion) return Migrate();
     if (version != kSchemaVersion) {
       return FailedPreconditionError(Describe() + " has store schema version " + std::to_string(version) +
                                      "; run `optin migrate`");
@@ -96,11 +83,11 @@ class PostgresStore final : public Store {
     return OkStatus();
   }
 
-  // 3 -> 4 (deliveries), in one transaction.
+  // To kSchemaVersion, in one transaction.
   Status Migrate() {
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
-    return pg::MigrateToDeliveries(Executor(), [&](const char* sql) { return pg::ExecScript(*c, target(), sql); });
+    return pg::MigrateSchema(Executor(), [&](const char* sql) { return pg::ExecScript(*c, target(), sql); });
   }
 
   // Exec as a function, for the statements of pg_deliveries.cc.
@@ -128,6 +115,21 @@ class PostgresStore final : public Store {
                         const std::function<Status(const DeliveryRow&)>& fn) override {
     Lease lease(*this);
     return pg::ScanDeliveries(Executor(), recipient, subject_ref, fn);
+  }
+
+  Status RecordUsage(const UsageBatch& batch) override {
+    Lease lease(*this);
+    return pg::RecordUsage(Executor(), batch);
+  }
+
+  Status ScanUsage(std::string_view subject_ref, const std::function<Status(const UsageDayRow&)>& fn) override {
+    Lease lease(*this);
+    return pg::ScanUsage(Executor(), subject_ref, fn);
+  }
+
+  Status ScanDeniedCounts(int32_t since_day, const std::function<Status(const DeniedCountRow&)>& fn) override {
+    Lease lease(*this);
+    return pg::ScanDeniedCounts(Executor(), since_day, fn);
   }
 
   std::string Describe() const override { return pg::WithoutPassword(url_); }
@@ -515,8 +517,10 @@ class PostgresStore final : public Store {
     OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
-    Status s = pg::ExecScript(*c, target(), kSchema);
-    if (s.ok()) s = pg::ExecScript(*c, target(), pg::kDeliveriesSchema);
+    Status s = pg::ExecScript(*c, target(), pg::kSchema);
+    for (const char* migration : pg::kMigrations) {
+      if (s.ok()) s = pg::ExecScript(*c, target(), migration);
+    }
     if (s.ok()) {
       SecretKey secret = RandomKey();
       s = Exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
@@ -561,7 +565,10 @@ class PostgresStore final : public Store {
     }
     if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
     OPTIN_RETURN_IF_ERROR(pg::InsertDeliveries(Executor(), batch.deliveries));
-    for (const std::string& ref : batch.erased_keys) OPTIN_RETURN_IF_ERROR(pg::EraseDeliveries(Executor(), ref));
+    for (const std::string& ref : batch.erased_keys) {
+      OPTIN_RETURN_IF_ERROR(pg::EraseDeliveries(Executor(), ref));
+      OPTIN_RETURN_IF_ERROR(pg::EraseUsage(Executor(), ref));
+    }
     if (!batch.events.empty()) {
       // Delivered at COMMIT, to every node that listens.
       OPTIN_RETURN_IF_ERROR(

@@ -33,6 +33,32 @@ Status SqliteError(sqlite3* db, const std::string& path, int rc, std::string_vie
   }
 }
 
+Status RunSql(sqlite3* db, const std::string& path, const std::string& sql,
+              const std::function<void(sqlite3_stmt*)>& bind, const std::function<Status(sqlite3_stmt*)>& row,
+              std::string_view doing) {
+  Stmt s;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, s.out(), nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, path, rc, doing);
+  bind(s.get());
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    if (row) OPTIN_RETURN_IF_ERROR(row(s.get()));
+  }
+  return rc == SQLITE_DONE ? OkStatus() : SqliteError(db, path, rc, doing);
+}
+
+Status InTransaction(sqlite3* db, const std::string& path, std::string_view doing, const std::function<Status()>& body) {
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db, path, rc, "starting " + std::string(doing));
+  Status s = body();
+  if (s.ok()) {
+    rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return OkStatus();
+    s = SqliteError(db, path, rc, "committing " + std::string(doing));
+  }
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return s;
+}
+
 Status CheckLooksLikeSqlite(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return FailedPreconditionError("cannot read `" + path + "`");

@@ -57,6 +57,13 @@ inline constexpr const char* kMigrations[] = {
     "confirmed_action TEXT NOT NULL, confirmed_at INTEGER NOT NULL);"
     "CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE state = 'pending';"
     "CREATE INDEX deliveries_by_subject ON deliveries(subject_ref, recipient, seq)",
+    // 4 -> 5: the days a subject's data was used, and denied checks counted.
+    "CREATE TABLE usage_days (subject_ref BLOB NOT NULL, purpose TEXT NOT NULL, recipient TEXT NOT NULL, "
+    "day INTEGER NOT NULL, expires INTEGER NOT NULL, PRIMARY KEY (subject_ref, purpose, recipient, day)) "
+    "WITHOUT ROWID;"
+    "CREATE INDEX usage_days_expiring ON usage_days(expires);"
+    "CREATE TABLE usage_denied (day INTEGER NOT NULL, purpose TEXT NOT NULL, recipient TEXT NOT NULL, "
+    "reason TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (day, purpose, recipient, reason)) WITHOUT ROWID",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion - 1);
 
@@ -80,9 +87,25 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
+inline void BindText(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+inline void BindBytes(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
 // A Status that says what happened when SQLite answered `rc` while `doing`
 // on the store at `path` (a full disk, corruption, a busy or read-only file).
 Status SqliteError(sqlite3* db, const std::string& path, int rc, std::string_view doing);
+
+// One statement on `db`: prepared, bound by `bind`, stepped through its
+// rows (each given to `row`, when set).
+Status RunSql(sqlite3* db, const std::string& path, const std::string& sql,
+              const std::function<void(sqlite3_stmt*)>& bind, const std::function<Status(sqlite3_stmt*)>& row,
+              std::string_view doing);
+// `body` in a transaction of its own (`doing` names it in errors):
+// committed when it succeeds, rolled back otherwise.
+Status InTransaction(sqlite3* db, const std::string& path, std::string_view doing, const std::function<Status()>& body);
 
 // The schema's life (sqlite_schema.cc), on an open connection `db` to the
 // store at `path`. CreateSchema makes the tables, the store secret and the
@@ -104,6 +127,15 @@ Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::s
                                     std::string_view id, std::string_view action, int64_t at, int64_t now);
 Status ScanDeliveries(sqlite3* db, const std::string& path, std::string_view recipient, std::string_view subject_ref,
                       const std::function<Status(const DeliveryRow&)>& fn);
+
+// Usage (sqlite_usage.cc): RecordUsage in a transaction of its own,
+// EraseUsage inside the caller's append transaction.
+Status RecordUsage(sqlite3* db, const std::string& path, const UsageBatch& batch);
+Status EraseUsage(sqlite3* db, const std::string& path, std::string_view subject_ref);
+Status ScanUsage(sqlite3* db, const std::string& path, std::string_view subject_ref,
+                 const std::function<Status(const UsageDayRow&)>& fn);
+Status ScanDeniedCounts(sqlite3* db, const std::string& path, int32_t since_day,
+                        const std::function<Status(const DeniedCountRow&)>& fn);
 
 // Looks at the first bytes without SQLite, so nothing is ever written to a
 // file that is not an SQLite database. kFailedPrecondition otherwise.

@@ -11,12 +11,6 @@ constexpr const char* kColumns =
     "id, recipient, seq, subject, subject_ref, kind, purpose, created, needs_ack, state, attempts, next_attempt, "
     "delivered, last_error, confirmed, confirmed_action, confirmed_at";
 
-void Text(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-void Bytes(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
 std::string Column(sqlite3_stmt* s, int col) { return std::string(Blob(s, col)); }
 
 DeliveryRow ReadRow(sqlite3_stmt* s) {
@@ -41,59 +35,32 @@ DeliveryRow ReadRow(sqlite3_stmt* s) {
   return d;
 }
 
-// One statement: prepared, bound by `bind`, stepped through its rows.
-Status Run(sqlite3* db, const std::string& path, const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
-           const std::function<Status(sqlite3_stmt*)>& row, std::string_view doing) {
-  Stmt s;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, s.out(), nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, path, rc, doing);
-  bind(s.get());
-  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
-    if (row) OPTIN_RETURN_IF_ERROR(row(s.get()));
-  }
-  return rc == SQLITE_DONE ? OkStatus() : SqliteError(db, path, rc, doing);
-}
-
-// `body` in a transaction of its own: committed when it succeeds.
-Status InTransaction(sqlite3* db, const std::string& path, const std::function<Status()>& body) {
-  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db, path, rc, "starting a delivery update");
-  Status s = body();
-  if (s.ok()) {
-    rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return OkStatus();
-    s = SqliteError(db, path, rc, "committing a delivery update");
-  }
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  return s;
-}
-
 }  // namespace
 
 Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<DeliveryRow>& rows) {
   const std::string sql = std::string("INSERT OR IGNORE INTO deliveries(") + kColumns +
                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
   for (const DeliveryRow& d : rows) {
-    OPTIN_RETURN_IF_ERROR(Run(
+    OPTIN_RETURN_IF_ERROR(RunSql(
         db, path, sql,
         [&](sqlite3_stmt* s) {
-          Text(s, 1, d.id);
-          Text(s, 2, d.recipient);
+          BindText(s, 1, d.id);
+          BindText(s, 2, d.recipient);
           sqlite3_bind_int64(s, 3, static_cast<sqlite3_int64>(d.seq));
           if (d.subject.empty()) sqlite3_bind_null(s, 4);
-          else Bytes(s, 4, d.subject);
-          Bytes(s, 5, d.subject_ref);
-          Text(s, 6, d.kind);
-          Text(s, 7, d.purpose);
+          else BindBytes(s, 4, d.subject);
+          BindBytes(s, 5, d.subject_ref);
+          BindText(s, 6, d.kind);
+          BindText(s, 7, d.purpose);
           sqlite3_bind_int64(s, 8, d.created);
           sqlite3_bind_int(s, 9, d.needs_ack ? 1 : 0);
-          Text(s, 10, d.state);
+          BindText(s, 10, d.state);
           sqlite3_bind_int(s, 11, d.attempts);
           sqlite3_bind_int64(s, 12, d.next_attempt);
           sqlite3_bind_int64(s, 13, d.delivered);
-          Text(s, 14, d.last_error);
+          BindText(s, 14, d.last_error);
           sqlite3_bind_int64(s, 15, d.confirmed);
-          Text(s, 16, d.confirmed_action);
+          BindText(s, 16, d.confirmed_action);
           sqlite3_bind_int64(s, 17, d.confirmed_at);
         },
         nullptr, "writing a delivery"));
@@ -102,11 +69,11 @@ Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<
 }
 
 Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view subject_ref) {
-  return Run(
+  return RunSql(
       db, path,
       "UPDATE deliveries SET subject = NULL, state = CASE state WHEN 'pending' THEN 'superseded' ELSE state END "
       "WHERE subject_ref = ?1 AND kind != 'erase'",
-      [&](sqlite3_stmt* s) { Bytes(s, 1, subject_ref); }, nullptr, "erasing a subject's deliveries");
+      [&](sqlite3_stmt* s) { BindBytes(s, 1, subject_ref); }, nullptr, "erasing a subject's deliveries");
 }
 
 Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string& path, int64_t now,
@@ -114,7 +81,7 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string&
   std::vector<DeliveryRow> out;
   // Most of the time nothing is due: found out without taking the write lock.
   bool any = false;
-  OPTIN_RETURN_IF_ERROR(Run(
+  OPTIN_RETURN_IF_ERROR(RunSql(
       db, path, "SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1 LIMIT 1",
       [&](sqlite3_stmt* q) { sqlite3_bind_int64(q, 1, now); },
       [&](sqlite3_stmt*) {
@@ -123,13 +90,13 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string&
       },
       "looking for due deliveries"));
   if (!any) return out;
-  Status s = InTransaction(db, path, [&]() -> Status {
+  Status s = InTransaction(db, path, "a delivery update", [&]() -> Status {
     const std::string sql =
         std::string("SELECT ") + kColumns +
         " FROM deliveries d WHERE state = 'pending' AND next_attempt <= ?1 AND NOT EXISTS (SELECT 1 FROM deliveries e "
         "WHERE e.subject_ref = d.subject_ref AND e.recipient = d.recipient AND e.seq < d.seq AND e.state = 'pending') "
         "ORDER BY seq, recipient LIMIT ?2";
-    OPTIN_RETURN_IF_ERROR(Run(
+    OPTIN_RETURN_IF_ERROR(RunSql(
         db, path, sql,
         [&](sqlite3_stmt* q) {
           sqlite3_bind_int64(q, 1, now);
@@ -142,11 +109,11 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string&
         "claiming deliveries"));
     for (DeliveryRow& d : out) {
       d.next_attempt = now + lease_micros;
-      OPTIN_RETURN_IF_ERROR(Run(
+      OPTIN_RETURN_IF_ERROR(RunSql(
           db, path, "UPDATE deliveries SET next_attempt = ?1 WHERE id = ?2",
           [&](sqlite3_stmt* q) {
             sqlite3_bind_int64(q, 1, d.next_attempt);
-            Text(q, 2, d.id);
+            BindText(q, 2, d.id);
           },
           nullptr, "claiming a delivery"));
     }
@@ -157,20 +124,20 @@ Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string&
 }
 
 Status FinishDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows) {
-  return InTransaction(db, path, [&]() -> Status {
+  return InTransaction(db, path, "a delivery update", [&]() -> Status {
     for (const DeliveryRow& d : rows) {
       // An erasure may have superseded it while it was being sent.
-      OPTIN_RETURN_IF_ERROR(Run(
+      OPTIN_RETURN_IF_ERROR(RunSql(
           db, path,
           "UPDATE deliveries SET state = ?1, attempts = ?2, next_attempt = ?3, delivered = ?4, last_error = ?5 "
           "WHERE id = ?6 AND state != 'superseded'",
           [&](sqlite3_stmt* s) {
-            Text(s, 1, d.state);
+            BindText(s, 1, d.state);
             sqlite3_bind_int(s, 2, d.attempts);
             sqlite3_bind_int64(s, 3, d.next_attempt);
             sqlite3_bind_int64(s, 4, d.delivered);
-            Text(s, 5, d.last_error);
-            Text(s, 6, d.id);
+            BindText(s, 5, d.last_error);
+            BindText(s, 6, d.id);
           },
           nullptr, "finishing a delivery"));
     }
@@ -181,25 +148,25 @@ Status FinishDeliveries(sqlite3* db, const std::string& path, std::span<const De
 Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::string_view recipient,
                                     std::string_view id, std::string_view action, int64_t at, int64_t now) {
   std::optional<DeliveryRow> out;
-  Status s = InTransaction(db, path, [&]() -> Status {
-    OPTIN_RETURN_IF_ERROR(Run(
+  Status s = InTransaction(db, path, "a delivery update", [&]() -> Status {
+    OPTIN_RETURN_IF_ERROR(RunSql(
         db, path,
         "UPDATE deliveries SET confirmed = ?1, confirmed_action = ?2, confirmed_at = ?3, "
         "subject = CASE kind WHEN 'erase' THEN NULL ELSE subject END "
         "WHERE id = ?4 AND recipient = ?5 AND confirmed = 0",
         [&](sqlite3_stmt* q) {
           sqlite3_bind_int64(q, 1, now);
-          Text(q, 2, action);
+          BindText(q, 2, action);
           sqlite3_bind_int64(q, 3, at);
-          Text(q, 4, id);
-          Text(q, 5, recipient);
+          BindText(q, 4, id);
+          BindText(q, 5, recipient);
         },
         nullptr, "confirming a delivery"));
-    return Run(
+    return RunSql(
         db, path, std::string("SELECT ") + kColumns + " FROM deliveries WHERE id = ?1 AND recipient = ?2",
         [&](sqlite3_stmt* q) {
-          Text(q, 1, id);
-          Text(q, 2, recipient);
+          BindText(q, 1, id);
+          BindText(q, 2, recipient);
         },
         [&](sqlite3_stmt* q) {
           out = ReadRow(q);
@@ -214,14 +181,14 @@ Result<DeliveryRow> ConfirmDelivery(sqlite3* db, const std::string& path, std::s
 
 Status ScanDeliveries(sqlite3* db, const std::string& path, std::string_view recipient, std::string_view subject_ref,
                       const std::function<Status(const DeliveryRow&)>& fn) {
-  return Run(
+  return RunSql(
       db, path,
       std::string("SELECT ") + kColumns +
           " FROM deliveries WHERE (?1 = '' OR recipient = ?1) AND (length(?2) = 0 OR subject_ref = ?2) "
           "ORDER BY seq, recipient",
       [&](sqlite3_stmt* s) {
-        Text(s, 1, recipient);
-        Bytes(s, 2, subject_ref);
+        BindText(s, 1, recipient);
+        BindBytes(s, 2, subject_ref);
       },
       [&](sqlite3_stmt* s) { return fn(ReadRow(s)); }, "reading deliveries");
 }

@@ -216,8 +216,26 @@ class SqliteStore final : public Store {
     }
     if (batch.head) OPTIN_RETURN_IF_ERROR(InsertTreeHead(*batch.head));
     OPTIN_RETURN_IF_ERROR(internal::InsertDeliveries(db_, path_, batch.deliveries));
-    for (const std::string& ref : batch.erased_keys) OPTIN_RETURN_IF_ERROR(internal::EraseDeliveries(db_, path_, ref));
+    for (const std::string& ref : batch.erased_keys) {
+      OPTIN_RETURN_IF_ERROR(internal::EraseDeliveries(db_, path_, ref));
+      OPTIN_RETURN_IF_ERROR(internal::EraseUsage(db_, path_, ref));
+    }
     return OkStatus();
+  }
+
+  Status RecordUsage(const UsageBatch& batch) override {
+    std::lock_guard lock(mu_);
+    return internal::RecordUsage(db_, path_, batch);
+  }
+
+  Status ScanUsage(std::string_view subject_ref, const std::function<Status(const UsageDayRow&)>& fn) override {
+    std::lock_guard lock(mu_);
+    return internal::ScanUsage(db_, path_, subject_ref, fn);
+  }
+
+  Status ScanDeniedCounts(int32_t since_day, const std::function<Status(const DeniedCountRow&)>& fn) override {
+    std::lock_guard lock(mu_);
+    return internal::ScanDeniedCounts(db_, path_, since_day, fn);
   }
 
   Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) override {
