@@ -9,7 +9,7 @@ include(CMakePackageConfigHelpers)
 
 # Every library the embeddable optin links, in the package's export set.
 set(optin_exported_libraries
-  optin_common optin_catalog optin_ledger optin_index optin_proof optin_signals optin_recipients
+  optin_common optin_catalog optin_ledger optin_index optin_proof optin_signals optin_recipients optin_usage
   optin_store_memory optin_store_sqlite optin_store_postgres optin_store optin_engine optin_enforce)
 set_target_properties(optin_lib PROPERTIES EXPORT_NAME optin)
 add_library(optin::optin ALIAS optin_lib)

@@ -23,8 +23,11 @@ enum class Reason : uint8_t {
   kGpcOptOut,       // denied: a Global Privacy Control opt-out applies
   kUnknownPurpose,  // denied: no such purpose in the catalog in force
   kStale,           // denied: this node has not heard from its shared store for too long
+  // denied: the check names a recipient the purpose's notice does not name
+  // (Engine::Check): the customer was not told their data goes there.
+  kRecipientNotDeclared,
 };
-inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kStale) + 1;
+inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kRecipientNotDeclared) + 1;
 
 // The stable wire name, e.g. "notice_changed".
 std::string_view ReasonName(Reason reason);

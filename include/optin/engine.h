@@ -63,6 +63,9 @@ struct EngineOptions {
   // for longer, every consent purpose decides `stale` (deny) until it does.
   // For nodes that share a store with others (optin serve sets it).
   int64_t max_staleness = 0;
+  // Whether Check() notes the days a subject's data was used and counts
+  // denied checks (docs/usage.md); written by FlushUsage().
+  bool record_usage = true;
 };
 
 // Who records a change and how.
@@ -264,6 +267,14 @@ struct RecipientStatus {
   std::string last_error;  // of the newest delivery that failed an attempt
 };
 
+// The days one user used one subject's data for one purpose
+// (Engine::SubjectUsage, docs/usage.md).
+struct UsageDays {
+  std::string purpose;
+  std::string recipient;      // a recipient id of the catalog; empty: the company itself
+  std::vector<int32_t> days;  // days since the Unix epoch (UTC), oldest first
+};
+
 // What sending one delivery came to (the webhook sender's answer).
 struct SendOutcome {
   int http_status = 0;      // 0: no answer (unreachable, timed out, refused by the address guard)
@@ -436,6 +447,26 @@ class Engine {
   Decision DecideAt(std::string_view subject, std::string_view purpose, int64_t now) const;
   // Every purpose in force, in catalog order, with its decision.
   std::vector<PurposeDecision> DecideAll(std::string_view subject) const;
+  // Decide, for data used by `recipient` (a recipient id of the catalog's
+  // `recipients` section; empty: the company itself), noting the use: what
+  // a system that is about to use the data asks (docs/usage.md). Denied
+  // `recipient_not_declared` when the purpose's notice does not name the
+  // recipient. An allowed `granted` check notes the day for the subject,
+  // purpose and recipient (once a day, however many checks); a denied one
+  // is counted for the company. Nothing touches the store here: FlushUsage
+  // writes what was noted. Decide() notes nothing.
+  Decision Check(std::string_view subject, std::string_view purpose, std::string_view recipient = {});
+  Decision CheckAt(std::string_view subject, std::string_view purpose, std::string_view recipient, int64_t now);
+  // Writes what checks noted since the last flush in one transaction,
+  // with the days past their purpose's retention deleted (a server calls
+  // it every second, a filter run at its end). What could not be written
+  // is kept for the next flush.
+  Status FlushUsage();
+  // The days each user used `subject`'s data, per purpose and user, as
+  // written by the flushes so far. kInvalidArgument for a bad subject id.
+  Result<std::vector<UsageDays>> SubjectUsage(std::string_view subject);
+  // Denied checks counted since `since` (microseconds; its day counts).
+  Result<std::vector<DeniedCountRow>> DeniedChecks(int64_t since);
   // Every event about `subject`, oldest first.
   Result<std::vector<HistoryEntry>> History(std::string_view subject);
   // The verifiable log (optin/proof.h, docs/log_format.md). LogHead signs

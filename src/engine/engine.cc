@@ -143,6 +143,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(std::unique_ptr<Store> store, Engin
   OPTIN_RETURN_IF_ERROR(impl->writer->Replay());
   impl->last_caught_up = impl->clock();
   impl->max_staleness = options.max_staleness;
+  impl->record_usage = options.record_usage;
   auto engine = std::unique_ptr<Engine>(new Engine(std::move(impl)));
   // A store whose log no longer matches the head it signed is refused, as
   // one whose chain breaks is: answering from it, or signing a second head

@@ -10,6 +10,7 @@
 //   receipts.cc  receipts and the subject's export
 //   access.cc    API keys, link tokens, the public URL
 //   sync.cc      catching up with other nodes on a shared store
+//   usage.cc     checks that note usage, and writing it to the store
 // (wire_json.cc holds the JSON shapes the CLI and the API share.)
 //
 // Thread-safety: every member a mutex protects says which
@@ -37,6 +38,7 @@
 #include "src/ledger/writer.h"
 #include "src/proof/log_key.h"
 #include "src/proof/merkle.h"
+#include "src/usage/usage_recorder.h"
 
 namespace optin {
 
@@ -112,6 +114,13 @@ struct Engine::Impl {
   int64_t max_staleness = 0;
   mutable absl::Mutex follow_mu;
   std::string follow_error ABSL_GUARDED_BY(follow_mu);
+
+  // What checks noted, and what a flush could not write yet (kept for the
+  // next; bounded like the recorder).
+  bool record_usage = true;
+  internal::UsageRecorder usage;
+  absl::Mutex flush_mu;
+  UsageBatch unflushed ABSL_GUARDED_BY(flush_mu);
 
   // engine.cc
   // A consent purpose's decision on a node that lost its store: deny.

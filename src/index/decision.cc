@@ -8,7 +8,7 @@ namespace {
 // DO NOT CHANGE: reason names are part of the CLI and API contract.
 constexpr std::array<std::string_view, kReasonCount> kReasonNames = {
     "granted", "necessary", "no_consent", "withdrawn", "notice_changed", "expired", "gpc_opt_out", "unknown_purpose",
-    "stale",
+    "stale", "recipient_not_declared",
 };
 
 }  // namespace
