@@ -171,6 +171,11 @@ struct Catalog {
 // or all of them when it lists none.
 std::vector<std::string> ReceivedData(const CatalogRecipient& r, const Purpose& p);
 
+// Why `id` is not a recipient of `catalog`'s `recipients` section, for an
+// error message: "`ID` is not a recipient of the catalog in force", with
+// "(did you mean `X`?)" when one is close.
+std::string UnknownRecipient(const Catalog& catalog, std::string_view id);
+
 // One changed text of a purpose in one locale, between two publications:
 // a word diff in the style of `git diff --word-diff` (`[-removed-]`,
 // `{+added+}`; docs/notice_version.md, "Material changes").

@@ -1,7 +1,8 @@
 // File: optin/enforce.h
 //
 // The consent stream filter: lets through only what each customer agreed to.
-// For a purpose P, a record whose subject is allowed for P passes byte for
+// For a purpose P (used by a recipient R, or by the company itself), a
+// record whose subject is allowed for P (and whose notice names R) passes byte for
 // byte; any other record is dropped (mode drop) or passes without the fields
 // of every data category P uses (mode redact; the fields come from the
 // catalog's `fields`; where a field's parent is not an object, the parent
@@ -42,6 +43,8 @@ enum class FilterMode { kDrop, kRedact };
 
 struct FilterOptions {
   std::string purpose;
+  // Who uses the records: a recipient id of the catalog; empty: the company.
+  std::string recipient;
   std::string subject_field = "subject";  // a dotted path into the record
   FilterMode mode = FilterMode::kDrop;
 };
@@ -70,7 +73,8 @@ struct FilterStats {
 class Enforcer {
  public:
   // kInvalidArgument for an empty subject field; kFailedPrecondition before
-  // any catalog; kNotFound when the purpose is not in the catalog in force.
+  // any catalog; kNotFound when the purpose, or the recipient, is not in the
+  // catalog in force.
   static Result<std::unique_ptr<Enforcer>> Create(const Engine& engine, FilterOptions options);
 
   // Filters one JSON record (without its line break), appending what passes

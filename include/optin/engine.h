@@ -455,8 +455,11 @@ class Engine {
   // purpose and recipient (once a day, however many checks); a denied one
   // is counted for the company. Nothing touches the store here: FlushUsage
   // writes what was noted. Decide() notes nothing.
-  Decision Check(std::string_view subject, std::string_view purpose, std::string_view recipient = {});
-  Decision CheckAt(std::string_view subject, std::string_view purpose, std::string_view recipient, int64_t now);
+  // (Noting is not a change of the engine's answers: Check is const, and
+  // may be called wherever Decide may.)
+  Decision Check(std::string_view subject, std::string_view purpose, std::string_view recipient = {}) const;
+  Decision CheckAt(std::string_view subject, std::string_view purpose, std::string_view recipient,
+                   int64_t now) const;
   // Writes what checks noted since the last flush in one transaction,
   // with the days past their purpose's retention deleted (a server calls
   // it every second, a filter run at its end). What could not be written

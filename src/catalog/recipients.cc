@@ -30,6 +30,14 @@ std::vector<std::string> ReceivedData(const CatalogRecipient& r, const Purpose& 
   return out;
 }
 
+std::string UnknownRecipient(const Catalog& catalog, std::string_view id) {
+  std::vector<std::string> ids;
+  for (const CatalogRecipient& r : catalog.recipients) ids.push_back(r.id);
+  const std::string near = ClosestMatch(id, ids);
+  return "`" + std::string(id) + "` is not a recipient of the catalog in force" +
+         (near.empty() ? "" : " (did you mean `" + near + "`?)");
+}
+
 namespace internal {
 namespace {
 

@@ -67,6 +67,7 @@ CommandResult RunReceiptList(const Globals& g, const std::string& subject);
 // filter --purpose P [--subject-field PATH] [--mode drop|redact] [--format jsonl|csv] [--reject FILE] [--stats] [FILE...]
 struct FilterFlags {
   std::string purpose;
+  std::string recipient;
   std::string subject_field = "subject";
   std::string mode = "drop";
   std::string format = "jsonl";
@@ -96,6 +97,7 @@ struct ServeFlags {
   int head_interval_s = 10;  // accepted, unused: every commit keeps a signed head
   std::vector<std::string> cors_origins;
   bool deliveries = true;                // send webhooks to recipients
+  bool usage = true;                     // checks note usage
   bool allow_http_recipients = false;    // http:// webhook URLs (tests)
   bool allow_private_recipients = false; // private and loopback addresses
   int recipient_timeout_s = 10;          // for one webhook
@@ -106,6 +108,9 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
 CommandResult RunLink(const Globals& g, const std::string& subject, const std::string& unsubscribe,
                       const std::string& ttl, const std::string& base_url, bool json);
 // recipients.cc
+// usage show SUBJECT [--locale L] [--json] | usage denied [--days N] [--json].
+CommandResult RunUsageShow(const Globals& g, const std::string& subject, const std::string& locale, bool json);
+CommandResult RunUsageDenied(const Globals& g, int days, bool json);
 CommandResult RunRecipientsList(const Globals& g, bool json);
 CommandResult RunRecipientsShow(const Globals& g, const std::string& id, bool json);
 // Per recipient: pending, unconfirmed, overdue, failed, confirmed, time to

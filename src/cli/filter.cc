@@ -178,6 +178,7 @@ class Output {
 CommandResult RunFilter(const Globals& g, const FilterFlags& flags) {
   FilterOptions options;
   options.purpose = flags.purpose;
+  options.recipient = flags.recipient;
   options.subject_field = flags.subject_field;
   if (flags.mode == "drop") {
     options.mode = FilterMode::kDrop;
@@ -311,6 +312,10 @@ CommandResult RunFilter(const Globals& g, const FilterFlags& flags) {
   const Status flushed = output.Flush();
   OPTIN_RETURN_IF_ERROR(ran);
   OPTIN_RETURN_IF_ERROR(flushed);
+  // What the customers see as usage (docs/usage.md).
+  if (Status kept = engine->FlushUsage(); !kept.ok()) {
+    return Status(kept.code(), "the records were filtered, but their usage could not be kept: " + kept.message());
+  }
   const FilterStats& s = (enforcer)->stats();
   if (terminal && s.records >= 4096) std::cerr << "\n";
   if (flags.stats) {

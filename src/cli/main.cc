@@ -174,6 +174,8 @@ int main(int argc, char** argv) {
                     "repeat for several");
   serve->add_flag("!--no-deliveries", serve_flags.deliveries,
                   "Send no webhooks to recipients from this node (another node on the store sends them)");
+  serve->add_flag("!--no-usage", serve_flags.usage,
+                  "Keep no usage: checks note no days of use and count no denials (docs/usage.md)");
   serve->add_flag("--allow-http-recipients", serve_flags.allow_http_recipients,
                   "Send webhooks to http:// URLs too (for a test recipient; never in production)");
   serve->add_flag("--allow-private-recipients", serve_flags.allow_private_recipients,
@@ -199,6 +201,20 @@ int main(int argc, char** argv) {
   link->callback([&] { code = Exit(RunLink(g, subject, unsubscribe, ttl, base_url, json)); });
   serve->callback([&] { code = Exit(RunServe(g, listen, serve_flags)); });
 
+  auto* usage = app.add_subcommand("usage", "Who used customers' data for what, and the checks that were denied");
+  usage->require_subcommand(1);
+  std::string usage_subject, usage_locale;
+  int usage_days = 30;
+  auto* usage_show = usage->add_subcommand("show", "The days each recipient used one customer's data, per purpose");
+  usage_show->add_option("SUBJECT", usage_subject, "Subject id")->required();
+  usage_show->add_option("--locale", usage_locale, "The language of the texts (--json)");
+  usage_show->add_flag("--json", json, "One JSON document on stdout, as GET /v1/subjects/{id}/usage");
+  usage_show->callback([&] { code = Exit(RunUsageShow(g, usage_subject, usage_locale, json)); });
+  auto* usage_denied = usage->add_subcommand(
+      "denied", "Checks denied per day, purpose, recipient and reason: who keeps asking after a no");
+  usage_denied->add_option("--days", usage_days, "How many days back, today included (default 30)");
+  usage_denied->add_flag("--json", json, "One JSON document on stdout, as GET /v1/usage/denied");
+  usage_denied->callback([&] { code = Exit(RunUsageDenied(g, usage_days, json)); });
   auto* recipients = app.add_subcommand("recipients", "Who receives customers' data (the catalog's `recipients`)");
   recipients->require_subcommand(1);
   std::string recipient, overlap = "P7D";
@@ -288,6 +304,9 @@ int main(int argc, char** argv) {
   auto* filter = app.add_subcommand("filter", "Let through only the records whose subject agreed to the purpose");
   filter->add_option("--purpose", filter_flags.purpose, "The purpose the records are used for")->required();
   filter->add_option("--subject-field", filter_flags.subject_field, "Dotted path of the subject id (default subject)");
+  filter->add_option("--recipient", filter_flags.recipient,
+                     "Who uses the records (a recipient id of the catalog): only records the purpose's notice lets "
+                     "it have pass, and the use is kept as usage the customer sees (default: the company itself)");
   filter->add_option("--mode", filter_flags.mode, "drop (default) or redact");
   filter->add_option("--format", filter_flags.format, "jsonl (default) or csv");
   filter->add_option("--reject", filter_flags.reject_file, "Write malformed lines here, with their line numbers");

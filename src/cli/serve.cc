@@ -83,6 +83,7 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
   EngineOptions engine_options;
   engine_options.store = g.db;
   engine_options.max_staleness = int64_t{flags.max_staleness_s} * 1'000'000;
+  engine_options.record_usage = flags.usage;
   OPTIN_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, Engine::Open(std::move(engine_options)));
   auto server = server::Server::Start(*engine, options);
   OPTIN_RETURN_IF_ERROR(server);

@@ -237,6 +237,9 @@ Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterO
   if (!catalog) return FailedPreconditionError("no catalog has been published yet");
   const Purpose* purpose = catalog->FindPurpose(options.purpose);
   if (!purpose) return NotFoundError("purpose `" + options.purpose + "` is not in the catalog in force");
+  if (!options.recipient.empty() && !catalog->FindRecipient(options.recipient)) {
+    return NotFoundError("recipient " + UnknownRecipient(*catalog, options.recipient));
+  }
   auto e = std::unique_ptr<Enforcer>(new Enforcer(engine, std::move(options)));
   e->subject_path_ = SplitPath(e->options_.subject_field);
   for (const std::string& id : purpose->data) {
@@ -362,7 +365,7 @@ RecordOutcome Enforcer::FilterCsvRow(std::string_view row, std::string& out, std
 // caller must write the redacted form (and the outcome is kRedacted).
 RecordOutcome Enforcer::Decided(std::string_view subject, std::string_view record, std::string& out, bool& redact) {
   redact = false;
-  const Decision d = engine_.DecideAt(subject, options_.purpose, now_);
+  const Decision d = engine_.CheckAt(subject, options_.purpose, options_.recipient, now_);
   if (d.allowed) {
     ++stats_.kept;
     out.append(record);

@@ -37,12 +37,12 @@ int32_t ExpiresAfter(const Purpose* p, int32_t day) {
 
 }  // namespace
 
-Decision Engine::Check(std::string_view subject, std::string_view purpose, std::string_view recipient) {
+Decision Engine::Check(std::string_view subject, std::string_view purpose, std::string_view recipient) const {
   return CheckAt(subject, purpose, recipient, impl_->clock());
 }
 
 Decision Engine::CheckAt(std::string_view subject, std::string_view purpose, std::string_view recipient,
-                         int64_t now) {
+                         int64_t now) const {
   Decision d = impl_->Guard(impl_->index.Decide(subject, purpose, now), now);
   std::string_view noted_recipient = recipient;
   if (!recipient.empty()) {

@@ -172,6 +172,75 @@ void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std
   w.EndObject();
 }
 
+int64_t DaysBack(int64_t now, uint64_t days) {
+  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+  return (now / kMicrosPerDay - static_cast<int64_t>(days) + 1) * kMicrosPerDay;
+}
+
+std::string DayText(int32_t day) { return FormatRfc3339(int64_t{day} * 86'400 * 1'000'000).substr(0, 10); }
+
+void WriteUsageFields(JsonWriter& w, const Catalog* catalog, const std::vector<UsageDays>& usage,
+                      std::string_view locale) {
+  w.Key("usage").BeginArray();
+  for (const UsageDays& u : usage) {
+    const Purpose* p = catalog ? catalog->FindPurpose(u.purpose) : nullptr;
+    const CatalogRecipient* r = catalog && !u.recipient.empty() ? catalog->FindRecipient(u.recipient) : nullptr;
+    w.BeginObject().Key("purpose").String(u.purpose);
+    w.Key("title").String(p ? TextIn(*catalog, p->title, locale) : u.purpose);
+    w.Key("recipient");
+    if (u.recipient.empty()) w.Null();
+    else w.String(u.recipient);
+    w.Key("name").String(r                      ? TextIn(*catalog, r->name, locale)
+                         : u.recipient.empty() && catalog ? catalog->organization.name
+                                                          : u.recipient);
+    w.Key("data").BeginArray();
+    if (p) {
+      for (const std::string& id : r ? ReceivedData(*r, *p) : p->data) {
+        const DataCategory* c = catalog->FindCategory(id);
+        w.String(c ? TextIn(*catalog, c->title, locale) : id);
+      }
+    }
+    w.EndArray().Key("days").BeginArray();
+    for (int32_t day : u.days) w.String(DayText(day));
+    w.EndArray().Key("months").BeginArray();
+    for (size_t i = 0; i < u.days.size();) {
+      const std::string month = DayText(u.days[i]).substr(0, 7);
+      size_t n = 0;
+      for (; i < u.days.size() && DayText(u.days[i]).starts_with(month); ++i) ++n;
+      w.BeginObject().Key("month").String(month).Key("days").Uint(n).EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+}
+
+std::string UsageJson(std::string_view subject, const Catalog* catalog, const std::vector<UsageDays>& usage,
+                      std::string_view locale) {
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(subject).Key("locale").String(locale);
+  WriteUsageFields(w, catalog, usage, locale);
+  w.EndObject();
+  return std::move(w).Take();
+}
+
+std::string DeniedChecksJson(int64_t since, const std::vector<DeniedCountRow>& denied) {
+  JsonWriter w;
+  auto text_or_null = [&](const std::string& v) {
+    if (v.empty()) w.Null();
+    else w.String(v);
+  };
+  w.BeginObject().Key("since").String(FormatRfc3339(since).substr(0, 10)).Key("denied").BeginArray();
+  for (const DeniedCountRow& d : denied) {
+    w.BeginObject().Key("day").String(DayText(d.day)).Key("purpose");
+    text_or_null(d.purpose);
+    w.Key("recipient");
+    text_or_null(d.recipient);
+    w.Key("reason").String(d.reason).Key("count").Uint(d.count).EndObject();
+  }
+  w.EndArray().EndObject();
+  return std::move(w).Take();
+}
+
 void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r) {
   auto seconds = [&](int64_t micros) {
     if (micros < 0) w.Null();

@@ -53,6 +53,26 @@ void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r);
 // "stopped_at"}`: what a recipient was told of a subject's change, with its
 // name in `locale` (GET /v1/subjects/{id}/deliveries, the export).
 void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std::string_view locale);
+// `{"subject","locale","usage":[{"purpose","title","recipient","name","data",
+// "days","months":[{"month","days"}]}]}`: who used the subject's data for
+// what, on which days (dates `YYYY-MM-DD`, UTC), with the texts in `locale`
+// (GET /v1/subjects/{id}/usage, `optin usage show --json`, the export).
+// `recipient` is null, and `name` the organization's, for the company's own
+// use; `data` the titles of the categories that recipient receives.
+void WriteUsageFields(JsonWriter& w, const Catalog* catalog, const std::vector<UsageDays>& usage,
+                      std::string_view locale);
+std::string UsageJson(std::string_view subject, const Catalog* catalog, const std::vector<UsageDays>& usage,
+                      std::string_view locale);
+// `{"since","denied":[{"day","purpose","recipient","reason","count"}]}`
+// (GET /v1/usage/denied, `optin usage denied --json`); purpose and
+// recipient null when empty.
+std::string DeniedChecksJson(int64_t since, const std::vector<DeniedCountRow>& denied);
+// The start (UTC midnight) of the last `days` days up to `now`'s: 1 is
+// `now`'s day alone.
+int64_t DaysBack(int64_t now, uint64_t days);
+// A day since the Unix epoch as `YYYY-MM-DD` (UTC).
+std::string DayText(int32_t day);
+
 // The PEM (SubjectPublicKeyInfo) form of a raw Ed25519 public key, as
 // `openssl pkeyutl -verify -pubin` reads it.
 std::string Ed25519PublicKeyPem(std::string_view public_key);

@@ -1,5 +1,7 @@
 #include "src/server/request.h"
 
+#include <charconv>
+
 namespace optin::server {
 namespace {
 
@@ -60,6 +62,19 @@ std::string QueryParam(std::string_view query, std::string_view name) {
     return true;
   });
   return out;
+}
+
+Result<uint64_t> QueryNumber(std::string_view query, std::string_view name, bool required) {
+  const size_t given = QueryCount(query, name);
+  if (given == 0 && !required) return uint64_t{0};
+  if (given > 1) return InvalidArgumentError("the query gives `" + std::string(name) + "` more than once");
+  const std::string text = QueryParam(query, name);
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0) {
+    return InvalidArgumentError("the query needs `" + std::string(name) + "`, a whole number from 1");
+  }
+  return v;
 }
 
 }  // namespace optin::server

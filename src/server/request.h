@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "optin/status.h"
+
 namespace optin::server {
 
 // Percent-decodes one path segment or query value; nullopt when malformed.
@@ -20,6 +22,9 @@ size_t QueryCount(std::string_view query, std::string_view name);
 // The decoded value of the first `name` in the query; "" when absent or
 // malformed.
 std::string QueryParam(std::string_view query, std::string_view name);
+// A whole number from 1 in the query, given once; 0 when absent and not
+// `required`. kInvalidArgument naming `name` otherwise.
+Result<uint64_t> QueryNumber(std::string_view query, std::string_view name, bool required);
 
 }  // namespace optin::server
 

@@ -42,6 +42,9 @@ using Socket = net::basic_stream_socket<tcp, Executor>;
 using Stream = beast::basic_stream<tcp, Executor>;
 using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Executor>;
 
+// How often what checks noted as usage is written to the store
+// (docs/usage.md).
+constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
@@ -362,13 +365,20 @@ class BeastServer final : public Server {
     Accept();
     // Follows the store on its own thread: woken at once by a store that
     // notifies (PostgreSQL), else every sync interval. (Signed heads need
-    // no loop: every commit keeps one.)
+    // no loop: every commit keeps one.) The same thread writes what checks
+    // noted as usage, about once a second, off the check path.
     follower_ = std::thread([this] {
       const int ms = static_cast<int>(shared_.options.sync_interval.count());
+      auto flushed = std::chrono::steady_clock::now();
       while (!stop_following_.load()) {
         (void)engine_.Follow(ms);  // the error shows in /healthz
         GiveMemoryBackAfterAFlood();
+        if (std::chrono::steady_clock::now() - flushed >= kUsageFlushInterval) {
+          (void)engine_.FlushUsage();  // what failed is kept for the next
+          flushed = std::chrono::steady_clock::now();
+        }
       }
+      (void)engine_.FlushUsage();
     });
     if (shared_.options.handle_signals) {
       signals_.add(SIGTERM);

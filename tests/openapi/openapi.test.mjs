@@ -210,6 +210,36 @@ test('every operation answers as the document says', async () => {
   const standing = await call('GET', '/v1/recipients', { auth: 'admin' });
   assert.equal(standing.recipients[0].confirmed, 1);
 
+  // Usage: checks that name the recipient, read back once the server has
+  // written them (about once a second).
+  await call('PUT', '/v1/subjects/erin/consents/product_analytics', {
+    auth: 'write',
+    body: { notice: notice('product_analytics') },
+  });
+  const used = await call('POST', '/v1/check', {
+    auth: 'check',
+    body: { subject: 'erin', purpose: 'product_analytics', recipient: 'example_analytics' },
+  });
+  assert.equal(used.reason, 'granted');
+  await call('POST', '/v1/check', {
+    auth: 'check',
+    body: { subject: 'dana', purpose: 'product_analytics', recipient: 'example_analytics' },
+  });
+  await call('POST', '/v1/check', {
+    auth: 'check',
+    body: { subject: 'erin', purpose: 'product_analytics', recipient: 'example_analytic' },
+    status: 400,
+  });
+  let usage, denied;
+  for (let i = 0; i < 50; i++) {
+    usage = await call('GET', '/v1/subjects/erin/usage?locale=ja', { auth: 'write' });
+    denied = await call('GET', '/v1/usage/denied?days=7', { auth: 'admin' });
+    if (usage.usage.length > 0 && denied.denied.length > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(usage.usage[0].recipient, 'example_analytics');
+  assert.ok(denied.denied.some((d) => d.reason === 'withdrawn' && d.recipient === 'example_analytics'));
+
   // The customer's own link.
   const link = await call('POST', '/v1/subjects/carol/link', { auth: 'admin', body: { ttl: 'PT1H' } });
   await call('GET', `/p/${link.token}`);

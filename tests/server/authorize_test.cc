@@ -94,6 +94,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"POST /v1/check/batch", {"check", "write", "admin", "recipient", "other_recipient"}},
     {"GET /v1/changes", {"write", "admin"}},
     {"GET /v1/recipients", {"admin"}},
+    {"GET /v1/usage/denied", {"admin"}},
     // The `{id}` is the recipient's: its own key, or an admin.
     {"POST /v1/recipients/{id}/acks", {"admin", "recipient"}},
     {"GET /v1/session", {"own", "other"}},  // any link: the session is always its own
@@ -106,6 +107,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"POST /v1/subjects/{id}/link", {"admin"}},
     {"POST /v1/subjects/{id}/unsubscribe-link", {"admin"}},
     {"GET /v1/subjects/{id}/deliveries", {"write", "admin", "own"}},
+    {"GET /v1/subjects/{id}/usage", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"POST /v1/subjects/{id}/signals", {"write", "admin", "own"}},
     {"GET /v1/subjects/{id}/receipts", {"write", "admin", "own"}},

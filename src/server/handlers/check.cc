@@ -1,4 +1,5 @@
-// POST /v1/check and /v1/check/batch: decisions.
+// POST /v1/check and /v1/check/batch: decisions, for the company or for a
+// recipient using the data, noted as usage (docs/usage.md).
 #include "src/common/json_writer.h"
 #include "src/engine/wire_json.h"
 #include "src/server/handlers/handlers.h"
@@ -23,6 +24,39 @@ Status CheckError(const json::Value& check) {
   return json::Read(check, "purpose", &json::Value::Text).status();
 }
 
+// Who uses the data `check` asks about: a recipient's key speaks for its
+// recipient alone (a check naming another is refused); otherwise the
+// check's `recipient`, which must be a recipient of the catalog in force;
+// none: the company itself.
+class Users {
+ public:
+  Users(Engine& engine, const Principal& who) : engine_(engine), who_(who) {}
+
+  Result<std::string_view> Of(const json::Value& check) {
+    std::optional<json::Value> named = check.Find("recipient");
+    if (!named) {
+      if (who_.IsKey() && who_.scope == Scope::kRecipient) return std::string_view(who_.recipient);
+      return std::string_view();
+    }
+    OPTIN_ASSIGN_OR_RETURN(std::string_view id, json::Read(check, "recipient", &json::Value::Text));
+    if (who_.scope == Scope::kRecipient && id != who_.recipient) {
+      return Status(StatusCode::kPermissionDenied,
+                    "this key checks for recipient `" + who_.recipient + "` only, not `" + std::string(id) + "`",
+                    "recipient_mismatch");
+    }
+    if (!catalog_) catalog_ = engine_.catalog();
+    if (catalog_ && catalog_->FindRecipient(id)) return id;
+    return Status(StatusCode::kInvalidArgument,
+                  check.path() + ".recipient: " + (catalog_ ? UnknownRecipient(*catalog_, id) : "no catalog in force"),
+                  "unknown_recipient");
+  }
+
+ private:
+  Engine& engine_;
+  const Principal& who_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
 }  // namespace
 
 HttpResponse Check(Services& s, const Call& call) {
@@ -31,7 +65,10 @@ HttpResponse Check(Services& s, const Call& call) {
   std::string_view subject, purpose;
   if (!FindCheck(*doc, subject, purpose)) return ErrorResponse(CheckError(*doc));
   if (Status v = ValidateSubjectId(subject); !v.ok()) return ErrorResponse(v);
-  Decision d = s.engine.Decide(subject, purpose);
+  Users users(s.engine, call.who);
+  Result<std::string_view> recipient = users.Of(*doc);
+  if (!recipient.ok()) return ErrorResponse(recipient.status());
+  Decision d = s.engine.Check(subject, purpose, *recipient);
   s.metrics.CountDecision(d.reason);
   JsonWriter w;
   w.BeginObject();
@@ -52,6 +89,7 @@ HttpResponse CheckBatch(Services& s, const Call& call) {
   }
   // Every check of a batch is decided at the same instant.
   const int64_t now = s.engine.Now();
+  Users users(s.engine, call.who);
   JsonWriter w;
   w.BeginObject().Key("results").BeginArray();
   Status read = checks->ForEachItem([&](const json::Value& item) -> Status {
@@ -60,7 +98,8 @@ HttpResponse CheckBatch(Services& s, const Call& call) {
     if (Status v = ValidateSubjectId(subject); !v.ok()) {
       return InvalidArgumentError(item.path() + ": " + v.message());
     }
-    Decision d = s.engine.DecideAt(subject, purpose, now);
+    OPTIN_ASSIGN_OR_RETURN(std::string_view recipient, users.Of(item));
+    Decision d = s.engine.CheckAt(subject, purpose, recipient, now);
     s.metrics.CountDecision(d.reason);
     w.BeginObject();
     WriteDecisionFields(w, d);

@@ -3,7 +3,8 @@
 // The handlers of the HTTP API, one file per resource: check.cc (decisions),
 // consents.cc (a subject's consents and history), subject.cc (signals,
 // receipts, export, links, erasure), unsubscribe.cc (one-click e-mail
-// opt-out), recipients.cc (confirmations, deliveries, how recipients stand), log.cc (the verifiable log), service.cc (health, metrics,
+// opt-out), recipients.cc (confirmations, deliveries, how recipients stand),
+// usage.cc (who used a subject's data, and denied checks), log.cc (the verifiable log), service.cc (health, metrics,
 // notices, GPC, the change feed, the page and its files, the session). Each receives a request the router has matched, authorised
 // and decoded (src/server/routes.cc), calls the engine and writes JSON; the
 // router labels the response with its route.
@@ -84,6 +85,9 @@ HttpResponse RecipientsStatusOf(Services& s, const Call& call);
 HttpResponse SubjectDeliveries(Services& s, const Call& call);
 // The Prometheus gauges optin_recipient_overdue, _pending and _failed.
 std::string RecipientMetrics(const std::vector<RecipientStatus>& recipients);
+// usage.cc
+HttpResponse SubjectUsage(Services& s, const Call& call);
+HttpResponse DeniedChecks(Services& s, const Call& call);
 // unsubscribe.cc
 HttpResponse UnsubscribeLinkFor(Services& s, const Call& call);
 HttpResponse UnsubscribeAsk(Services& s, const Call& call);
