@@ -378,6 +378,8 @@ struct SubjectExport {
   std::vector<std::string> receipts;  // receipt files
   // What each recipient of the data was told, and whether it confirmed.
   std::vector<Delivery> deliveries;
+  // Who used the data, on which days (SubjectUsage).
+  std::vector<UsageDays> usage;
   std::shared_ptr<const Catalog> catalog;  // in force when exported (recipients' names)
 };
 

@@ -51,6 +51,7 @@ Result<SubjectExport> Engine::Export(std::string_view subject, std::string_view 
   }
   OPTIN_ASSIGN_OR_RETURN(out.receipts, impl_->Receipts(subject, {}, out.locale));
   OPTIN_ASSIGN_OR_RETURN(out.deliveries, SubjectDeliveries(subject));
+  OPTIN_ASSIGN_OR_RETURN(out.usage, SubjectUsage(subject));
   out.catalog = std::move(catalog);
   return out;
 }

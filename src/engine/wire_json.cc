@@ -142,7 +142,9 @@ std::string ExportJson(const SubjectExport& e) {
   for (const std::string& r : e.receipts) w.Raw(r);
   w.EndArray().Key("deliveries").BeginArray();
   for (const Delivery& d : e.deliveries) WriteDelivery(w, e.catalog.get(), d, e.locale);
-  w.EndArray().EndObject();
+  w.EndArray();
+  WriteUsageFields(w, e.catalog.get(), e.usage, e.locale);
+  w.EndObject();
   return std::move(w).Take();
 }
 
@@ -179,28 +181,32 @@ int64_t DaysBack(int64_t now, uint64_t days) {
 
 std::string DayText(int32_t day) { return FormatRfc3339(int64_t{day} * 86'400 * 1'000'000).substr(0, 10); }
 
+UsageWords DescribeUsage(const Catalog* catalog, const UsageDays& u, std::string_view locale) {
+  UsageWords out;
+  const Purpose* p = catalog ? catalog->FindPurpose(u.purpose) : nullptr;
+  const CatalogRecipient* r = catalog && !u.recipient.empty() ? catalog->FindRecipient(u.recipient) : nullptr;
+  out.title = p ? TextIn(*catalog, p->title, locale) : u.purpose;
+  if (r) out.name = TextIn(*catalog, r->name, locale);
+  else out.name = u.recipient.empty() && catalog ? catalog->organization.name : u.recipient;
+  if (p) {
+    for (const std::string& id : r ? ReceivedData(*r, *p) : p->data) {
+      const DataCategory* c = catalog->FindCategory(id);
+      out.data.push_back(c ? TextIn(*catalog, c->title, locale) : id);
+    }
+  }
+  return out;
+}
+
 void WriteUsageFields(JsonWriter& w, const Catalog* catalog, const std::vector<UsageDays>& usage,
                       std::string_view locale) {
   w.Key("usage").BeginArray();
   for (const UsageDays& u : usage) {
-    const Purpose* p = catalog ? catalog->FindPurpose(u.purpose) : nullptr;
-    const CatalogRecipient* r = catalog && !u.recipient.empty() ? catalog->FindRecipient(u.recipient) : nullptr;
-    w.BeginObject().Key("purpose").String(u.purpose);
-    w.Key("title").String(p ? TextIn(*catalog, p->title, locale) : u.purpose);
-    w.Key("recipient");
+    const UsageWords words = DescribeUsage(catalog, u, locale);
+    w.BeginObject().Key("purpose").String(u.purpose).Key("title").String(words.title).Key("recipient");
     if (u.recipient.empty()) w.Null();
     else w.String(u.recipient);
-    w.Key("name").String(r                      ? TextIn(*catalog, r->name, locale)
-                         : u.recipient.empty() && catalog ? catalog->organization.name
-                                                          : u.recipient);
-    w.Key("data").BeginArray();
-    if (p) {
-      for (const std::string& id : r ? ReceivedData(*r, *p) : p->data) {
-        const DataCategory* c = catalog->FindCategory(id);
-        w.String(c ? TextIn(*catalog, c->title, locale) : id);
-      }
-    }
-    w.EndArray().Key("days").BeginArray();
+    w.Key("name").String(words.name).Key("data").Strings(words.data);
+    w.Key("days").BeginArray();
     for (int32_t day : u.days) w.String(DayText(day));
     w.EndArray().Key("months").BeginArray();
     for (size_t i = 0; i < u.days.size();) {

@@ -53,6 +53,15 @@ void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r);
 // "stopped_at"}`: what a recipient was told of a subject's change, with its
 // name in `locale` (GET /v1/subjects/{id}/deliveries, the export).
 void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std::string_view locale);
+// How one UsageDays reads in `locale`: the purpose's title, who used the
+// data (the organization, for the company's own use), and the titles of the
+// data categories that recipient receives.
+struct UsageWords {
+  std::string title;
+  std::string name;
+  std::vector<std::string> data;
+};
+UsageWords DescribeUsage(const Catalog* catalog, const UsageDays& u, std::string_view locale);
 // `{"subject","locale","usage":[{"purpose","title","recipient","name","data",
 // "days","months":[{"month","days"}]}]}`: who used the subject's data for
 // what, on which days (dates `YYYY-MM-DD`, UTC), with the texts in `locale`

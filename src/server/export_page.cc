@@ -4,6 +4,7 @@
 #include "src/catalog/notices_json.h"
 #include "src/common/json_reader.h"
 #include "src/common/time.h"
+#include "src/engine/wire_json.h"
 #include "src/server/page_texts.h"
 
 namespace optin::server {
@@ -114,6 +115,41 @@ void Deliveries(std::string& out, const Texts& t, const SubjectExport& e) {
   out += "</table></section>";
 }
 
+namespace {
+
+// Who used the data, for what, on how many days each month, newest first
+// (none when nothing is kept).
+void Usage(std::string& out, const Texts& t, const SubjectExport& e) {
+  if (e.usage.empty()) return;
+  out += "<section><h2>" + t("usage.title") + "</h2><p>" + t("usage.intro") + "</p><ul>";
+  for (const UsageDays& u : e.usage) {
+    const UsageWords words = DescribeUsage(e.catalog.get(), u, e.locale);
+    std::string data;
+    for (size_t i = 0; i < words.data.size(); ++i) {
+      if (i > 0) data += t.Plain(i + 1 == words.data.size() ? "list.last_separator" : "list.separator");
+      data += words.data[i];
+    }
+    std::vector<std::pair<std::string, uint64_t>> months;  // oldest first
+    for (int32_t day : u.days) {
+      const std::string month = DayText(day).substr(0, 7);
+      if (months.empty() || months.back().first != month) months.push_back({month, 0});
+      ++months.back().second;
+    }
+    for (auto m = months.rbegin(); m != months.rend(); ++m) {
+      out += "<li>" +
+             Escaped(t.Plural("usage.item", m->second,
+                              {{"name", words.name},
+                               {"data", data},
+                               {"purpose", words.title},
+                               {"month", MonthInWords(t, m->first)}})) +
+             "</li>";
+    }
+  }
+  out += "</ul></section>";
+}
+
+}  // namespace
+
 std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options) {
   const Texts t(e.locale);
   const std::map<std::string, std::string> org = {{"org", e.organization.name}};
@@ -149,6 +185,7 @@ std::string ExportPage(const SubjectExport& e, const ExportPageOptions& options)
   out += "</section>";
 
   Deliveries(out, t, e);
+  Usage(out, t, e);
 
   out += "<section><h2>" + t("export.notices_title") + "</h2>";
   out += "<p>" + (e.notices.empty() ? t("export.nothing") : t("export.notices_intro")) + "</p>";

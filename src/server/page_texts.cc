@@ -1,5 +1,8 @@
 #include "src/server/page_texts.h"
 
+#include <cstdlib>
+#include <sstream>
+
 #include "src/common/json_reader.h"
 #include "src/common/time.h"
 #include "src/server/web_assets.h"
@@ -67,6 +70,25 @@ void Texts::Load(std::string_view locale) {
   if (!asset) return;
   Result<json::Document> doc = json::Document::Parse(asset->body);
   if (doc.ok()) Flatten(doc->root(), strings_);
+}
+
+std::string Texts::Plural(std::string_view key, uint64_t n, std::map<std::string, std::string> values) const {
+  values["n"] = std::to_string(n);
+  const std::string one = std::string(key) + ".one";
+  // Japanese has one form; English "one" for 1 (as Intl.PluralRules says).
+  if (n == 1 && strings_.count(one)) return Plain(one, values);
+  return Plain(std::string(key) + ".other", values);
+}
+
+std::string MonthInWords(const Texts& t, std::string_view month) {
+  if (month.size() != 7) return std::string(month);
+  const std::string year(month.substr(0, 4));
+  const int number = std::atoi(std::string(month.substr(5, 2)).c_str());
+  std::string name;
+  std::istringstream names(t.Plain("export.month_names"));
+  for (int i = 1; i <= number && names >> name; ++i) {
+  }
+  return t.Plain("export.month", {{"name", name}, {"year", year}, {"month", std::to_string(number)}});
 }
 
 std::string DateInWords(const Texts& t, int64_t micros) {

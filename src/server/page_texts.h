@@ -33,6 +33,10 @@ class Texts {
     return Escaped(Plain(key, values));
   }
 
+  // The form of `key` (`{one, other}`) for the number `n`, with `{n}` and
+  // `values` filled in (plain text).
+  std::string Plural(std::string_view key, uint64_t n, std::map<std::string, std::string> values = {}) const;
+
   bool ja() const { return lang_ == "ja"; }
 
  private:
@@ -44,6 +48,9 @@ class Texts {
 
 // `2026-11-29 06:36 UTC` / `2026年11月29日 06:36（UTC）` (plain text).
 std::string DateInWords(const Texts& t, int64_t micros);
+
+// A month `YYYY-MM` in words: `November 2026` / `2026年11月` (plain text).
+std::string MonthInWords(const Texts& t, std::string_view month);
 
 }  // namespace optin::server
 

@@ -375,3 +375,49 @@ test('after a no, the page says which recipients were told and which confirmed t
     ownServer.kill('SIGTERM');
   }
 });
+
+test('the page says who used the customer\'s data, for what, on how many days (axe clean, EN and JA)', async () => {
+  const own = join(dir, 'usage.db');
+  const ownCli = (...args) => optinCli(own, ...args);
+  ownCli('init');
+  ownCli('catalog', 'publish', fileURLToPath(new URL('../testdata/catalogs/recipients.yaml', import.meta.url)));
+  const admin = ownCli('key', 'create', '--scope', 'admin', '--name', 'admin');
+  const ads = ownCli('key', 'create', '--scope', 'recipient:example_ads', '--name', 'example-ads');
+  const { server: ownServer, base: ownBase } = await startOptinServer(own, ['--no-deliveries']);
+  const call = async (method, path, key, body) => {
+    const res = await fetch(`${ownBase}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.equal(res.status, 200, `${method} ${path}`);
+    return res.json();
+  };
+  try {
+    for (const [locale, subject, expected] of [
+      ['en-US', 'user-1', 'Example Ads used your data (Clicks) for Personalized ads on 1 day in '],
+      ['ja-JP', 'user-2', 'エグザンプル広告は、'],
+    ]) {
+      ownCli('grant', subject, 'ads', '--channel', 'web');
+      // The ad network asks before it uses the data (its key says who it is).
+      assert.equal((await call('POST', '/v1/check', ads, { subject, purpose: 'ads' })).reason, 'granted');
+      for (let i = 0; i < 50; i++) {
+        if ((await call('GET', `/v1/subjects/${subject}/usage`, admin)).usage.length > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const context = await browser.newContext({ locale });
+      const page = await context.newPage();
+      await page.goto(optinCli(own, 'link', subject, '--base-url', ownBase, '--ttl', 'PT1H'));
+      await page.waitForSelector('#usage-list li.usage-item');
+      const text = await page.textContent('#usage-list li.usage-item');
+      assert.ok(text.includes(expected), text);
+      if (locale === 'ja-JP') assert.ok(text.includes('に1日、「パーソナライズ広告」のためにお客様のデータ（クリック）を利用しました。'), text);
+      assert.equal(await page.isHidden('#usage-empty'), true);
+      const results = await new AxeBuilder({ page }).analyze();
+      assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], locale);
+      await context.close();
+    }
+  } finally {
+    ownServer.kill('SIGTERM');
+  }
+});

@@ -149,5 +149,35 @@ TEST(ExportPageRecipients, SaysWhoWasToldAndWhoConfirmedInTheCustomersLanguage) 
                                      R"("name":"エグザンプル広告","action":"grant")");
 }
 
+// With usage: who used the data, for what, on how many days each month.
+TEST(ExportPageUsage, SaysWhoUsedTheDataOnHowManyDaysEachMonth) {
+  int64_t now = 1'793'577'600'000'000;  // 2026-11-02T00:00:00Z
+  auto e = Engine::Open(NewMemoryStore(), {.clock = [&now] { return now; }});
+  ASSERT_THAT(e, IsOk());
+  Engine& engine = **e;
+  auto catalog = ParseCatalog(ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/recipients.yaml"), "r.yaml");
+  ASSERT_THAT(catalog, IsOk());
+  ASSERT_THAT(engine.Publish(*catalog, {}, {.channel = "cli"}), IsOk());
+  ASSERT_THAT(engine.Grant("alice", std::vector<std::string>{"ads"}, {.channel = "web"}), IsOk());
+  for (int day = 0; day < 40; day += 3) {  // 2 Nov to 11 Dec, every third day
+    engine.Check("alice", "ads", "example_exchange");
+    now += 3 * int64_t{86'400'000'000};
+  }
+  engine.Check("alice", "ads");
+  ASSERT_THAT(engine.FlushUsage(), IsOk());
+  auto data = engine.Export("alice", "en");
+  ASSERT_THAT(data, IsOk());
+  const std::string en = server::ExportPage(*data);
+  EXPECT_PAGE_HAS(en, "<h2>How your data was used</h2>");
+  EXPECT_PAGE_HAS(en, "<li>Example Exchange used your data (Clicks) for Personalized ads on 4 days in December "
+                      "2026.</li><li>Example Exchange used your data (Clicks) for Personalized ads on 10 days in "
+                      "November 2026.</li>");
+  EXPECT_PAGE_HAS(en, "<li>Example Shop used your data (Clicks) for Personalized ads on 1 day in December 2026.</li>");
+  data = engine.Export("alice", "ja");
+  const std::string ja = server::ExportPage(*data);
+  EXPECT_PAGE_HAS(ja, "<li>エグザンプル取引所は、2026年11月に10日、「パーソナライズ広告」のためにお客様のデータ（クリック）を利用しました。</li>");
+  EXPECT_PAGE_HAS(ExportJson(*data), R"("usage":[{"purpose":"ads","title":"パーソナライズ広告","recipient":null,)");
+}
+
 }  // namespace
 }  // namespace optin

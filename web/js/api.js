@@ -50,14 +50,16 @@ export async function fetchCatalog() {
 }
 
 export async function fetchSubjectData() {
-  const [consents, history, receipts, deliveries] = await Promise.all([
+  const [consents, history, receipts, deliveries, usage] = await Promise.all([
     api('GET', subjectPath('/consents')),
     api('GET', subjectPath('/history')),
     api('GET', subjectPath('/receipts?locale=' + encodeURIComponent(state.lang))),
     api('GET', subjectPath('/deliveries?locale=' + encodeURIComponent(state.lang))),
+    api('GET', subjectPath('/usage?locale=' + encodeURIComponent(state.lang))),
   ]);
   state.consents = consents;
   state.history = history;
   state.receipts = receipts && Array.isArray(receipts.receipts) ? receipts.receipts : [];
   state.deliveries = deliveries && Array.isArray(deliveries.deliveries) ? deliveries.deliveries : [];
+  state.usage = usage && Array.isArray(usage.usage) ? usage.usage : [];
 }

@@ -27,14 +27,16 @@ export function has(key) {
   return typeof lookup(state.strings, key) === 'string';
 }
 
-export function plural(key, n) {
+// The form of `key` for the number `n` ({one, other, ...}), filled with
+// `n` and `vars`.
+export function plural(key, n, vars = {}) {
   const forms = lookup(state.strings, key) || {};
   let category = 'other';
   try {
     category = new Intl.PluralRules(state.lang).select(n);
   } catch (e) { /* keep "other" */ }
   const template = forms[category] || forms.other || '{n}';
-  return fill(template, { n: n.toLocaleString(state.lang) });
+  return fill(template, { ...vars, n: n.toLocaleString(state.lang) });
 }
 
 export function joinList(parts) {

@@ -5,6 +5,7 @@ import { clear, el, show } from './dom.js';
 import { applyStaticStrings, formatDate, formatDateTime, formatDuration, has, t, updateTitle } from './i18n.js';
 import { isAuthError } from './api.js';
 import { renderReceipts } from './receipts.js';
+import { renderUsage } from './usage.js';
 import { choose, enqueue } from './actions.js';
 
 export function purposes(basis) {
@@ -305,6 +306,7 @@ export function renderAll() {
   renderSession();
   renderConsentPurposes();
   renderNecessary();
+  renderUsage();
   renderHistory();
   renderReceipts();
 }

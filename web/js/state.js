@@ -17,6 +17,7 @@ export const state = {
   history: null,       // GET /v1/subjects/{id}/history response
   receipts: [],        // GET /v1/subjects/{id}/receipts: receipt files
   deliveries: [],      // GET /v1/subjects/{id}/deliveries: who was told of the changes
+  usage: [],           // GET /v1/subjects/{id}/usage: who used the data, on which days
   logKey: null,        // GET /v1/log/key response
   checks: new Map(),   // receipt id -> {ok, text}
   cards: new Map(),    // purpose id -> {section, stateText, until, told, yes, no}
