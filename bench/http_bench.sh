@@ -4,6 +4,8 @@
 # request. The server is pinned to core 0 and wrk to core 1, on loopback.
 #
 # Usage: bench/http_bench.sh OPTIN_BINARY [SECONDS]
+# $OPTIN_SERVE_FLAGS, when set, is added to `optin serve` (such as
+# --no-usage; bench/usage_bench.sh).
 set -euo pipefail
 optin=${1:?usage: bench/http_bench.sh OPTIN_BINARY [SECONDS]}
 seconds=${2:-10}
@@ -17,7 +19,8 @@ key=$("$optin" --db "$db" key create --scope check --name bench 2>/dev/null)
 # Some subjects with a grant, so that answers differ.
 for i in $(seq 0 99); do echo "grant-$i"; done | while read -r s; do "$optin" --db "$db" grant "$s" ad_targeting >/dev/null; done
 
-taskset -c 0 "$optin" --db "$db" serve --listen 127.0.0.1:0 --threads 1 > "$dir/out" 2>&1 &
+# shellcheck disable=SC2086
+taskset -c 0 "$optin" --db "$db" serve --listen 127.0.0.1:0 --threads 1 ${OPTIN_SERVE_FLAGS:-} > "$dir/out" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q serving "$dir/out" && break; sleep 0.05; done
 url=$(sed -n 's/.*\(http:[^ ]*\).*/\1/p' "$dir/out")

@@ -2,7 +2,8 @@
 //
 // UsageRecorder notes what checks decided, on the check path, without
 // touching the store (docs/usage.md): an allowed use once per subject,
-// purpose, user and day (later ones on the same day cost a hash look-up),
+// purpose, user and day (later ones on the same day cost a hash and, most
+// often, a look-up in a small per-thread cache without a lock),
 // and denied checks as counts per day, purpose, user and reason. The
 // engine takes what was noted and writes it to the store in one
 // transaction, off the check path (Engine::FlushUsage).
