@@ -607,6 +607,15 @@ class Engine {
   // Returns how many were claimed.
   Result<size_t> DeliverDue(const WebhookSender& send, size_t limit, int64_t lease_micros);
 
+  // Tells the recipients of each consent that lapsed since the last call on
+  // this store (its notice changed materially, or it expired): a delivery
+  // `GRANT.RECIPIENT.lapsed`, action `lapse`, to confirm like a withdrawal,
+  // for each recipient the purpose names. What `optin serve` runs every few
+  // seconds; several nodes may run it at once (each lapse is told once).
+  // Returns how many deliveries it found (another node may have written
+  // some of them first).
+  Result<size_t> TellLapses();
+
   // Takes in what other processes appended to the store since (for a
   // long-running server sharing its store with the CLI).
   Status Sync();

@@ -64,7 +64,7 @@ struct DeliveryRow {
   // subject is erased.
   std::string subject;
   std::string subject_ref;  // the event's look-up key: per-subject order
-  std::string kind;         // `grant`, `withdraw`, `signal`, `erase`
+  std::string kind;         // `grant`, `withdraw`, `signal`, `erase`, `lapse`
   std::string purpose;      // empty for a signal or an erasure
   int64_t created = 0;      // microseconds since the Unix epoch, as all times here
   bool needs_ack = false;   // a grant is told, everything else confirmed
@@ -228,6 +228,11 @@ class Store {
   // one transaction.
   virtual Result<std::vector<DeliveryRow>> ClaimDeliveries(int64_t now, int64_t lease_micros, size_t limit) = 0;
   virtual Status FinishDeliveries(std::span<const DeliveryRow> rows) = 0;
+  // Writes deliveries that no event of the ledger tells of (a consent that
+  // lapsed: its notice changed materially, or it expired), in one
+  // transaction: each only while its subject has a key (so never for a
+  // subject erased meanwhile); one whose id exists is left as it is.
+  virtual Status AddDeliveries(std::span<const DeliveryRow> rows) = 0;
   // Records `recipient`'s confirmation of delivery `id` (`action` at `at`,
   // received `now`) and returns the row; one confirmed already is returned
   // unchanged. Confirming an erasure clears its subject. kNotFound when

@@ -28,6 +28,7 @@ std::string_view TypeOf(std::string_view kind) {
   if (kind == "withdraw") return "consent.withdrawn";
   if (kind == "signal") return "consent.gpc_opt_out";
   if (kind == "erase") return "subject.erased";
+  if (kind == "lapse") return "consent.lapsed";
   return "consent.changed";
 }
 

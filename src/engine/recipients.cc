@@ -11,6 +11,10 @@
 namespace optin {
 namespace {
 
+// DO NOT CHANGE: the store setting that says up to where lapses were told:
+// `SEQ TIME` (the ledger's last sequence number and the time, microseconds).
+constexpr std::string_view kLapsesTold = "lapses_told";
+
 // DO NOT CHANGE: the store setting a recipient's secrets are kept in, one
 // line per secret, newest first: `SECRET CREATED RETIRES` (microseconds).
 std::string SecretsSetting(std::string_view recipient) { return "webhook_secrets/" + std::string(recipient); }
@@ -72,6 +76,44 @@ void Engine::Impl::AddNotify(internal::EventDraft& d) const {
     default:
       break;
   }
+}
+
+Result<size_t> Engine::TellLapses() {
+  std::shared_ptr<const Catalog> catalog = impl_->Current();
+  if (!catalog || catalog->recipients.empty()) return size_t{0};
+  uint64_t after_seq = 0;
+  int64_t after_time = 0;
+  OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> told, impl_->store->GetSetting(kLapsesTold));
+  if (told) std::istringstream(*told) >> after_seq >> after_time;
+  const uint64_t seq = impl_->index.last_seq();
+  const int64_t now = impl_->clock();
+  std::vector<DeliveryRow> rows;
+  for (const internal::Index::Lapse& lapse : impl_->index.LapsesSince(after_seq, after_time, now)) {
+    const Purpose* p = catalog->FindPurpose(lapse.purpose);
+    if (!p) continue;
+    for (const Recipient& named : p->recipients) {
+      const CatalogRecipient* r = named.id.empty() ? nullptr : catalog->FindRecipient(named.id);
+      if (!r) continue;
+      const bool push = r->delivery == DeliveryMethod::kWebhook;
+      DeliveryRow row;
+      row.id = std::to_string(lapse.grant_seq) + "." + r->id + ".lapsed";
+      row.recipient = r->id;
+      row.seq = seq;  // told after everything the recipient was told before
+      row.subject = lapse.subject;
+      row.subject_ref = impl_->writer->SubjectRef(lapse.subject);
+      row.kind = "lapse";
+      row.purpose = lapse.purpose;
+      row.created = now;
+      row.needs_ack = true;
+      row.state = push ? "pending" : "delivered";
+      row.next_attempt = now;
+      row.delivered = push ? 0 : now;
+      rows.push_back(std::move(row));
+    }
+  }
+  if (!rows.empty()) OPTIN_RETURN_IF_ERROR(impl_->store->AddDeliveries(rows));
+  OPTIN_RETURN_IF_ERROR(impl_->store->PutSetting(kLapsesTold, std::to_string(seq) + " " + std::to_string(now)));
+  return rows.size();
 }
 
 Result<std::vector<WebhookSecret>> Engine::Impl::StoredSecrets(std::string_view recipient) {

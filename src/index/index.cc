@@ -289,4 +289,35 @@ Decision Index::DecideWith(const PurposeTable& table, uint16_t purpose, std::str
   return {true, Reason::kGranted, found.seq()};
 }
 
+std::vector<Index::Lapse> Index::LapsesSince(uint64_t after_seq, int64_t after_time, int64_t until_time) const {
+  const PurposeTable& table = purposes();
+  std::vector<Lapse> out;
+  for (size_t i = 0; i < kShards; ++i) {
+    const Shard& shard = shards_[i];
+    std::shared_lock lock(shard.mu);
+    for (const auto& [key, record] : shard.subjects) {
+      const Entry* gpc = record.Find(kGpcPurpose);
+      for (uint32_t n = 0; n < record.count; ++n) {
+        const Entry& e = record.entries()[n];
+        if (e.purpose() == kGpcPurpose || e.action() != Action::kGrant || e.stale()) continue;
+        if (e.purpose() >= table.purposes.size()) continue;
+        const PurposeState& p = table.purposes[e.purpose()];
+        if (!p.active || p.basis != Basis::kConsent) continue;
+        if (p.sale_or_share && gpc && gpc->seq() > e.seq()) continue;
+        Reason why;
+        if (e.seq() < p.material_seq) {
+          if (p.material_seq <= after_seq) continue;
+          why = Reason::kNoticeChanged;
+        } else if (e.expires_s != kNever && e.expires_micros() > after_time && e.expires_micros() <= until_time) {
+          why = Reason::kExpired;
+        } else {
+          continue;
+        }
+        out.push_back({std::string(IdView::Of(key)), p.id, e.seq(), why});
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace optin::internal

@@ -86,6 +86,19 @@ class Index {
     int64_t expires_at = 0;
   };
   std::optional<LatestGrant> LatestGrantOf(std::string_view subject, std::string_view purpose) const;
+  // Consents that stopped applying with no word of the subject's: the
+  // latest word on a consent purpose is a grant that the publication
+  // numbered `material_seq` (after `after_seq`) lapsed by changing the notice
+  // materially, or that expired in (after_time, until_time]. Grants a GPC
+  // signal overrides are left out (the signal was told), and so are
+  // purposes no longer in force.
+  struct Lapse {
+    std::string subject;
+    std::string purpose;
+    uint64_t grant_seq = 0;
+    Reason reason = Reason::kExpired;  // kNoticeChanged or kExpired
+  };
+  std::vector<Lapse> LapsesSince(uint64_t after_seq, int64_t after_time, int64_t until_time) const;
   // Whether `subject` has sent a Global Privacy Control signal.
   bool HasGpc(std::string_view subject) const;
   size_t subject_count() const;

@@ -150,7 +150,7 @@ inline constexpr NamedSchema kApiSchemas[] = {
         "required":["delivery","recipient","name","action","purpose","event","time","state","told","confirm","due",
                     "overdue","confirmed","confirmed_action","stopped_at"],
         "properties":{"delivery":{"type":"string"},"recipient":{"type":"string"},"name":{"type":"string"},
-          "action":{"enum":["grant","withdraw","signal","erase"]},"purpose":{"type":["string","null"]},
+          "action":{"enum":["grant","withdraw","signal","erase","lapse"]},"purpose":{"type":["string","null"]},
           "event":{"$ref":"#/components/schemas/Seq"},"time":{"$ref":"#/components/schemas/Time"},
           "state":{"enum":["pending","delivered","failed","superseded"]},
           "told":{"oneOf":[{"$ref":"#/components/schemas/Time"},{"type":"null"}]},"confirm":{"type":"boolean"},

@@ -105,9 +105,9 @@ void Deliveries(std::string& out, const Texts& t, const SubjectExport& e) {
     const std::string name = r ? TextIn(*e.catalog, r->name, e.locale) : d.row.recipient;
     HistoryEntry change;
     change.action = d.row.kind == "grant" ? Action::kGrant : d.row.kind == "signal" ? Action::kSignal : Action::kWithdraw;
+    const std::string words = d.row.kind == "lapse" ? t.Plain("deliveries.lapse") : ActionWords(t, change);
     const std::string what = d.row.kind == "erase" ? t.Plain("deliveries.erase")
-                                                   : ActionWords(t, change) +
-                                                         (d.row.purpose.empty() ? "" : ": " + Title(e, d.row.purpose));
+                                                   : words + (d.row.purpose.empty() ? "" : ": " + Title(e, d.row.purpose));
     out += "<tr><td>" + Escaped(name) + "</td><td>" + Escaped(what) + "</td><td>" +
            Escaped(d.row.delivered == 0 ? "" : DateInWords(t, d.row.delivered)) + "</td><td>" +
            Escaped(Confirmation(t, d)) + "</td></tr>";

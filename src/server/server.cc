@@ -45,6 +45,9 @@ using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_tra
 // How often what checks noted as usage is written to the store
 // (docs/usage.md).
 constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
+// How often consents that lapsed are looked for, to tell their recipients
+// (Engine::TellLapses).
+constexpr auto kLapseInterval = std::chrono::seconds(5);
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
@@ -366,16 +369,22 @@ class BeastServer final : public Server {
     // Follows the store on its own thread: woken at once by a store that
     // notifies (PostgreSQL), else every sync interval. (Signed heads need
     // no loop: every commit keeps one.) The same thread writes what checks
-    // noted as usage, about once a second, off the check path.
+    // noted as usage, about once a second, off the check path, and tells
+    // recipients of consents that lapsed (a notice changed, a yes expired).
     follower_ = std::thread([this] {
       const int ms = static_cast<int>(shared_.options.sync_interval.count());
       auto flushed = std::chrono::steady_clock::now();
+      auto lapses_told = flushed - kLapseInterval;  // at once, then every interval
       while (!stop_following_.load()) {
         (void)engine_.Follow(ms);  // the error shows in /healthz
         GiveMemoryBackAfterAFlood();
         if (std::chrono::steady_clock::now() - flushed >= kUsageFlushInterval) {
           (void)engine_.FlushUsage();  // what failed is kept for the next
           flushed = std::chrono::steady_clock::now();
+        }
+        if (std::chrono::steady_clock::now() - lapses_told >= kLapseInterval) {
+          (void)engine_.TellLapses();  // what failed is found again next time
+          lapses_told = std::chrono::steady_clock::now();
         }
       }
       (void)engine_.FlushUsage();

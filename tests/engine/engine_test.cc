@@ -74,6 +74,7 @@ class FlakyStore : public Store {
     return inner_->ScanDeliveries(r, ref, f);
   }
   Status RecordUsage(const UsageBatch& b) override { return inner_->RecordUsage(b); }
+  Status AddDeliveries(std::span<const DeliveryRow> rows) override { return inner_->AddDeliveries(rows); }
   Status ScanUsage(std::string_view ref, const std::function<Status(const UsageDayRow&)>& f) override {
     return inner_->ScanUsage(ref, f);
   }

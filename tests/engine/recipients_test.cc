@@ -318,5 +318,57 @@ TEST_F(DeliveryTest, GpcAndErasureAreToldToWhoeverMayHoldTheData) {
   EXPECT_THAT(erased, ElementsAre("example_ads", "example_exchange", "warehouse"));
 }
 
+TEST_F(DeliveryTest, AConsentThatLapsesIsToldLikeAWithdrawalOnce) {
+  Grant("alice", "ads");           // expires P12M
+  Grant("bob", "ads");
+  Withdraw("bob", "ads");          // said no: nothing lapses
+  Grant("carol", "ads");
+  ASSERT_THAT(engine_->RecordGpc("carol", {.channel = "gpc"}), IsOk());  // told as a GPC signal already
+  Grant("dave", "recommendations");
+  EXPECT_EQ(*engine_->TellLapses(), 0u);
+  // A year and a day on, alice's yes has expired.
+  now_ += (366 + 1) * 24 * kHour;
+  EXPECT_EQ(engine_->Decide("alice", "ads").reason, Reason::kExpired);
+  EXPECT_EQ(*engine_->TellLapses(), 2u);
+  EXPECT_THAT(States("alice"), ElementsAre("2.example_ads grant pending", "2.example_exchange grant delivered",
+                                           "2.example_ads.lapsed lapse pending",
+                                           "2.example_exchange.lapsed lapse delivered"));
+  EXPECT_EQ(*engine_->TellLapses(), 0u);  // told once
+  EXPECT_THAT(States("bob"), ::testing::Not(::testing::Contains(::testing::HasSubstr("lapse"))));
+  EXPECT_THAT(States("carol"), ::testing::Not(::testing::Contains(::testing::HasSubstr("lapse"))));
+  // The webhook says so, after alice's grant, and asks for a confirmation.
+  while (Deliver() > 0) {
+  }
+  std::vector<std::string> to_alice;
+  for (const FakeRecipient::Received& r : recipient_.received) {
+    if (JsonDoc(r.body).Str("/data/subject") == "alice") to_alice.push_back(r.headers.at("webhook-id"));
+  }
+  EXPECT_THAT(to_alice, ElementsAre("2.example_ads", "2.example_ads.lapsed"));
+  JsonDoc body(recipient_.received.back().body);
+  EXPECT_EQ(body.Str("/type"), "consent.lapsed");
+  EXPECT_EQ(body.Str("/data/action"), "lapse");
+  EXPECT_EQ(body.At("/data/confirm"), "true");
+  // A material change of the notice lapses dave's yes: the warehouse is told.
+  std::string text = ReadFile(std::string(OPTIN_TESTDATA) + "/catalogs/recipients.yaml");
+  const std::string before = "We suggest products from your orders.";
+  text.replace(text.find(before), before.size(), "We suggest products from your orders and your visits.");
+  auto changed = ParseCatalog(text, "r.yaml");
+  ASSERT_THAT(changed, IsOk());
+  ASSERT_THAT(engine_->Publish(*changed, {}, {.channel = "cli"}), IsOk());
+  EXPECT_EQ(*engine_->TellLapses(), 1u);
+  auto dave = engine_->SubjectDeliveries("dave");
+  ASSERT_THAT(dave, IsOk());
+  ASSERT_EQ(dave->size(), 2u);
+  EXPECT_EQ((*dave)[1].row.id, "7.warehouse.lapsed");
+  EXPECT_EQ((*dave)[1].row.kind, "lapse");
+  EXPECT_TRUE((*dave)[1].row.needs_ack);
+  // An erased subject's lapse is never written.
+  Grant("erin", "ads");
+  ASSERT_THAT(engine_->Erase("erin", {.channel = "api"}), IsOk());
+  now_ += (366 + 1) * 24 * kHour;
+  EXPECT_THAT(engine_->TellLapses(), IsOk());
+  EXPECT_THAT(States("erin"), ::testing::Not(::testing::Contains(::testing::HasSubstr("lapse"))));
+}
+
 }  // namespace
 }  // namespace optin

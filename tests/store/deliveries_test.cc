@@ -196,6 +196,30 @@ TEST_P(DeliveriesTest, AnErasureSupersedesWhatIsPendingAndForgetsTheSubjectOnceC
   EXPECT_EQ(All("warehouse", "ref-alice")[1].subject, "alice");
 }
 
+TEST_P(DeliveriesTest, DeliveriesWithoutAnEventAreAddedOnceAndOnlyForASubjectWithAKey) {
+  AppendBatch keyed;
+  keyed.events = {Ev(1, "ref-alice")};
+  keyed.new_keys = {{"ref-alice", std::string(32, 'k')}};
+  ASSERT_THAT(store().Append(keyed), IsOk());
+  DeliveryRow lapse = Row(1, "ads_net", "alice", "lapse");
+  lapse.id = "1.ads_net.lapsed";
+  DeliveryRow stranger = Row(1, "ads_net", "bob", "lapse");
+  stranger.id = "1.ads_net.bob";
+  const DeliveryRow rows[] = {lapse, stranger};
+  ASSERT_THAT(store().AddDeliveries(rows), IsOk());
+  ASSERT_THAT(store().AddDeliveries(rows), IsOk());  // another node's sweep: nothing twice
+  std::vector<DeliveryRow> all = All();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].id, "1.ads_net.lapsed");
+  EXPECT_EQ(all[0].kind, "lapse");
+  EXPECT_EQ(all[0].subject, "alice");
+  // Erased: a later sweep adds nothing about the subject.
+  Append(2, "alice", {}, /*erase=*/true);
+  lapse.id = "2.ads_net.lapsed";
+  ASSERT_THAT(store().AddDeliveries(std::span<const DeliveryRow>(&lapse, 1)), IsOk());
+  EXPECT_EQ(All().size(), 1u);
+}
+
 TEST_P(DeliveriesTest, TwoHandlesClaimingAtOnceGetEachDeliveryOnce) {
   if (!opened_.again) GTEST_SKIP() << "a memory store has one handle";
   std::unique_ptr<Store> other = opened_.again();

@@ -235,11 +235,15 @@ function renderTold(card, purpose) {
   clear(card.told);
   const latest = new Map();
   for (const d of state.deliveries) {
-    if (purpose !== null && d.purpose === purpose && d.action === 'withdraw') latest.set(d.recipient, d);
+    // A no, or a yes that lapsed (its notice changed, or it expired).
+    if (purpose !== null && d.purpose === purpose && (d.action === 'withdraw' || d.action === 'lapse')) {
+      latest.set(d.recipient, d);
+    }
   }
   card.told.hidden = latest.size === 0;
   if (latest.size === 0) return;
-  card.told.appendChild(el('p', 'told-title', t('deliveries.after_no')));
+  const lapsed = [...latest.values()].every((d) => d.action === 'lapse');
+  card.told.appendChild(el('p', 'told-title', t(lapsed ? 'deliveries.after_lapse' : 'deliveries.after_no')));
   const list = el('ul', 'told-list');
   for (const d of latest.values()) {
     const told = d.told ? t('deliveries.told_on', { date: formatDateTime(d.told) }) : t('deliveries.not_told_yet');

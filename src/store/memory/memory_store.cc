@@ -64,6 +64,14 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  Status AddDeliveries(std::span<const DeliveryRow> rows) override {
+    std::lock_guard lock(mu_);
+    for (const DeliveryRow& d : rows) {
+      if (keys_.count(d.subject_ref)) deliveries_.emplace(d.id, d);
+    }
+    return OkStatus();
+  }
+
   Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     std::lock_guard lock(mu_);
     for (const DeliveryRow& row : rows) {

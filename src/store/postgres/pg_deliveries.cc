@@ -31,10 +31,13 @@ DeliveryRow ReadRow(const PgResult& r, int i) {
 
 }  // namespace
 
-Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows) {
-  const std::string sql = std::string("INSERT INTO deliveries(") + kColumns +
-                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-                          "ON CONFLICT (id) DO NOTHING";
+Status InsertDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows, bool only_with_key) {
+  const std::string sql =
+      std::string("INSERT INTO deliveries(") + kColumns +
+      ") SELECT $1::text, $2::text, $3::bigint, $4::bytea, $5::bytea, $6::text, $7::text, $8::bigint, $9::bigint, "
+      "$10::text, $11::bigint, $12::bigint, $13::bigint, $14::text, $15::bigint, $16::text, $17::bigint" +
+      (only_with_key ? " WHERE EXISTS (SELECT 1 FROM subject_keys WHERE subject_ref = $5::bytea)" : "") +
+      " ON CONFLICT (id) DO NOTHING";
   for (const DeliveryRow& d : rows) {
     Param subject = Bytes(d.subject);
     OPTIN_RETURN_IF_ERROR(exec(sql, {Text(d.id), Text(d.recipient), Int(static_cast<int64_t>(d.seq)), subject,
@@ -45,6 +48,10 @@ Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows
                               .status());
   }
   return OkStatus();
+}
+
+Status AddDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows) {
+  return InTransaction(exec, [&] { return InsertDeliveries(exec, rows, true); });
 }
 
 Status EraseDeliveries(const ExecFn& exec, std::string_view subject_ref) {

@@ -19,10 +19,12 @@
 
 namespace optin::pg {
 
-// Inside the caller's append transaction.
-Status InsertDeliveries(const ExecFn& exec, const std::vector<DeliveryRow>& rows);
+// Inside the caller's append transaction (`only_with_key`: for subjects
+// with a key).
+Status InsertDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows, bool only_with_key = false);
 Status EraseDeliveries(const ExecFn& exec, std::string_view subject_ref);
 // Each in a transaction of its own.
+Status AddDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows);
 Result<std::vector<DeliveryRow>> ClaimDeliveries(const ExecFn& exec, int64_t now, int64_t lease_micros, size_t limit);
 Status FinishDeliveries(const ExecFn& exec, std::span<const DeliveryRow> rows);
 Result<DeliveryRow> ConfirmDelivery(const ExecFn& exec, std::string_view recipient, std::string_view id,

@@ -2,7 +2,21 @@
 
 #include <string>
 
+#include "src/common/crypto.h"
+
 namespace optin::pg {
+
+Status CreateSchema(const ExecFn& exec, const std::function<Status(const char* sql)>& script) {
+  return InTransaction(exec, [&]() -> Status {
+    OPTIN_RETURN_IF_ERROR(script(kSchema));
+    for (const char* migration : kMigrations) OPTIN_RETURN_IF_ERROR(script(migration));
+    const SecretKey secret = RandomKey();
+    return exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
+                {Bytes(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size())),
+                 Bytes(std::to_string(internal::kSchemaVersion))})
+        .status();
+  });
+}
 
 Status MigrateSchema(const ExecFn& exec, const std::function<Status(const char* sql)>& script) {
   return InTransaction(exec, [&]() -> Status {

@@ -54,6 +54,9 @@ CREATE TABLE usage_denied (day INTEGER NOT NULL, purpose TEXT NOT NULL, recipien
 };
 static_assert(std::size(kMigrations) == internal::kSchemaVersion - kBaseSchemaVersion);
 
+// Creates every table, the store secret and the version in one
+// transaction, `script` running several statements.
+Status CreateSchema(const ExecFn& exec, const std::function<Status(const char* sql)>& script);
 // Brings a store of an older schema (kBaseSchemaVersion or later) to
 // kSchemaVersion in one transaction, `script` running several statements;
 // a store another node migrated first is left as it is.

@@ -100,6 +100,11 @@ class PostgresStore final : public Store {
     return pg::ClaimDeliveries(Executor(), now, lease_micros, limit);
   }
 
+  Status AddDeliveries(std::span<const DeliveryRow> rows) override {
+    Lease lease(*this);
+    return pg::AddDeliveries(Executor(), rows);
+  }
+
   Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     Lease lease(*this);
     return pg::FinishDeliveries(Executor(), rows);
@@ -514,23 +519,9 @@ class PostgresStore final : public Store {
   }
 
   Status Create() {
-    OPTIN_RETURN_IF_ERROR(Exec("BEGIN", {}).status());
     Conn* c = Current();
     if (!c) return InternalError("a PostgreSQL call without a connection");
-    Status s = pg::ExecScript(*c, target(), pg::kSchema);
-    for (const char* migration : pg::kMigrations) {
-      if (s.ok()) s = pg::ExecScript(*c, target(), migration);
-    }
-    if (s.ok()) {
-      SecretKey secret = RandomKey();
-      s = Exec("INSERT INTO optin_meta(name, value) VALUES ('secret', $1), ('schema_version', $2)",
-               {Bytes(std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size())),
-                Bytes(std::to_string(kSchemaVersion))})
-              .status();
-    }
-    if (s.ok()) s = Exec("COMMIT", {}).status();
-    if (!s.ok()) (void)Exec("ROLLBACK", {});
-    return s;
+    return pg::CreateSchema(Executor(), [&](const char* sql) { return pg::ExecScript(*c, target(), sql); });
   }
 
   Status AppendInTransaction(const AppendBatch& batch) {

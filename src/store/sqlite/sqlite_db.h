@@ -116,9 +116,12 @@ Status CreateSchema(sqlite3* db, const std::string& path);
 Status CheckIdentity(sqlite3* db, const std::string& path);
 
 // Deliveries (sqlite_deliveries.cc), each on an open connection `db` to the
-// store at `path`; InsertDeliveries and EraseDeliveries inside the
-// caller's append transaction, the others in their own.
-Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<DeliveryRow>& rows);
+// store at `path`; InsertDeliveries (`only_with_key`: for subjects with a
+// key) and EraseDeliveries inside the caller's append transaction, the
+// others in their own.
+Status InsertDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows,
+                        bool only_with_key = false);
+Status AddDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows);
 Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view subject_ref);
 Result<std::vector<DeliveryRow>> ClaimDeliveries(sqlite3* db, const std::string& path, int64_t now,
                                                  int64_t lease_micros, size_t limit);

@@ -37,9 +37,11 @@ DeliveryRow ReadRow(sqlite3_stmt* s) {
 
 }  // namespace
 
-Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<DeliveryRow>& rows) {
-  const std::string sql = std::string("INSERT OR IGNORE INTO deliveries(") + kColumns +
-                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+Status InsertDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows, bool only_with_key) {
+  const std::string sql =
+      std::string("INSERT OR IGNORE INTO deliveries(") + kColumns +
+      ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17" +
+      (only_with_key ? " WHERE EXISTS (SELECT 1 FROM subject_keys WHERE subject_ref = ?5)" : "");
   for (const DeliveryRow& d : rows) {
     OPTIN_RETURN_IF_ERROR(RunSql(
         db, path, sql,
@@ -66,6 +68,10 @@ Status InsertDeliveries(sqlite3* db, const std::string& path, const std::vector<
         nullptr, "writing a delivery"));
   }
   return OkStatus();
+}
+
+Status AddDeliveries(sqlite3* db, const std::string& path, std::span<const DeliveryRow> rows) {
+  return InTransaction(db, path, "adding deliveries", [&] { return InsertDeliveries(db, path, rows, true); });
 }
 
 Status EraseDeliveries(sqlite3* db, const std::string& path, std::string_view subject_ref) {

@@ -243,6 +243,11 @@ class SqliteStore final : public Store {
     return internal::ClaimDeliveries(db_, path_, now, lease_micros, limit);
   }
 
+  Status AddDeliveries(std::span<const DeliveryRow> rows) override {
+    std::lock_guard lock(mu_);
+    return internal::AddDeliveries(db_, path_, rows);
+  }
+
   Status FinishDeliveries(std::span<const DeliveryRow> rows) override {
     std::lock_guard lock(mu_);
     return internal::FinishDeliveries(db_, path_, rows);
