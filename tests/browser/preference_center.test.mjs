@@ -369,6 +369,13 @@ test('after a no, the page says which recipients were told and which confirmed t
       await page.reload();
       await page.waitForSelector(exchange);
       assert.ok((await page.textContent(exchange)).includes(confirmed), await page.textContent(exchange));
+      // The history has them too: whom we told, and who confirmed.
+      const history = await page.textContent('#history-body');
+      const [toldRow, confirmedRow] = locale === 'en-US'
+        ? ['We told Example Exchange: You said no', 'Example Exchange confirmed it stopped']
+        : ['エグザンプル取引所にお知らせしました', 'エグザンプル取引所が利用をやめたことを確認しました'];
+      assert.ok(history.includes(toldRow), history);
+      assert.ok(history.includes(confirmedRow), history);
       await context.close();
     }
   } finally {

@@ -278,27 +278,53 @@ export function channelText(channel) {
   return has(key) ? t(key) : String(channel);
 }
 
+// The rows of the history: the subject's events, and what each recipient
+// was told of them and confirmed, newest first.
+function historyRows() {
+  const rows = [];
+  const events = (state.history && Array.isArray(state.history.events)) ? state.history.events : [];
+  for (const e of events) {
+    rows.push({
+      time: e.time,
+      order: e.seq || 0,
+      purpose: e.purpose,
+      action: e.gpc_conflict_acknowledged ? t('actions.grant_despite_gpc') : actionText(e.action),
+      channel: channelText(e.channel),
+    });
+  }
+  for (const d of state.deliveries) {
+    const change = d.action === 'lapse' ? t('deliveries.lapse') : actionText(d.action);
+    if (d.told) {
+      rows.push({ time: d.told, order: d.event, purpose: d.purpose, action: t('history.told', { name: d.name, change }), channel: d.name });
+    }
+    if (d.confirmed) {
+      const key = d.confirmed_action === 'deleted' ? 'history.confirmed_deleted' : 'history.confirmed_stopped';
+      rows.push({ time: d.confirmed, order: d.event, purpose: d.purpose, action: t(key, { name: d.name }), channel: d.name });
+    }
+  }
+  rows.sort((a, b) => (Date.parse(b.time) - Date.parse(a.time)) || (b.order - a.order));
+  return rows;
+}
+
 export function renderHistory() {
   const body = $('history-body');
   clear(body);
-  const events = (state.history && Array.isArray(state.history.events)) ? state.history.events.slice() : [];
-  events.sort((a, b) => (b.seq || 0) - (a.seq || 0));
-  for (const e of events) {
+  const rows = historyRows();
+  for (const r of rows) {
     const tr = el('tr');
     const timeCell = el('td');
-    const time = el('time', null, formatDateTime(e.time));
-    time.setAttribute('datetime', String(e.time));
+    const time = el('time', null, formatDateTime(r.time));
+    time.setAttribute('datetime', String(r.time));
     timeCell.appendChild(time);
     tr.appendChild(timeCell);
-    tr.appendChild(el('td', null, purposeTitle(e.purpose)));
-    tr.appendChild(el('td', null, e.gpc_conflict_acknowledged ? t('actions.grant_despite_gpc') : actionText(e.action)));
-    tr.appendChild(el('td', null, channelText(e.channel)));
+    tr.appendChild(el('td', null, r.purpose ? purposeTitle(r.purpose) : ''));
+    tr.appendChild(el('td', null, r.action));
+    tr.appendChild(el('td', null, r.channel));
     body.appendChild(tr);
   }
-  show($('history'), events.length > 0);
-  show($('history-empty'), events.length === 0);
+  show($('history'), rows.length > 0);
+  show($('history-empty'), rows.length === 0);
 }
-
 
 export function renderAll() {
   applyStaticStrings();
