@@ -3,6 +3,7 @@
 // how each recipient stands (docs/recipients.md).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "src/common/crypto.h"
@@ -63,6 +64,11 @@ int64_t Percentile(std::vector<int64_t>& v, double p) {
 }
 
 }  // namespace
+
+uint64_t ToldOf(const DeliveryRow& d) {
+  if (d.kind != "lapse") return d.seq;
+  return std::strtoull(d.id.c_str(), nullptr, 10);
+}
 
 std::string DeliveryBody(const DeliveryRow& d, int64_t due) {
   JsonWriter w;

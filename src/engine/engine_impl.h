@@ -63,6 +63,11 @@ Result<Publication> DecodePublication(const Event& e);
 inline Status StopScan() { return Status(StatusCode::kResourceExhausted, "scan stopped", "stop_scan"); }
 inline Status ScanStatus(const Status& scanned) { return scanned.reason() == "stop_scan" ? OkStatus() : scanned; }
 
+// The event a delivery tells of: its `seq`, except for a lapse (written
+// after the grant it tells of, `GRANT.RECIPIENT.lapsed`): the grant's
+// (deliveries.cc).
+uint64_t ToldOf(const DeliveryRow& d);
+
 // A signed tree head as the store keeps it, and back. HeadFromRow leaves
 // the root zero when the row's is not 32 bytes (a damaged row: it then
 // matches no tree).
@@ -180,8 +185,10 @@ struct Engine::Impl {
   // Engine::Receipts for a subject id already validated.
   Result<std::vector<std::string>> Receipts(std::string_view subject, std::span<const uint64_t> seqs,
                                             std::string_view locale);
+  // `told`: the subject's deliveries (a receipt lists those of its event).
   Result<std::string> MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
-                                  std::string_view locale, const SignedTreeHead& head);
+                                  std::string_view locale, const SignedTreeHead& head,
+                                  std::span<const DeliveryRow> told = {});
 
   // sync.cc
   // Events other processes appended, before they are applied: the roots of

@@ -72,7 +72,8 @@ Result<SignedTreeHead> Engine::Impl::ReceiptHead() {
 }
 
 Result<std::string> Engine::Impl::MakeReceipt(const StoredEvent& stored, const Event& e, std::string_view subject,
-                                              std::string_view locale, const SignedTreeHead& head) {
+                                              std::string_view locale, const SignedTreeHead& head,
+                                              std::span<const DeliveryRow> told) {
   OPTIN_ASSIGN_OR_RETURN(internal::LogKey key, SigningKey());
   OPTIN_ASSIGN_OR_RETURN(InclusionProof proof, ProveInclusion(e.seq, head.tree_size));
   std::optional<Notice> notice;
@@ -111,6 +112,19 @@ Result<std::string> Engine::Impl::MakeReceipt(const StoredEvent& stored, const E
   } else if (!e.purpose.empty()) {
     c.purpose = ReceiptContent::Purpose{.id = e.purpose};
   }
+  const std::shared_ptr<const Catalog> in_force = Current();
+  for (const DeliveryRow& d : told) {
+    if (ToldOf(d) != e.seq) continue;
+    const CatalogRecipient* r = in_force ? in_force->FindRecipient(d.recipient) : nullptr;
+    c.told.push_back({.recipient = d.recipient,
+                      .name = r ? TextIn(*in_force, r->name, lang) : d.recipient,
+                      .delivery = d.id,
+                      .action = d.kind,
+                      .told = d.delivered,
+                      .confirmed = d.confirmed,
+                      .confirmed_action = d.confirmed_action,
+                      .stopped_at = d.confirmed_at});
+  }
   c.event = stored.body;
   c.proof = std::move(proof);
   c.head = head;
@@ -128,13 +142,18 @@ Result<std::vector<std::string>> Engine::Impl::Receipts(std::string_view subject
   OPTIN_ASSIGN_OR_RETURN(SignedTreeHead head, ReceiptHead());
   std::vector<std::string> out;
   const std::string ref = writer->SubjectRef(subject);
+  std::vector<DeliveryRow> told;
+  OPTIN_RETURN_IF_ERROR(store->ScanDeliveries("", ref, [&](const DeliveryRow& d) {
+    told.push_back(d);
+    return OkStatus();
+  }));
   OPTIN_RETURN_IF_ERROR(store->ScanSubject(ref, [&](const StoredEvent& stored) {
     if (stored.seq > head.tree_size) return OkStatus();
     if (!seqs.empty() && std::find(seqs.begin(), seqs.end(), stored.seq) == seqs.end()) return OkStatus();
     OPTIN_ASSIGN_OR_RETURN(Event e, DecodeEvent(stored.body));
     OPTIN_ASSIGN_OR_RETURN(std::optional<std::string> owner, writer->OpenSubject(e));
     if (!owner || *owner != subject) return OkStatus();
-    OPTIN_ASSIGN_OR_RETURN(std::string receipt, MakeReceipt(stored, e, subject, locale, head));
+    OPTIN_ASSIGN_OR_RETURN(std::string receipt, MakeReceipt(stored, e, subject, locale, head, told));
     out.push_back(std::move(receipt));
     return OkStatus();
   }));

@@ -53,6 +53,16 @@ struct ReceiptContent {
     std::string notice_text;  // the canonical notice (docs/notice_version.md)
   };
   std::optional<Purpose> purpose;
+  // What the recipients of the data were told of the event, and what they
+  // confirmed, as known when the receipt is made (docs/recipients.md).
+  struct Told {
+    std::string recipient, name, delivery, action;
+    int64_t told = 0;       // 0: not yet
+    int64_t confirmed = 0;  // 0: not confirmed
+    std::string confirmed_action;
+    int64_t stopped_at = 0;
+  };
+  std::vector<Told> told;
   std::string event;  // the event's canonical bytes
   InclusionProof proof;
   SignedTreeHead head;

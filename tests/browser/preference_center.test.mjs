@@ -376,6 +376,11 @@ test('after a no, the page says which recipients were told and which confirmed t
         : ['エグザンプル取引所にお知らせしました', 'エグザンプル取引所が利用をやめたことを確認しました'];
       assert.ok(history.includes(toldRow), history);
       assert.ok(history.includes(confirmedRow), history);
+      // The withdrawal's receipt now says who was told and who confirmed,
+      // and the page still finds it valid.
+      const row = '#receipts-body tr:first-child';
+      await page.click(`${row} button.receipt-verify`);
+      await page.waitForSelector(`${row} .receipt-valid`);
       await context.close();
     }
   } finally {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include "optin/engine.h"
+#include "optin/proof.h"
 #include "src/recipients/webhook_signature.h"
 #include "tests/support/json.h"
 #include "tests/support/test_support.h"
@@ -368,6 +369,42 @@ TEST_F(DeliveryTest, AConsentThatLapsesIsToldLikeAWithdrawalOnce) {
   now_ += (366 + 1) * 24 * kHour;
   EXPECT_THAT(engine_->TellLapses(), IsOk());
   EXPECT_THAT(States("erin"), ::testing::Not(::testing::Contains(::testing::HasSubstr("lapse"))));
+}
+
+TEST_F(DeliveryTest, AReceiptSaysWhoWasToldOfItsEventAndWhoConfirmed) {
+  Grant("alice", "ads");
+  Withdraw("alice", "ads");
+  while (Deliver() > 0) {
+  }
+  const DeliveryAck ack[] = {{"3.example_ads", "stopped", now_}};
+  ASSERT_THAT(engine_->ConfirmDeliveries("example_ads", ack), IsOk());
+  const uint64_t withdrawal[] = {3};
+  auto receipts = engine_->Receipts("alice", withdrawal, "ja");
+  ASSERT_THAT(receipts, IsOk());
+  ASSERT_EQ(receipts->size(), 1u);
+  auto verified = VerifyReceipt(receipts->front());
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_TRUE(verified->ok);  // the signature covers what was told
+  JsonDoc r(receipts->front());
+  ASSERT_EQ(r.Size("/receipt/told"), 2);
+  EXPECT_EQ(r.Str("/receipt/told/0/recipient"), "example_ads");
+  EXPECT_EQ(r.Str("/receipt/told/0/name"), "エグザンプル広告");
+  EXPECT_EQ(r.Str("/receipt/told/0/delivery"), "3.example_ads");
+  EXPECT_EQ(r.Str("/receipt/told/0/action"), "withdraw");
+  EXPECT_EQ(r.Str("/receipt/told/0/confirmed_action"), "stopped");
+  EXPECT_NE(r.At("/receipt/told/0/told"), "null");
+  EXPECT_EQ(r.Str("/receipt/told/1/recipient"), "example_exchange");
+  EXPECT_EQ(r.At("/receipt/told/1/confirmed"), "null");
+  // Changing what a receipt says was told breaks its signature.
+  std::string forged = receipts->front();
+  forged.replace(forged.find("\"stopped\""), 9, "\"deleted\"");
+  auto check = VerifyReceipt(forged);
+  ASSERT_THAT(check, IsOk());
+  EXPECT_FALSE(check->ok);
+  // The grant's receipt lists the grant's deliveries only.
+  const uint64_t grant[] = {2};
+  JsonDoc g(engine_->Receipts("alice", grant)->front());
+  EXPECT_EQ(g.Str("/receipt/told/0/action"), "grant");
 }
 
 }  // namespace
