@@ -114,6 +114,7 @@ class Enforcer {
   uint64_t snapshot_seq_ = 0;
   int64_t now_ = 0;
   FilterStats stats_;
+  bool declared_ = true;  // the purpose's notice names options_.recipient (or there is none)
   size_t csv_subject_ = 0;          // column of the subject
   std::vector<bool> csv_redact_;    // per column: emptied by redaction
   std::unique_ptr<Impl> impl_;

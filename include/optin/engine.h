@@ -462,6 +462,13 @@ class Engine {
   Decision Check(std::string_view subject, std::string_view purpose, std::string_view recipient = {}) const;
   Decision CheckAt(std::string_view subject, std::string_view purpose, std::string_view recipient,
                    int64_t now) const;
+  // What Check notes, for a caller that decides itself and counts its
+  // denials (the Enforcer): a use of `subject`'s data allowed by their
+  // consent at `when`, and `count` checks denied for `reason`. Nothing when
+  // usage is not recorded.
+  void NoteUse(std::string_view subject, std::string_view purpose, std::string_view recipient, int64_t when) const;
+  void NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, uint64_t count,
+                  int64_t when) const;
   // Writes what checks noted since the last flush in one transaction,
   // with the days past their purpose's retention deleted (a server calls
   // it every second, a filter run at its end). What could not be written

@@ -312,19 +312,21 @@ CommandResult RunFilter(const Globals& g, const FilterFlags& flags) {
   const Status flushed = output.Flush();
   OPTIN_RETURN_IF_ERROR(ran);
   OPTIN_RETURN_IF_ERROR(flushed);
-  // What the customers see as usage (docs/usage.md).
+  const FilterStats s = enforcer->stats();
+  const uint64_t snapshot = enforcer->snapshot_seq();
+  if (terminal && s.records >= 4096) std::cerr << "\n";
+  if (flags.stats) WriteStats(std::cerr, *enforcer, too_long);
+  // What the customers see as usage (docs/usage.md): the Enforcer hands its
+  // counts over when it goes.
+  enforcer.reset();
   if (Status kept = engine->FlushUsage(); !kept.ok()) {
     return Status(kept.code(), "the records were filtered, but their usage could not be kept: " + kept.message());
   }
-  const FilterStats& s = (enforcer)->stats();
-  if (terminal && s.records >= 4096) std::cerr << "\n";
-  if (flags.stats) {
-    WriteStats(std::cerr, *enforcer, too_long);
-  } else {
+  if (!flags.stats) {
     std::cerr << "optin filter: " << (s.records + too_long) << " records in, " << s.kept << " kept, " << s.redacted
               << " redacted (" << s.fields_redacted << " fields), " << s.dropped << " dropped, " << s.no_subject
               << " without a subject, " << (s.malformed + too_long) << " malformed; snapshot at event "
-              << (enforcer)->snapshot_seq() << "\n";
+              << snapshot << "\n";
   }
   return kExitOk;
 }

@@ -224,7 +224,12 @@ struct Enforcer::Impl {
 
 Enforcer::Enforcer(const Engine& engine, FilterOptions options)
     : engine_(engine), options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
-Enforcer::~Enforcer() = default;
+Enforcer::~Enforcer() {
+  // The denials of the run, counted by reason, to the engine's usage.
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    engine_.NoteDenied(options_.purpose, options_.recipient, static_cast<Reason>(i), stats_.denied_by_reason[i], now_);
+  }
+}
 
 Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterOptions options) {
   if (options.subject_field.empty()) return InvalidArgumentError("the subject field is empty");
@@ -240,6 +245,9 @@ Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterO
   if (!options.recipient.empty() && !catalog->FindRecipient(options.recipient)) {
     return NotFoundError("recipient " + UnknownRecipient(*catalog, options.recipient));
   }
+  const bool declared =
+      options.recipient.empty() || std::any_of(purpose->recipients.begin(), purpose->recipients.end(),
+                                               [&](const Recipient& r) { return r.id == options.recipient; });
   auto e = std::unique_ptr<Enforcer>(new Enforcer(engine, std::move(options)));
   e->subject_path_ = SplitPath(e->options_.subject_field);
   for (const std::string& id : purpose->data) {
@@ -250,6 +258,7 @@ Result<std::unique_ptr<Enforcer>> Enforcer::Create(const Engine& engine, FilterO
     }
   }
   for (const std::string& f : e->fields_) AddField(e->impl_->redacted, SplitPath(f), 0);
+  e->declared_ = declared;
   e->snapshot_seq_ = engine.last_seq();
   e->now_ = engine.Now();
   return e;
@@ -365,7 +374,9 @@ RecordOutcome Enforcer::FilterCsvRow(std::string_view row, std::string& out, std
 // caller must write the redacted form (and the outcome is kRedacted).
 RecordOutcome Enforcer::Decided(std::string_view subject, std::string_view record, std::string& out, bool& redact) {
   redact = false;
-  const Decision d = engine_.CheckAt(subject, options_.purpose, options_.recipient, now_);
+  Decision d = engine_.DecideAt(subject, options_.purpose, now_);
+  if (d.allowed && !declared_) d = {false, Reason::kRecipientNotDeclared, d.event};
+  if (d.reason == Reason::kGranted) engine_.NoteUse(subject, options_.purpose, options_.recipient, now_);
   if (d.allowed) {
     ++stats_.kept;
     out.append(record);

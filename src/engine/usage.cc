@@ -53,15 +53,22 @@ Decision Engine::CheckAt(std::string_view subject, std::string_view purpose, std
     // not grow the counts without bound.
     if (!catalog || !catalog->FindRecipient(recipient)) noted_recipient = {};
   }
-  if (!impl_->record_usage) return d;
-  const int32_t day = DayOf(now);
   if (d.reason == Reason::kGranted) {
-    impl_->usage.NoteUse(subject, purpose, noted_recipient, day);
+    NoteUse(subject, purpose, noted_recipient, now);
   } else if (!d.allowed) {
-    impl_->usage.NoteDenied(d.reason == Reason::kUnknownPurpose ? std::string_view() : purpose, noted_recipient,
-                            d.reason, day);
+    NoteDenied(d.reason == Reason::kUnknownPurpose ? std::string_view() : purpose, noted_recipient, d.reason, 1, now);
   }
   return d;
+}
+
+void Engine::NoteUse(std::string_view subject, std::string_view purpose, std::string_view recipient,
+                     int64_t when) const {
+  if (impl_->record_usage) impl_->usage.NoteUse(subject, purpose, recipient, DayOf(when));
+}
+
+void Engine::NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, uint64_t count,
+                        int64_t when) const {
+  if (impl_->record_usage) impl_->usage.NoteDenied(purpose, recipient, reason, DayOf(when), count);
 }
 
 Status Engine::FlushUsage() {

@@ -53,7 +53,9 @@ void UsageRecorder::NoteUse(std::string_view subject, std::string_view purpose, 
   shard.uses.push_back({std::string(subject), std::string(purpose), std::string(recipient), day});
 }
 
-void UsageRecorder::NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, int32_t day) {
+void UsageRecorder::NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, int32_t day,
+                               uint64_t count) {
+  if (count == 0) return;
   thread_local std::string key;
   key.assign(purpose).push_back('\0');
   key.append(recipient).push_back('\0');
@@ -63,9 +65,9 @@ void UsageRecorder::NoteDenied(std::string_view purpose, std::string_view recipi
   absl::MutexLock lock(&shard.mu);
   auto it = shard.denied.find(key);
   if (it != shard.denied.end()) {
-    ++it->second;
+    it->second += count;
   } else {
-    shard.denied.emplace(key, 1);
+    shard.denied.emplace(key, count);
   }
 }
 

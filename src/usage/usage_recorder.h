@@ -53,8 +53,9 @@ class UsageRecorder {
   // `subject`'s data was used for `purpose` by `recipient` (empty: the
   // company) on `day` (days since the Unix epoch).
   void NoteUse(std::string_view subject, std::string_view purpose, std::string_view recipient, int32_t day);
-  // A check for `purpose` by `recipient` was denied for `reason`.
-  void NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, int32_t day);
+  // `count` checks for `purpose` by `recipient` were denied for `reason`.
+  void NoteDenied(std::string_view purpose, std::string_view recipient, Reason reason, int32_t day,
+                  uint64_t count = 1);
 
   // Everything noted since the last Take, and forgets it.
   Noted Take();

@@ -260,6 +260,19 @@ TEST(Enforcer, LibraryUseOnAnEngine) {
   EXPECT_EQ(out, R"({"user":{"id":"bob"},"geo":{"zip":"1"}})");
   EXPECT_EQ((*e)->stats().fields_redacted, 2u);
   EXPECT_EQ((*e)->stats().denied_by_reason[static_cast<size_t>(Reason::kNoConsent)], 1u);
+  // The run is usage: alice's day, and bob's denial once the Enforcer hands
+  // its counts over (when it goes).
+  e->reset();
+  ASSERT_THAT((*engine)->FlushUsage(), IsOk());
+  auto used = (*engine)->SubjectUsage("alice");
+  ASSERT_THAT(used, IsOk());
+  ASSERT_EQ(used->size(), 1u);
+  EXPECT_EQ(used->front().purpose, "ads");
+  auto denied = (*engine)->DeniedChecks(0);
+  ASSERT_THAT(denied, IsOk());
+  ASSERT_EQ(denied->size(), 1u);
+  EXPECT_EQ(denied->front().reason, "no_consent");
+  EXPECT_EQ(denied->front().count, 1u);
 }
 
 }  // namespace
