@@ -126,6 +126,7 @@ struct Engine::Impl {
   internal::UsageRecorder usage;
   absl::Mutex flush_mu;
   UsageBatch unflushed ABSL_GUARDED_BY(flush_mu);
+  int32_t pruned_through ABSL_GUARDED_BY(flush_mu) = 0;  // the day expired usage was last deleted
 
   // engine.cc
   // A consent purpose's decision on a node that lost its store: deny.

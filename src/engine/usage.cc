@@ -86,8 +86,12 @@ Status Engine::FlushUsage() {
                           .expires = ExpiresAfter(p, u.day)});
   }
   for (DeniedCountRow& d : noted.denied) batch.denied.push_back(std::move(d));
-  batch.prune_through = DayOf(impl_->clock());
+  // Expired days go once a day; a flush with nothing to do touches nothing.
+  const int32_t today = DayOf(impl_->clock());
+  batch.prune_through = impl_->pruned_through == today ? 0 : today;
+  if (batch.days.empty() && batch.denied.empty() && batch.prune_through == 0) return OkStatus();
   OPTIN_RETURN_IF_ERROR(impl_->store->RecordUsage(batch));
+  if (batch.prune_through != 0) impl_->pruned_through = batch.prune_through;
   batch = UsageBatch{};
   return OkStatus();
 }
