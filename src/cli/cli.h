@@ -101,6 +101,7 @@ struct ServeFlags {
   bool allow_http_recipients = false;    // http:// webhook URLs (tests)
   bool allow_private_recipients = false; // private and loopback addresses
   int recipient_timeout_s = 10;          // for one webhook
+  std::string recipient_ca;              // a PEM file of CAs trusted besides the system's
 };
 CommandResult RunServe(const Globals& g, const std::string& listen, const ServeFlags& flags);
 // With `unsubscribe` a purpose, a one-click e-mail opt-out link for it

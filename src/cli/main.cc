@@ -180,6 +180,9 @@ int main(int argc, char** argv) {
                   "Send webhooks to http:// URLs too (for a test recipient; never in production)");
   serve->add_flag("--allow-private-recipients", serve_flags.allow_private_recipients,
                   "Send webhooks to private, loopback and link-local addresses too");
+  serve->add_option("--recipient-ca", serve_flags.recipient_ca,
+                    "A PEM file of certificate authorities trusted for webhook recipients besides the system's (a "
+                    "private CA)");
   serve->add_option("--recipient-timeout", serve_flags.recipient_timeout_s,
                     "Seconds a recipient has to answer one webhook (default 10)");
   serve->add_option("--public-url", serve_flags.public_url,

@@ -1,5 +1,6 @@
 // serve: the HTTP API on the store.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -70,6 +71,9 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
     options.public_url = *std::move(url);
   }
   if (flags.max_staleness_s < 0) return InvalidArgumentError("--max-staleness must be 0 or more seconds");
+  if (!flags.recipient_ca.empty() && access(flags.recipient_ca.c_str(), R_OK) != 0) {
+    return InvalidArgumentError("--recipient-ca `" + flags.recipient_ca + "` cannot be read");
+  }
   if (flags.recipient_timeout_s < 1 || flags.recipient_timeout_s > 300) {
     return InvalidArgumentError("--recipient-timeout must be between 1 and 300 seconds");
   }
@@ -97,7 +101,8 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
   if (flags.deliveries) {
     deliverer.emplace(*engine, server::DelivererOptions{.client = {.allow_http = flags.allow_http_recipients,
                                                                    .allow_private = flags.allow_private_recipients,
-                                                                   .timeout_ms = flags.recipient_timeout_s * 1000}});
+                                                                   .timeout_ms = flags.recipient_timeout_s * 1000,
+                                                                   .ca_file = flags.recipient_ca}});
   }
   // One line on stdout that scripts and tests read to find the port.
   std::cout << "optin serving " << bound << " (store " << g.db << ")" << std::endl;

@@ -11,6 +11,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 namespace optin::recipients {
@@ -154,16 +157,29 @@ asio::awaitable<SendOutcome> Post(const WebhookClientOptions& options, const Url
   co_return co_await Exchange(stream, url, headers, body);
 }
 
-// One TLS client context for every send (reading the system's roots once);
-// OpenSSL lets many connections share it.
-asio::ssl::context& TlsContext() {
-  static asio::ssl::context* tls = [] {
-    auto* c = new asio::ssl::context(asio::ssl::context::tls_client);
-    c->set_default_verify_paths();
-    c->set_verify_mode(asio::ssl::verify_peer);
-    return c;
-  }();
-  return *tls;
+// One TLS client context for every send with the same trusted authorities
+// (reading the system's roots, and the CA file, once); OpenSSL lets many
+// connections share it. nullptr with `error` set when the CA file cannot
+// be read.
+asio::ssl::context* TlsContext(const std::string& ca_file, std::string& error) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<asio::ssl::context>>* contexts =
+      new std::map<std::string, std::unique_ptr<asio::ssl::context>>();
+  std::lock_guard lock(mu);
+  auto it = contexts->find(ca_file);
+  if (it != contexts->end()) return it->second.get();
+  auto c = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  c->set_default_verify_paths();
+  c->set_verify_mode(asio::ssl::verify_peer);
+  if (!ca_file.empty()) {
+    beast::error_code ec;
+    c->load_verify_file(ca_file, ec);
+    if (ec) {
+      error = "cannot read the certificate authorities in `" + ca_file + "`: " + ec.message();
+      return nullptr;
+    }
+  }
+  return contexts->emplace(ca_file, std::move(c)).first->second.get();
 }
 
 }  // namespace
@@ -183,9 +199,12 @@ SendOutcome PostWebhook(const WebhookClientOptions& options, const std::string& 
     return {.http_status = 0, .retry_after = 0,
             .error = "`" + url_text + "` is not https: refused (serve --allow-http-recipients allows it, for tests)"};
   }
+  std::string tls_error;
+  asio::ssl::context* tls = TlsContext(options.ca_file, tls_error);
+  if (!tls) return {.http_status = 0, .retry_after = 0, .error = tls_error};
   asio::io_context ioc;
   SendOutcome out{.http_status = 0, .retry_after = 0, .error = "no answer"};
-  asio::co_spawn(ioc, Post(options, *url, headers, body, TlsContext()), [&](std::exception_ptr e, SendOutcome r) {
+  asio::co_spawn(ioc, Post(options, *url, headers, body, *tls), [&](std::exception_ptr e, SendOutcome r) {
     if (!e) {
       out = std::move(r);
       return;

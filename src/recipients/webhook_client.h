@@ -24,6 +24,9 @@ struct WebhookClientOptions {
   bool allow_http = false;     // http:// URLs (for a recipient on loopback in tests)
   bool allow_private = false;  // private, loopback and link-local addresses
   int timeout_ms = 10'000;     // for the whole exchange
+  // A PEM file of certificate authorities trusted besides the system's
+  // (a company's private CA; serve --recipient-ca). Empty: the system's only.
+  std::string ca_file;
 };
 
 // Whether the address `ip` (dotted IPv4 or IPv6 text) may be sent to: a
