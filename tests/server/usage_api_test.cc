@@ -64,7 +64,8 @@ TEST_F(UsageApiTest, ACheckNamesItsRecipientAndIsDeniedWhereTheNoticeDoesNot) {
             "recipient_not_declared");
   JsonDoc typo = Check(R"({"subject":"alice","purpose":"ads","recipient":"example_adz"})", check_, 400);
   EXPECT_EQ(typo.Str("/error/code"), "unknown_recipient");
-  EXPECT_THAT(typo.Str("/error/message"), HasSubstr("did you mean `example_ads`?"));
+  EXPECT_EQ(typo.Str("/error/message"),
+            "`recipient`: `example_adz` is not a recipient of the catalog in force (did you mean `example_ads`?)");
   EXPECT_EQ(Check(R"({"subject":"alice","purpose":"ads","recipient":7})", check_, 400).Str("/error/code"),
             "invalid_argument");
   // A recipient's own key checks for it without saying so, and for no other.
@@ -83,10 +84,11 @@ TEST_F(UsageApiTest, ACheckNamesItsRecipientAndIsDeniedWhereTheNoticeDoesNot) {
   EXPECT_EQ(results.Str("/results/0/reason"), "granted");
   EXPECT_EQ(results.Str("/results/1/reason"), "recipient_not_declared");
   EXPECT_EQ(results.Str("/results/2/reason"), "granted");
-  EXPECT_EQ(Send("POST", "/v1/check/batch", R"({"checks":[{"subject":"alice","purpose":"ads","recipient":"nope"}]})",
-                 check_)
-                .status,
-            400);
+  HttpResponse bad = Send("POST", "/v1/check/batch",
+                          R"({"checks":[{"subject":"alice","purpose":"ads","recipient":"nope"}]})", check_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(JsonDoc(bad.body).Str("/error/message"),
+            "`checks[0].recipient`: `nope` is not a recipient of the catalog in force");
 }
 
 TEST_F(UsageApiTest, TheCustomerReadsWhoUsedTheirDataOnWhichDays) {

@@ -46,8 +46,9 @@ class Users {
     }
     if (!catalog_) catalog_ = engine_.catalog();
     if (catalog_ && catalog_->FindRecipient(id)) return id;
+    const std::string where = check.path().empty() ? "recipient" : check.path() + ".recipient";
     return Status(StatusCode::kInvalidArgument,
-                  check.path() + ".recipient: " + (catalog_ ? UnknownRecipient(*catalog_, id) : "no catalog in force"),
+                  "`" + where + "`: " + (catalog_ ? UnknownRecipient(*catalog_, id) : "no catalog is in force"),
                   "unknown_recipient");
   }
 
