@@ -1,6 +1,7 @@
 #include "src/usage/usage_recorder.h"
 
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include "absl/hash/hash.h"
@@ -13,12 +14,15 @@ namespace {
 constexpr size_t kMaxSeenPerShard = size_t{1} << 16;
 
 // Uses each thread noted last, by fingerprint: a repeat found here costs no
-// lock. The recorder's address is part of the fingerprint, so that two
-// recorders in one process never answer for each other.
+// lock. The recorder's serial number is part of the fingerprint, so that two
+// recorders in one process (or one made where another was) never answer
+// for each other.
 constexpr size_t kThreadCacheSize = 4096;
 thread_local std::array<uint64_t, kThreadCacheSize> noted_by_thread{};
 
-uint64_t Fingerprint(const void* recorder, std::string_view subject, std::string_view purpose,
+std::atomic<uint64_t> next_serial{1};
+
+uint64_t Fingerprint(uint64_t recorder, std::string_view subject, std::string_view purpose,
                      std::string_view recipient, int32_t day) {
   return absl::HashOf(recorder, subject, purpose, recipient, day);
 }
@@ -31,11 +35,12 @@ void AppendDay(std::string& key, int32_t day) {
 
 }  // namespace
 
-UsageRecorder::UsageRecorder(size_t max_pending) : max_pending_per_shard_(max_pending / kShards + 1) {}
+UsageRecorder::UsageRecorder(size_t max_pending)
+    : serial_(next_serial.fetch_add(1)), max_pending_per_shard_(max_pending / kShards + 1) {}
 
 void UsageRecorder::NoteUse(std::string_view subject, std::string_view purpose, std::string_view recipient,
                             int32_t day) {
-  const uint64_t print = Fingerprint(this, subject, purpose, recipient, day);
+  const uint64_t print = Fingerprint(serial_, subject, purpose, recipient, day);
   uint64_t& cached = noted_by_thread[print % kThreadCacheSize];
   if (cached == print) return;
   cached = print;

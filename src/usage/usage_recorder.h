@@ -71,6 +71,7 @@ class UsageRecorder {
     absl::flat_hash_map<std::string, uint64_t> denied ABSL_GUARDED_BY(mu);
     uint64_t dropped ABSL_GUARDED_BY(mu) = 0;
   };
+  const uint64_t serial_;  // unique in the process: its key in the per-thread cache
   size_t max_pending_per_shard_;
   std::array<Shard, kShards> shards_;
 };

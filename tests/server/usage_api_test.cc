@@ -89,6 +89,16 @@ TEST_F(UsageApiTest, ACheckNamesItsRecipientAndIsDeniedWhereTheNoticeDoesNot) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(JsonDoc(bad.body).Str("/error/message"),
             "`checks[0].recipient`: `nope` is not a recipient of the catalog in force");
+  // A refused batch notes nothing, not even the checks before the bad one.
+  ASSERT_THAT(engine_->FlushUsage(), IsOk());
+  const size_t before = engine_->SubjectUsage("bob")->size();
+  ASSERT_THAT(engine_->Grant("bob", std::vector<std::string>{"ads"}, {.channel = "web"}), IsOk());
+  bad = Send("POST", "/v1/check/batch",
+             R"({"checks":[{"subject":"bob","purpose":"ads"},{"subject":"bob","purpose":"ads","recipient":"nope"}]})",
+             check_);
+  EXPECT_EQ(bad.status, 400);
+  ASSERT_THAT(engine_->FlushUsage(), IsOk());
+  EXPECT_EQ(engine_->SubjectUsage("bob")->size(), before);
 }
 
 TEST_F(UsageApiTest, TheCustomerReadsWhoUsedTheirDataOnWhichDays) {

@@ -3,6 +3,7 @@
 // fit counted.
 #include <gmock/gmock.h>
 
+#include <optional>
 #include <thread>
 
 #include "src/usage/usage_recorder.h"
@@ -36,6 +37,16 @@ TEST(UsageRecorder, NotesAUseOncePerDayAcrossThreads) {
   EXPECT_THAT(recorder.Take().uses, IsEmpty());
   recorder.NoteUse("s1", "ads", "ad_net", 101);
   EXPECT_THAT(recorder.Take().uses, SizeIs(1));
+}
+
+TEST(UsageRecorder, ARecorderMadeWhereAnotherWasStartsAfresh) {
+  std::optional<UsageRecorder> recorder;
+  for (int i = 0; i < 3; ++i) {
+    recorder.emplace();  // the same address each time
+    recorder->NoteUse("alice", "ads", "", 100);
+    EXPECT_THAT(recorder->Take().uses, SizeIs(1)) << "recorder " << i;
+    recorder.reset();
+  }
 }
 
 TEST(UsageRecorder, KeysDoNotRunIntoEachOther) {

@@ -1,5 +1,8 @@
 // POST /v1/check and /v1/check/batch: decisions, for the company or for a
 // recipient using the data, noted as usage (docs/usage.md).
+#include <string_view>
+#include <vector>
+
 #include "src/common/json_writer.h"
 #include "src/engine/wire_json.h"
 #include "src/server/handlers/handlers.h"
@@ -88,26 +91,36 @@ HttpResponse CheckBatch(Services& s, const Call& call) {
   if (checks->ListSize() > kMaxBatchChecks) {
     return ErrorResponse(InvalidArgumentError("at most " + std::to_string(kMaxBatchChecks) + " checks per batch"));
   }
-  // Every check of a batch is decided at the same instant.
-  const int64_t now = s.engine.Now();
+  // Every check is read before any is decided, so that a refused batch
+  // notes no usage; then all are decided at the same instant. The views
+  // point into the parsed body.
+  struct One {
+    std::string_view subject, purpose, recipient;
+  };
+  std::vector<One> batch;
+  batch.reserve(checks->ListSize().value_or(0));
   Users users(s.engine, call.who);
-  JsonWriter w;
-  w.BeginObject().Key("results").BeginArray();
   Status read = checks->ForEachItem([&](const json::Value& item) -> Status {
-    std::string_view subject, purpose;
-    if (!FindCheck(item, subject, purpose)) return CheckError(item);
-    if (Status v = ValidateSubjectId(subject); !v.ok()) {
+    One c;
+    if (!FindCheck(item, c.subject, c.purpose)) return CheckError(item);
+    if (Status v = ValidateSubjectId(c.subject); !v.ok()) {
       return InvalidArgumentError(item.path() + ": " + v.message());
     }
-    OPTIN_ASSIGN_OR_RETURN(std::string_view recipient, users.Of(item));
-    Decision d = s.engine.CheckAt(subject, purpose, recipient, now);
+    OPTIN_ASSIGN_OR_RETURN(c.recipient, users.Of(item));
+    batch.push_back(c);
+    return OkStatus();
+  });
+  if (!read.ok()) return ErrorResponse(read);
+  const int64_t now = s.engine.Now();
+  JsonWriter w;
+  w.BeginObject().Key("results").BeginArray();
+  for (const One& c : batch) {
+    Decision d = s.engine.CheckAt(c.subject, c.purpose, c.recipient, now);
     s.metrics.CountDecision(d.reason);
     w.BeginObject();
     WriteDecisionFields(w, d);
     w.EndObject();
-    return OkStatus();
-  });
-  if (!read.ok()) return ErrorResponse(read);
+  }
   w.EndArray().EndObject();
   return Json(std::move(w).Take());
 }
