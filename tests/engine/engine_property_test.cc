@@ -17,7 +17,7 @@
 namespace optin {
 namespace {
 
-// `yaml` without the purpose `id` (its block ends at the next line that is
+// `yaml` without the purpose or recipient `id` (its block ends at the next line that is
 // not indented deeper).
 std::string Without(const std::string& yaml, const std::string& id) {
   const size_t start = yaml.find("\n  " + id + ":\n") + 1;
@@ -47,7 +47,8 @@ const std::vector<Catalog>& Variants() {
              "You see ads that suit your interests rather than random ones."),
         Edit(demo, "expires: P24M", "expires: P1M"),
         Edit(demo, "expires: P12M\n    sale_or_share: false", "expires: P18M\n    sale_or_share: false"),
-        Without(demo, "location_sharing"),
+        // With the recipients declared only for it.
+        Without(Without(Without(demo, "location_sharing"), "example_local_deals"), "example_maps"),
     };
     std::vector<Catalog> out;
     for (const auto& y : yaml) {
