@@ -1,5 +1,7 @@
 #include "src/common/json_writer.h"
 
+#include "src/common/time.h"
+
 namespace optin {
 
 void AppendJsonString(std::string& out, std::string_view value, JsonEscaping escaping) {
@@ -80,6 +82,7 @@ JsonWriter& JsonWriter::String(std::string_view value) {
 }
 
 JsonWriter& JsonWriter::StringOrNull(std::string_view value) { return value.empty() ? Null() : String(value); }
+JsonWriter& JsonWriter::TimeOrNull(int64_t micros) { return micros == 0 ? Null() : String(FormatRfc3339(micros)); }
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();

@@ -31,6 +31,9 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   // `value`, or null when it is empty (an optional text or duration).
   JsonWriter& StringOrNull(std::string_view value);
+  // A time (microseconds since the Unix epoch) as RFC 3339, or null when 0
+  // (not yet).
+  JsonWriter& TimeOrNull(int64_t micros);
   JsonWriter& Int(int64_t value);
   JsonWriter& Uint(uint64_t value);
   JsonWriter& Bool(bool value);

@@ -149,28 +149,22 @@ std::string ExportJson(const SubjectExport& e) {
 }
 
 void WriteDelivery(JsonWriter& w, const Catalog* catalog, const Delivery& d, std::string_view locale) {
-  auto time_or_null = [&](int64_t micros) {
-    if (micros == 0) w.Null();
-    else w.String(FormatRfc3339(micros));
-  };
   const CatalogRecipient* r = catalog ? catalog->FindRecipient(d.row.recipient) : nullptr;
   w.BeginObject().Key("delivery").String(d.row.id).Key("recipient").String(d.row.recipient);
   w.Key("name").String(r ? TextIn(*catalog, r->name, locale) : d.row.recipient);
   w.Key("action").String(d.row.kind).Key("purpose");
-  if (d.row.purpose.empty()) w.Null();
-  else w.String(d.row.purpose);
+  w.StringOrNull(d.row.purpose);
   w.Key("event").Uint(d.row.seq).Key("time").String(FormatRfc3339(d.row.created));
   w.Key("state").String(d.row.state).Key("told");
-  time_or_null(d.row.delivered);
+  w.TimeOrNull(d.row.delivered);
   w.Key("confirm").Bool(d.row.needs_ack).Key("due");
-  time_or_null(d.due);
+  w.TimeOrNull(d.due);
   w.Key("overdue").Bool(d.overdue).Key("confirmed");
-  time_or_null(d.row.confirmed);
+  w.TimeOrNull(d.row.confirmed);
   w.Key("confirmed_action");
-  if (d.row.confirmed_action.empty()) w.Null();
-  else w.String(d.row.confirmed_action);
+  w.StringOrNull(d.row.confirmed_action);
   w.Key("stopped_at");
-  time_or_null(d.row.confirmed_at);
+  w.TimeOrNull(d.row.confirmed_at);
   w.EndObject();
 }
 
@@ -203,8 +197,7 @@ void WriteUsageFields(JsonWriter& w, const Catalog* catalog, const std::vector<U
   for (const UsageDays& u : usage) {
     const UsageWords words = DescribeUsage(catalog, u, locale);
     w.BeginObject().Key("purpose").String(u.purpose).Key("title").String(words.title).Key("recipient");
-    if (u.recipient.empty()) w.Null();
-    else w.String(u.recipient);
+    w.StringOrNull(u.recipient);
     w.Key("name").String(words.name).Key("data").Strings(words.data);
     w.Key("days").BeginArray();
     for (int32_t day : u.days) w.String(DayText(day));
@@ -231,16 +224,12 @@ std::string UsageJson(std::string_view subject, const Catalog* catalog, const st
 
 std::string DeniedChecksJson(int64_t since, const std::vector<DeniedCountRow>& denied) {
   JsonWriter w;
-  auto text_or_null = [&](const std::string& v) {
-    if (v.empty()) w.Null();
-    else w.String(v);
-  };
   w.BeginObject().Key("since").String(FormatRfc3339(since).substr(0, 10)).Key("denied").BeginArray();
   for (const DeniedCountRow& d : denied) {
     w.BeginObject().Key("day").String(DayText(d.day)).Key("purpose");
-    text_or_null(d.purpose);
+    w.StringOrNull(d.purpose);
     w.Key("recipient");
-    text_or_null(d.recipient);
+    w.StringOrNull(d.recipient);
     w.Key("reason").String(d.reason).Key("count").Uint(d.count).EndObject();
   }
   w.EndArray().EndObject();
@@ -259,8 +248,7 @@ void WriteRecipientStatus(JsonWriter& w, const RecipientStatus& r) {
   w.Key("p99_confirm_seconds");
   seconds(r.p99_confirm_micros);
   w.Key("last_error");
-  if (r.last_error.empty()) w.Null();
-  else w.String(r.last_error);
+  w.StringOrNull(r.last_error);
   w.EndObject();
 }
 

@@ -61,22 +61,17 @@ Result<std::string> WriteReceipt(const ReceiptContent& c, const internal::LogKey
   } else {
     w.Null();
   }
-  auto time_or_null = [&](int64_t micros) {
-    if (micros == 0) w.Null();
-    else w.String(FormatRfc3339(micros));
-  };
   w.Key("told").BeginArray();
   for (const ReceiptContent::Told& t : c.told) {
     w.BeginObject().Key("recipient").String(t.recipient).Key("name").String(t.name);
     w.Key("delivery").String(t.delivery).Key("action").String(t.action).Key("told");
-    time_or_null(t.told);
+    w.TimeOrNull(t.told);
     w.Key("confirmed");
-    time_or_null(t.confirmed);
+    w.TimeOrNull(t.confirmed);
     w.Key("confirmed_action");
-    if (t.confirmed_action.empty()) w.Null();
-    else w.String(t.confirmed_action);
+    w.StringOrNull(t.confirmed_action);
     w.Key("stopped_at");
-    time_or_null(t.stopped_at);
+    w.TimeOrNull(t.stopped_at);
     w.EndObject();
   }
   w.EndArray();
