@@ -134,6 +134,40 @@ struct SignalSettings {
   bool lspa_covered = false;
 };
 
+// The tags of a website that belong to one purpose (docs/embed.md): what
+// the embed keeps from running, and removes when the purpose is withdrawn.
+struct PropertyTags {
+  std::string purpose;
+  // Host names whose scripts, iframes and images serve the purpose; `*.`
+  // before one covers its subdomains.
+  std::vector<std::string> hosts;
+  // Names of the cookies and the Web Storage keys the tags keep; a `*` at
+  // the end matches any name that starts with what comes before it.
+  std::vector<std::string> cookies;
+  std::vector<std::string> storage;
+};
+
+// A website that shows the catalog's notices through the embed (the
+// catalog's `properties` section, docs/catalog.md). Not part of any notice.
+struct Property {
+  std::string id;
+  // The origins whose pages may load the property (`https://host[:port]`).
+  std::vector<std::string> origins;
+  // The domain the embed's cookies are set on: every origin's host is it or
+  // a subdomain of it.
+  std::string cookie_domain;
+  std::vector<std::string> purposes;  // shown on the site, as listed
+  std::vector<PropertyTags> tags;     // by purpose, in file order
+  std::string default_locale;         // one of the catalog's; its first when not given
+  bool tcf = false;                   // TC strings and `__tcfapi` (needs `signals.tcf`)
+  std::vector<std::string> gpp_sections;  // answered by `__gpp`; empty: none
+  // How long a visitor's record lives after their last choice (canonical
+  // ISO 8601); then it lapses and is erased.
+  std::string visitor_retention = "P1Y1M";  // 13 months
+
+  const PropertyTags* TagsOf(std::string_view purpose) const;
+};
+
 enum class Basis { kConsent, kNecessary };
 std::string_view BasisName(Basis basis);  // "consent" / "necessary"
 
@@ -159,12 +193,14 @@ struct Catalog {
   std::vector<DataCategory> data_categories;  // in file order
   std::vector<Purpose> purposes;              // in file order
   std::vector<CatalogRecipient> recipients;   // the `recipients` section, in file order
+  std::vector<Property> properties;           // the `properties` section, in file order
   SignalSettings signals;
   std::string source;  // the file's bytes exactly as parsed
 
   const Purpose* FindPurpose(std::string_view id) const;
   const DataCategory* FindCategory(std::string_view id) const;
   const CatalogRecipient* FindRecipient(std::string_view id) const;
+  const Property* FindProperty(std::string_view id) const;
 };
 
 // The data categories of `p` that `r` receives, sorted: those of its `data`,

@@ -114,6 +114,13 @@ struct Choice {
   Action action = Action::kGrant;
   // kWithdraw with none: every consent purpose in force. None for kSignal.
   std::vector<std::string> purposes;
+  // kGrant only: purposes the subject said no to in the same choice (a
+  // website's "Save my choices"), withdrawn in the same transaction as the
+  // grants; `purposes` may then be empty.
+  std::vector<std::string> declined;
+  // Leave out each purpose whose latest word already says the same (a grant
+  // in force, or a withdrawal): a choice sent again records nothing new.
+  bool only_changes = false;
   std::string locale;  // of the receipts ("": the catalog's first)
   bool receipts = true;  // false: none are made
 };

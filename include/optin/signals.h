@@ -287,7 +287,8 @@ SubjectSignals SignalsFor(const Catalog& catalog, const SubjectChoices& choices,
 
 // {"subject", "tc_string" (null without `signals.tcf`), "gpp_string",
 // "gpp_sid", "us_privacy", "consent_mode": {"ad_storage": "denied", …},
-// "gpc"}. kInternal only if the generated models cannot be encoded (a bug).
+// "gpc"}; without "subject" when `subject` is empty (the embed's answer,
+// whose subject id the page must not read). kInternal only if the generated models cannot be encoded (a bug).
 Result<std::string> SubjectSignalsToJson(std::string_view subject, const SubjectSignals& signals, bool gpc);
 
 }  // namespace optin

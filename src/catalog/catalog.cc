@@ -17,6 +17,7 @@
 #include "src/common/time.h"
 #include "src/common/utf8.h"
 #include "src/catalog/notices_json.h"
+#include "src/catalog/properties.h"
 #include "src/catalog/recipients.h"
 #include "src/catalog/yaml_checker.h"
 
@@ -469,7 +470,7 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name, 
     }
     if (!c.ExpectMap(root, "the catalog")) return InvalidArgumentError(c.Joined());
     auto f = c.Fields(root, "the catalog",
-                      {"organization", "locales", "data_categories", "recipients", "purposes", "signals"});
+                      {"organization", "locales", "data_categories", "recipients", "purposes", "signals", "properties"});
     for (std::string_view required : {"organization", "locales", "purposes"}) {
       c.Require(f, root, required, "the catalog needs `" + std::string(required) + "`");
     }
@@ -482,6 +483,7 @@ Result<Catalog> ParseCatalog(std::string_view text, std::string_view file_name, 
       internal::CheckRecipientDeclarations(c, f["recipients"], catalog);
     }
     if (f.count("signals")) ParseSignalSettings(c, f["signals"], catalog.signals);
+    if (f.count("properties")) internal::ParsePropertySection(c, f["properties"], catalog);
     if (!catalog.signals.tcf) {
       for (const Purpose& p : catalog.purposes) {
         if (p.signals.tcf_purposes.empty() && p.signals.tcf_special_features.empty() && p.signals.tcf_vendors.empty()) {

@@ -169,21 +169,16 @@ Result<std::optional<Recorded>> Engine::Impl::RecordGpc(std::string_view subject
   return std::optional<Recorded>(ToRecorded(events.front()));
 }
 
-Result<std::vector<Recorded>> Engine::Impl::Grant(std::string_view subject, std::span<const std::string> purposes,
-                                                 const WriteContext& context) {
-  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
-  if (context.channel == "gpc") {
-    return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
-  }
-  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
-  if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
-  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to grant");
+Result<std::vector<internal::EventDraft>> Engine::Impl::GrantDrafts(std::string_view subject,
+                                                                   std::span<const std::string> purposes,
+                                                                   const WriteContext& context,
+                                                                   const Catalog& catalog) {
   std::vector<internal::EventDraft> drafts;
   for (const auto& id : purposes) {
-    const Purpose* p = catalog->FindPurpose(id);
+    const Purpose* p = catalog.FindPurpose(id);
     if (!p) {
       return NotFoundError("unknown purpose `" + id + "`; the consent purposes in force are " +
-                           PurposeList(*catalog, Basis::kConsent));
+                           PurposeList(catalog, Basis::kConsent));
     }
     if (p->basis == Basis::kNecessary) {
       return FailedPreconditionError("`" + id + "` is necessary to provide the service; it is not based on consent, so "
@@ -212,24 +207,22 @@ Result<std::vector<Recorded>> Engine::Impl::Grant(std::string_view subject, std:
     d.evidence = context.evidence;
     drafts.push_back(std::move(d));
   }
-  return AppendDrafts(std::move(drafts));
+  return drafts;
 }
 
-Result<std::vector<Recorded>> Engine::Impl::Withdraw(std::string_view subject, std::span<const std::string> purposes,
-                                                    const WriteContext& context) {
-  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
-  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
-  if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
-  if (purposes.empty()) return InvalidArgumentError("name at least one purpose to withdraw");
+Result<std::vector<internal::EventDraft>> Engine::Impl::WithdrawDrafts(std::string_view subject,
+                                                                      std::span<const std::string> purposes,
+                                                                      const WriteContext& context,
+                                                                      const Catalog& catalog) {
   const internal::PurposeTable& known = index.purposes();
   std::vector<internal::EventDraft> drafts;
   for (const auto& id : purposes) {
-    const Purpose* p = catalog->FindPurpose(id);
+    const Purpose* p = catalog.FindPurpose(id);
     // A purpose since removed from the catalog may still be withdrawn: saying
     // no is always possible.
     if (!p && !known.by_id.contains(id)) {
       return NotFoundError("unknown purpose `" + id + "`; the consent purposes in force are " +
-                           PurposeList(*catalog, Basis::kConsent));
+                           PurposeList(catalog, Basis::kConsent));
     }
     if (p && p->basis == Basis::kNecessary) {
       return FailedPreconditionError("`" + id + "` is necessary to provide the service; it is not based on consent, so "
@@ -246,7 +239,55 @@ Result<std::vector<Recorded>> Engine::Impl::Withdraw(std::string_view subject, s
     d.evidence = context.evidence;
     drafts.push_back(std::move(d));
   }
+  return drafts;
+}
+
+Result<std::vector<Recorded>> Engine::Impl::GrantAndDecline(std::string_view subject,
+                                                           std::span<const std::string> grants,
+                                                           std::span<const std::string> declined,
+                                                           const WriteContext& context) {
+  OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+  if (context.channel == "gpc" && !grants.empty()) {
+    return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
+  }
+  OPTIN_ASSIGN_OR_RETURN(auto catalog, RequireCatalog());
+  // The signal is a fact of the request, recorded even when the choice is refused.
+  if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
+  if (grants.empty() && declined.empty()) return InvalidArgumentError("name at least one purpose");
+  for (const std::string& id : grants) {
+    if (std::find(declined.begin(), declined.end(), id) != declined.end()) {
+      return InvalidArgumentError("`" + id + "` is both granted and declined; a choice says one or the other");
+    }
+  }
+  OPTIN_ASSIGN_OR_RETURN(std::vector<internal::EventDraft> drafts, GrantDrafts(subject, grants, context, *catalog));
+  OPTIN_ASSIGN_OR_RETURN(std::vector<internal::EventDraft> no, WithdrawDrafts(subject, declined, context, *catalog));
+  for (internal::EventDraft& d : no) drafts.push_back(std::move(d));
   return AppendDrafts(std::move(drafts));
+}
+
+Result<std::vector<Recorded>> Engine::Impl::Grant(std::string_view subject, std::span<const std::string> purposes,
+                                                 const WriteContext& context) {
+  if (context.channel == "gpc") {
+    return InvalidArgumentError("channel `gpc` cannot grant: Global Privacy Control only ever opts out");
+  }
+  if (purposes.empty()) {
+    OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+    OPTIN_RETURN_IF_ERROR(RequireCatalog().status());
+    if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
+    return InvalidArgumentError("name at least one purpose to grant");
+  }
+  return GrantAndDecline(subject, purposes, {}, context);
+}
+
+Result<std::vector<Recorded>> Engine::Impl::Withdraw(std::string_view subject, std::span<const std::string> purposes,
+                                                    const WriteContext& context) {
+  if (purposes.empty()) {
+    OPTIN_RETURN_IF_ERROR(ValidateChannel(context.channel));
+    OPTIN_RETURN_IF_ERROR(RequireCatalog().status());
+    if (context.gpc) OPTIN_RETURN_IF_ERROR(RecordGpc(subject, context).status());
+    return InvalidArgumentError("name at least one purpose to withdraw");
+  }
+  return GrantAndDecline(subject, {}, purposes, context);
 }
 
 Result<std::vector<Recorded>> Engine::Impl::WithdrawAll(std::string_view subject, const WriteContext& context) {
@@ -295,8 +336,37 @@ Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choi
   Result<std::vector<Recorded>> recorded = InvalidArgumentError("a choice is a grant, a withdrawal or a signal");
   const bool everything =
       (choice.action == Action::kWithdraw && choice.purposes.empty()) || choice.action == Action::kSignal;
-  if (choice.action == Action::kGrant) {
-    recorded = impl_->Grant(subject, choice.purposes, context);
+  if (!choice.declined.empty() && choice.action != Action::kGrant) {
+    return InvalidArgumentError("only a grant declines purposes in the same choice");
+  }
+  // What the choice changes: with only_changes, the purposes whose latest
+  // word says otherwise.
+  const int64_t now = impl_->clock();
+  auto changes = [&](const std::vector<std::string>& ids, Reason same) {
+    std::vector<std::string> out;
+    for (const std::string& id : ids) {
+      if (!choice.only_changes || impl_->DecidePurpose(subject, id, now).decision.reason != same) out.push_back(id);
+    }
+    return out;
+  };
+  const std::vector<std::string> purposes = changes(choice.purposes, choice.action == Action::kGrant
+                                                                         ? Reason::kGranted
+                                                                         : Reason::kWithdrawn);
+  const std::vector<std::string> declined = changes(choice.declined, Reason::kWithdrawn);
+  const bool unchanged = choice.only_changes && !everything && purposes.empty() && declined.empty() &&
+                         !(choice.purposes.empty() && choice.declined.empty());
+  if (unchanged) {
+    // Nothing to record but the signal the request carries.
+    recorded = std::vector<Recorded>();
+    if (context.gpc) {
+      Result<std::optional<Recorded>> signal = impl_->RecordGpc(subject, context);
+      if (!signal.ok()) return signal.status();
+      if (*signal) recorded->push_back(**signal);
+    }
+  } else if (choice.action == Action::kGrant && !choice.declined.empty()) {
+    recorded = impl_->GrantAndDecline(subject, purposes, declined, context);
+  } else if (choice.action == Action::kGrant) {
+    recorded = impl_->Grant(subject, purposes, context);
   } else if (choice.action == Action::kSignal) {
     if (!choice.purposes.empty()) return InvalidArgumentError("a signal names no purpose");
     Result<std::optional<Recorded>> signal = impl_->RecordGpc(subject, context);
@@ -305,7 +375,7 @@ Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choi
   } else if (everything) {
     recorded = impl_->WithdrawAll(subject, context);
   } else if (choice.action == Action::kWithdraw) {
-    recorded = impl_->Withdraw(subject, choice.purposes, context);
+    recorded = impl_->Withdraw(subject, purposes, context);
   }
   if (!recorded.ok()) return recorded.status();
   ChoiceResult out;
@@ -313,8 +383,9 @@ Result<ChoiceResult> Engine::Choose(std::string_view subject, const Choice& choi
   if (everything) {
     out.decisions = DecideAll(subject);
   } else {
-    const int64_t now = impl_->clock();
-    for (const std::string& id : choice.purposes) out.decisions.push_back(impl_->DecidePurpose(subject, id, now));
+    const int64_t after = impl_->clock();
+    for (const std::string& id : choice.purposes) out.decisions.push_back(impl_->DecidePurpose(subject, id, after));
+    for (const std::string& id : choice.declined) out.decisions.push_back(impl_->DecidePurpose(subject, id, after));
   }
   std::vector<uint64_t> seqs;
   for (const Recorded& r : out.recorded) seqs.push_back(r.seq);

@@ -155,10 +155,21 @@ struct Engine::Impl {
   // The consent writes behind Engine's, for a subject id already validated.
   Result<std::optional<Recorded>> RecordGpc(std::string_view subject, const WriteContext& context);
   Result<std::vector<Recorded>> Grant(std::string_view subject, std::span<const std::string> purposes,
-                                      const WriteContext& context);
+                                     const WriteContext& context);
   Result<std::vector<Recorded>> Withdraw(std::string_view subject, std::span<const std::string> purposes,
-                                         const WriteContext& context);
+                                        const WriteContext& context);
   Result<std::vector<Recorded>> WithdrawAll(std::string_view subject, const WriteContext& context);
+  // The events of a grant of `purposes` (or of their withdrawal), with the
+  // errors of Grant and Withdraw; recording nothing.
+  Result<std::vector<internal::EventDraft>> GrantDrafts(std::string_view subject, std::span<const std::string> purposes,
+                                                        const WriteContext& context, const Catalog& catalog);
+  Result<std::vector<internal::EventDraft>> WithdrawDrafts(std::string_view subject,
+                                                           std::span<const std::string> purposes,
+                                                           const WriteContext& context, const Catalog& catalog);
+  // A yes to `grants` and a no to `declined` in one transaction (one of
+  // them may be empty), after the GPC signal the context carries.
+  Result<std::vector<Recorded>> GrantAndDecline(std::string_view subject, std::span<const std::string> grants,
+                                                std::span<const std::string> declined, const WriteContext& context);
   Result<std::vector<Recorded>> AppendDrafts(std::vector<internal::EventDraft> drafts);
 
   // publish.cc

@@ -64,7 +64,7 @@ HttpResponse Api::Route(const HttpRequest& request) {
     if (access.reason.code() == StatusCode::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return labelled(std::move(r));
   }
-  Call call{request, *who, {}, {}, {}};
+  Call call{request, *who, {}, {}, {}, {}};
   if (!subject) {
     return labelled(ErrorResponse(InvalidArgumentError("the subject id in the path is not validly percent-encoded")));
   }
@@ -79,7 +79,16 @@ HttpResponse Api::Route(const HttpRequest& request) {
     }
     call.purpose = std::move(*purpose);
   }
-  if (route->pattern.ends_with("*}")) call.rest = match->captures[match->capture_count - 1];
+  if (route->pattern.starts_with("/v1/embed/{property}")) {
+    std::optional<std::string> property = PercentDecode(match->captures[0]);
+    if (!property) {
+      return labelled(ErrorResponse(InvalidArgumentError("the property in the path is not validly percent-encoded")));
+    }
+    call.property = std::move(*property);
+  }
+  if (route->pattern.ends_with("*}") || route->pattern.ends_with("{name}")) {
+    call.rest = match->captures[match->capture_count - 1];
+  }
   // A request that acts for a subject and carries Sec-GPC: 1 is that
   // subject's browser (or the company's site relaying it) opting out: the
   // one place where the API records the signal on its own (a choice records

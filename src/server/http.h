@@ -28,6 +28,8 @@ struct HttpRequest {
   std::string last_event_id;  // SSE resumption (Last-Event-ID)
   bool gpc = false;           // `Sec-GPC: 1` (Global Privacy Control)
   std::string origin;         // `Origin`, sent by browsers across origins
+  std::string cookie;         // `Cookie` (the website embed's only)
+  std::string if_none_match;  // `If-None-Match` (the embed's config)
   std::string body;
 };
 

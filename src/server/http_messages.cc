@@ -56,6 +56,8 @@ HttpRequest ToHttpRequest(const BeastRequest& req) {
   request.last_event_id = header("Last-Event-ID");
   request.gpc = header("Sec-GPC") == "1";
   request.origin = header(http::field::origin);
+  request.cookie = header(http::field::cookie);
+  request.if_none_match = header(http::field::if_none_match);
   request.body = req.body();
   return request;
 }
@@ -65,7 +67,11 @@ std::shared_ptr<BeastResponse> ToBeastResponse(HttpResponse response, unsigned v
   res->set(http::field::server, "optin");
   if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
   SecurityHeaders(*res);
-  for (auto& [name, value] : response.headers) res->set(name, value);
+  // An extra header replaces a default one, but each cookie is its own header.
+  for (auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "Set-Cookie")) res->insert(http::field::set_cookie, value);
+    else res->set(name, value);
+  }
   res->body() = std::move(response.body);
   res->keep_alive(keep_alive);
   res->prepare_payload();

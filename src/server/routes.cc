@@ -40,6 +40,19 @@ constexpr Route kRoutes[] = {
      .request_media = "application/x-www-form-urlencoded", .response = "Unsubscribed", .also_html = true},
     {.method = "GET", .pattern = "/static/{file*}", .help = "the preference center's scripts, styles and texts",
      .handler = StaticFile, .produces = "*/*"},
+    {.method = "GET", .pattern = "/v1/embed/{name}",
+     .help = "the website embed: `loader.js` (first in a page's head; stable bytes for Subresource Integrity) and "
+             "the versioned files of its banner and dialog",
+     .handler = EmbedFile, .produces = "*/*"},
+    {.method = "GET", .pattern = "/v1/embed/{property}/config",
+     .help = "what the embed shows on a property's pages: its purposes' notices, tags and texts in one language "
+             "(ETag; refused to an origin the property does not allow)",
+     .handler = EmbedConfig, .query = "lang", .response = "EmbedConfig"},
+    {.method = "POST", .pattern = "/v1/embed/{property}/choices",
+     .help = "a website visitor's choice, recorded for the visitor's pseudonymous subject (a cookie): the "
+             "receipts, decisions and TC/GPP strings after it",
+     .handler = EmbedChoice, .request = "EmbedChoiceRequest", .request_media = "text/plain",
+     .response = "EmbedChoice"},
     {.method = "POST", .pattern = "/v1/check", .access = Access::kCheck,
      .help = "may this subject's data be used for this purpose now?", .handler = Check, .request = "CheckRequest",
      .response = "Decision"},

@@ -201,7 +201,9 @@ SubjectSignals SignalsFor(const Catalog& catalog, const SubjectChoices& choices,
 
 Result<std::string> SubjectSignalsToJson(std::string_view subject, const SubjectSignals& signals, bool gpc) {
   JsonWriter w;
-  w.BeginObject().Key("subject").String(subject).Key("gpc").Bool(gpc);
+  w.BeginObject();
+  if (!subject.empty()) w.Key("subject").String(subject);
+  w.Key("gpc").Bool(gpc);
   w.Key("tc_string");
   if (signals.tc) {
     Result<std::string> tc = EncodeTcString(*signals.tc);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optin, optinCli, startOptinServer } from '../support/optin_process.mjs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import AxeBuilder from '@axe-core/playwright';
 
 let dir, db, server, base, adminKey, browser;
@@ -89,11 +89,7 @@ before(async () => {
   cli('init', '--demo');
   adminKey = cli('key', 'create', '--scope', 'admin', '--name', 'browser-test');
   base = await startServer();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

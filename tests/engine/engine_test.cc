@@ -701,6 +701,51 @@ TEST_F(EngineTest, AChoiceIsOneCallThatRecordsTheSignalTheChoiceAndReturnsDecisi
   EXPECT_EQ(engine_->last_seq(), before + 1);
 }
 
+TEST_F(EngineTest, AChoiceGrantsAndDeclinesInOneTransactionAndARepeatRecordsNothing) {
+  Publish(kShop);  // event 1
+  Choice choice{.action = Action::kGrant, .purposes = {"recommendations"}, .declined = {"ads"},
+                .only_changes = true, .locale = "en"};
+  Result<ChoiceResult> r = engine_->Choose("visitor", choice, ctx_);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->recorded.size(), 2u);
+  EXPECT_EQ(r->recorded[0].action, Action::kGrant);
+  EXPECT_EQ(r->recorded[1].action, Action::kWithdraw);
+  EXPECT_EQ(r->recorded[1].purpose, "ads");
+  ASSERT_EQ(r->decisions.size(), 2u);
+  EXPECT_EQ(r->decisions[1].decision.reason, Reason::kWithdrawn);
+  EXPECT_EQ(r->receipts.size(), 2u);
+  // The same choice again (a retry whose answer was lost): nothing new.
+  const uint64_t seq = engine_->last_seq();
+  r = engine_->Choose("visitor", choice, ctx_);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->recorded.empty());
+  EXPECT_TRUE(r->receipts.empty());
+  EXPECT_EQ(engine_->last_seq(), seq);
+  EXPECT_EQ(r->decisions[0].decision.reason, Reason::kGranted);
+  // A changed mind records only the change.
+  r = engine_->Choose("visitor", {.action = Action::kGrant, .purposes = {"ads"}, .declined = {"recommendations"},
+                                  .only_changes = true}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->recorded.size(), 2u);
+  EXPECT_EQ(Why("visitor", "ads"), Reason::kGranted);
+  EXPECT_EQ(Why("visitor", "recommendations"), Reason::kWithdrawn);
+  // Declining alone, and a purpose both ways, which is refused whole.
+  r = engine_->Choose("other", {.action = Action::kGrant, .purposes = {}, .declined = {"ads"}}, ctx_);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(Why("other", "ads"), Reason::kWithdrawn);
+  const uint64_t before = engine_->last_seq();
+  EXPECT_THAT(engine_->Choose("third", {.action = Action::kGrant, .purposes = {"ads", "recommendations"},
+                                        .declined = {"ads"}}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("`ads` is both granted and declined")));
+  EXPECT_THAT(engine_->Choose("third", {.action = Action::kGrant, .purposes = {"recommendations"},
+                                        .declined = {"nope"}}, ctx_),
+              StatusIs(StatusCode::kNotFound, HasSubstr("unknown purpose `nope`")));
+  EXPECT_THAT(engine_->Choose("third", {.action = Action::kWithdraw, .purposes = {"ads"}, .declined = {"ads"}}, ctx_),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("only a grant declines")));
+  EXPECT_EQ(engine_->last_seq(), before);
+  EXPECT_EQ(Why("third", "recommendations"), Reason::kNoConsent);
+}
+
 TEST_F(EngineTest, AnOptOutTokenWithdrawsOnePurposeForOneSubjectUntilItExpires) {
   Publish(kShop);
   constexpr int64_t kDay = int64_t{86400} * 1'000'000;

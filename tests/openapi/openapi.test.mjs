@@ -127,7 +127,8 @@ test('the document is valid OpenAPI 3.1', async () => {
 
 test('the document names exactly the paths and methods the server takes', async () => {
   for (const [template, item] of Object.entries(doc.paths)) {
-    const path = template.replace('{id}', 'alice').replace('{purpose}', 'ad_targeting').replace('{token}', 'x').replace('{file}', 'app.js');
+    const path = template.replace('{id}', 'alice').replace('{purpose}', 'ad_targeting').replace('{token}', 'x').replace('{file}', 'app.js')
+      .replace('{name}', 'loader.js').replace('{property}', 'shop');
     const res = await fetch(`${base}${path}`, { method: 'OPTIONS' });
     assert.equal(res.status, 204, path);
     const methods = Object.keys(item).map((m) => m.toUpperCase());
@@ -149,6 +150,17 @@ test('every operation answers as the document says', async () => {
   await call('GET', '/.well-known/gpc.json');
   await call('GET', '/');
   await call('GET', '/static/app.js');
+  // The website embed, as a shop's page on an allowed origin uses it.
+  await call('GET', '/v1/embed/loader.js');
+  const shop = { Origin: 'http://127.0.0.1:8080' };
+  const config = await call('GET', '/v1/embed/shop/config?lang=ja', { headers: shop });
+  await call('GET', config.ui.script);
+  await call('GET', config.ui.style);
+  await call('GET', '/v1/embed/shop/config', { headers: { Origin: 'https://elsewhere.example' }, status: 403 });
+  await call('POST', '/v1/embed/shop/choices', {
+    headers: { ...shop, 'Content-Type': 'text/plain' },
+    body: { granted: ['product_analytics'], declined: ['ad_targeting'], key: 'openapi-1', locale: 'ja' },
+  });
 
   await call('POST', '/v1/check', { auth: 'check', body: { subject: 'alice', purpose: 'personalized_offers' } });
   await call('POST', '/v1/check/batch', {

@@ -90,6 +90,11 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     {"GET /u/{token*}", {"public"}},  // the token is checked by the handler: it opens one opt-out
     {"POST /u/{token*}", {"public"}},
     {"GET /static/{file*}", {"public"}},
+    // The website embed: a shop's visitors have no key (the property's
+    // origins and the visitor's cookie are checked by the handlers).
+    {"GET /v1/embed/{name}", {"public"}},
+    {"GET /v1/embed/{property}/config", {"public"}},
+    {"POST /v1/embed/{property}/choices", {"public"}},
     {"POST /v1/check", {"check", "write", "admin", "recipient", "other_recipient"}},
     {"POST /v1/check/batch", {"check", "write", "admin", "recipient", "other_recipient"}},
     {"GET /v1/changes", {"write", "admin"}},

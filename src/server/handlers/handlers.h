@@ -4,7 +4,7 @@
 // consents.cc (a subject's consents and history), subject.cc (signals,
 // receipts, export, links, erasure), unsubscribe.cc (one-click e-mail
 // opt-out), recipients.cc (confirmations, deliveries, how recipients stand),
-// usage.cc (who used a subject's data, and denied checks), log.cc (the verifiable log), service.cc (health, metrics,
+// usage.cc (who used a subject's data, and denied checks), embed.cc (the website embed), log.cc (the verifiable log), service.cc (health, metrics,
 // notices, GPC, the change feed, the page and its files, the session). Each receives a request the router has matched, authorised
 // and decoded (src/server/routes.cc), calls the engine and writes JSON; the
 // router labels the response with its route.
@@ -44,7 +44,10 @@ struct Call {
   // the subject of the link token.
   std::string subject;
   std::string purpose;    // `{purpose}` of the path, decoded
-  std::string_view rest;  // `{token*}` or `{file*}`: the rest of the path, as sent
+  std::string property;   // `{property}` of the path, decoded
+  // `{token*}` or `{file*}`: the rest of the path, as sent; `{name}` (the
+  // last segment): that segment.
+  std::string_view rest;
 };
 
 using Handler = HttpResponse (*)(Services& s, const Call& call);
@@ -108,6 +111,10 @@ HttpResponse Changes(Services& s, const Call& call);
 HttpResponse Session(Services& s, const Call& call);
 HttpResponse Page(Services& s, const Call& call);
 HttpResponse StaticFile(Services& s, const Call& call);
+// embed.cc
+HttpResponse EmbedFile(Services& s, const Call& call);
+HttpResponse EmbedConfig(Services& s, const Call& call);
+HttpResponse EmbedChoice(Services& s, const Call& call);
 
 }  // namespace optin::server
 
