@@ -27,7 +27,8 @@ check: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The demo: the store ./optin.db with the demo catalog, then the server on
-# 127.0.0.1:$(PORT) until Ctrl-C.
+# 127.0.0.1:$(PORT) until Ctrl-C, with the demo shop page at /demo/shop (the
+# demo catalog's property `shop` allows the origin http://127.0.0.1:8080).
 PORT ?= 8080
 demo: build
 	@if [ -e optin.db ]; then \
@@ -36,7 +37,7 @@ demo: build
 	  $(OPTIN) init --demo; \
 	fi
 	@scripts/demo-tour $(OPTIN) $(PORT)
-	@exec $(OPTIN) serve --listen 127.0.0.1:$(PORT)
+	@exec $(OPTIN) serve --listen 127.0.0.1:$(PORT) --demo-shop
 
 bench: deps
 	@cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DOPTIN_BUILD_TESTS=OFF -DOPTIN_BUILD_BENCH=ON >/dev/null

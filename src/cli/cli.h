@@ -98,6 +98,7 @@ struct ServeFlags {
   std::vector<std::string> cors_origins;
   bool deliveries = true;                // send webhooks to recipients
   bool usage = true;                     // checks note usage
+  bool demo_shop = false;                // serve the demo shop page at /demo/shop
   bool allow_http_recipients = false;    // http:// webhook URLs (tests)
   bool allow_private_recipients = false; // private and loopback addresses
   int recipient_timeout_s = 10;          // for one webhook

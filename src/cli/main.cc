@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
                     "private CA)");
   serve->add_option("--recipient-timeout", serve_flags.recipient_timeout_s,
                     "Seconds a recipient has to answer one webhook (default 10)");
+  serve->add_flag("--demo-shop", serve_flags.demo_shop,
+                  "Also serve a demo shop page that uses the website embed, at /demo/shop (`make demo`)");
   serve->add_option("--public-url", serve_flags.public_url,
                     "Prefix of preference-center links, http(s)://... (default: http://ADDR:PORT as bound); "
                     "`optin link` uses it too");

@@ -54,6 +54,7 @@ CommandResult RunServe(const Globals& g, const std::string& listen, const ServeF
     if (Status s = server::ValidateOrigin(origin); !s.ok()) return InvalidArgumentError("--cors-origin: " + s.message());
   }
   options.cors_origins = flags.cors_origins;
+  options.demo_shop = flags.demo_shop;
   if (flags.max_connections_per_client < -1) {
     return InvalidArgumentError("--max-connections-per-client must be 0 (no limit) or more");
   }

@@ -11,9 +11,9 @@ using Text = std::pair<std::string_view, std::string_view>;  // key, text
 // DO NOT CHANGE a key: web/embed/ui.js reads them.
 constexpr std::array<Text, 24> kEnglish = {{
     {"banner_title", "Your choice about your data"},
-    {"banner_text", "{organization} would like to use data about your visit for the purposes below, only if you "
+    {"banner_text", "{organization} would like to use data about your visit for these purposes, only if you "
                     "agree. Nothing is used until you say yes, and you can change your mind at any time from "
-                    "\"Privacy choices\"."},
+                    "\"Privacy choices\":"},
     {"accept_all", "Accept all"},
     {"reject_all", "Reject all"},
     {"choose", "Choose"},
@@ -43,8 +43,8 @@ constexpr std::array<Text, 24> kEnglish = {{
 
 constexpr std::array<Text, 24> kJapanese = {{
     {"banner_title", "お客様のデータについての選択"},
-    {"banner_text", "{organization}は、ご同意いただいた場合に限り、以下の目的でこのサイトのご利用に関するデータを"
-                    "利用します。ご同意いただくまで利用することはなく、「プライバシー設定」からいつでも変更できます。"},
+    {"banner_text", "{organization}は、ご同意いただいた場合に限り、次の目的でこのサイトのご利用に関するデータを"
+                    "利用します。ご同意いただくまで利用することはなく、「プライバシー設定」からいつでも変更できます："},
     {"accept_all", "すべて同意する"},
     {"reject_all", "すべて拒否する"},
     {"choose", "選択する"},

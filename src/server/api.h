@@ -32,6 +32,7 @@ class Api {
   HttpResponse Handle(const HttpRequest& request);
   // Before serving starts only.
   void set_base_url(std::string url) { base_url_ = std::move(url); }
+  void set_demo_shop(bool on) { demo_shop_ = on; }
   Metrics& metrics() { return metrics_; }
 
   // Server-sent events for up to `limit` ledger changes after `after`;
@@ -50,7 +51,8 @@ class Api {
   Cors cors_;
   Metrics metrics_;
   std::string base_url_;
-  Services services_{engine_, metrics_, base_url_};
+  bool demo_shop_ = false;
+  Services services_{engine_, metrics_, base_url_, demo_shop_};
 };
 
 }  // namespace optin::server

@@ -66,7 +66,9 @@ struct Shared {
         options(o),
         limits({.max_connections = o.max_connections,
                 .max_per_client = o.max_connections_per_client,
-                .reserved_for_health = kReservedForHealth}) {}
+                .reserved_for_health = kReservedForHealth}) {
+    api.set_demo_shop(o.demo_shop);
+  }
 
   // Connections beyond the limit that may still ask /healthz or /metrics.
   static constexpr int kReservedForHealth = 4;

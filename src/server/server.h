@@ -44,6 +44,9 @@ struct ServerOptions {
   // Browser origins allowed to call the API across origins (CORS), e.g.
   // `https://shop.example`; none by default.
   std::vector<std::string> cors_origins;
+  // Also serve the demo shop page, which uses the website embed, at
+  // /demo/shop (`make demo`).
+  bool demo_shop = false;
 };
 
 // `http://ADDRESS:PORT` for a bound address, an IPv6 one in brackets.

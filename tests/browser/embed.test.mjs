@@ -187,6 +187,8 @@ test('Accept all records the choice in the ledger before the first tag request',
   await page.goto(`${SHOP}/`);
   await page.click(button('accept_all'));
   await until(page, () => (window.tagsRan || []).length === 2);
+  // The banner goes once the choice is made; "Privacy choices" stays (the page's own link here).
+  assert.equal(await page.isVisible('#optin-embed .banner'), false);
   const first = log.findIndex((e) => e.kind === 'tag');
   const recorded = log.findIndex((e) => e.kind === 'choice' && e.status === 200);
   assert.ok(recorded >= 0 && recorded < first, JSON.stringify(log));

@@ -21,7 +21,7 @@ function cli(...args) {
 }
 
 async function startServer() {
-  ({ server, base } = await startOptinServer(db));
+  ({ server, base } = await startOptinServer(db, ['--demo-shop']));
   return base;
 }
 
@@ -151,6 +151,7 @@ test('every operation answers as the document says', async () => {
   await call('GET', '/');
   await call('GET', '/static/app.js');
   // The website embed, as a shop's page on an allowed origin uses it.
+  await call('GET', '/demo/shop');
   await call('GET', '/v1/embed/loader.js');
   const shop = { Origin: 'http://127.0.0.1:8080' };
   const config = await call('GET', '/v1/embed/shop/config?lang=ja', { headers: shop });

@@ -93,6 +93,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     // The website embed: a shop's visitors have no key (the property's
     // origins and the visitor's cookie are checked by the handlers).
     {"GET /v1/embed/{name}", {"public"}},
+    {"GET /demo/shop", {"public"}},
     {"GET /v1/embed/{property}/config", {"public"}},
     {"POST /v1/embed/{property}/choices", {"public"}},
     {"POST /v1/check", {"check", "write", "admin", "recipient", "other_recipient"}},

@@ -68,6 +68,7 @@
     box.push({ body: body, state: safeState(want), t: Date.now() });
     store(OUTBOX, box);
     I.apply(box[box.length - 1].state);
+    settle();
     flush();
   }
   function flush() {
@@ -124,6 +125,7 @@
   var banner = el('section', 'banner', '', { 'aria-label': say('banner_title') });
   banner.appendChild(el('h2', '', say('banner_title')));
   banner.appendChild(el('p', '', say('banner_text')));
+  banner.appendChild(el('p', 'purposes', consentIds.map(function (id) { return byId[id].title; }).join(' · ')));
   var row = el('div', 'buttons');
   buttons(row);
   banner.appendChild(row);

@@ -103,6 +103,18 @@ void AllowCredentials(const Call& call, HttpResponse& r) {
 
 }  // namespace
 
+HttpResponse DemoShop(Services& s, const Call&) {
+  const WebAsset* page = s.demo_shop ? FindWebAsset("demo/shop.html") : nullptr;
+  if (!page) return ErrorResponse(404, "not_found", "no demo shop here (`optin serve --demo-shop` serves one)");
+  HttpResponse r;
+  r.content_type = std::string(page->content_type);
+  r.body = std::string(page->body);
+  // The shop's own policy: everything from this server, nothing inline.
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+  return r;
+}
+
 HttpResponse EmbedFile(Services&, const Call& call) {
   if (call.rest == "loader.js") return EmbedAsset("embed/loader.js", kLoaderCache);
   const Versioned& ui = UiFiles();

@@ -34,6 +34,7 @@ struct Services {
   Engine& engine;
   Metrics& metrics;
   const std::string& base_url;  // prefixes preference-center links
+  const bool& demo_shop;        // /demo/shop is served (`optin serve --demo-shop`)
 };
 
 // One request, as the router hands it over.
@@ -115,6 +116,7 @@ HttpResponse StaticFile(Services& s, const Call& call);
 HttpResponse EmbedFile(Services& s, const Call& call);
 HttpResponse EmbedConfig(Services& s, const Call& call);
 HttpResponse EmbedChoice(Services& s, const Call& call);
+HttpResponse DemoShop(Services& s, const Call& call);
 
 }  // namespace optin::server
 
