@@ -27,7 +27,7 @@ const ANALYTICS_HOST = 'analytics.example.com';
 const ADS_HOST = 'ads.example.net';
 // The shop's policy: its own scripts, the embed's origin, and the declared tag hosts.
 const CSP = `default-src 'self'; script-src 'self' ${CONSENT} https://${ANALYTICS_HOST} https://${ADS_HOST}; ` +
-  `style-src 'self' ${CONSENT}; connect-src 'self' ${CONSENT}; frame-src 'self' https://frames.example.org; ` +
+  `style-src 'self' ${CONSENT}; connect-src 'self' ${CONSENT}; frame-src 'self' https://frames.example.org https://${ADS_HOST}; ` +
   `img-src 'self'; report-uri /csp-report`;
 
 let dir, db, server, base, adminKey, browser;
@@ -519,5 +519,118 @@ test('withdrawal from any page removes the tags\' cookies and storage, tells Con
   const reasons = await decisions(await visitorOf(context));
   assert.equal(reasons.ad_targeting, 'withdrawn');
   assert.equal(reasons.product_analytics, 'withdrawn');
+  await context.close();
+});
+
+test('an embedded frame waits behind a placeholder of its own size: load once, or always allow', async () => {
+  const context = await newContext();
+  const frame = `<iframe id="video" title="Product video" data-consent="ad_targeting" data-src="https://${ADS_HOST}/player" width="320" height="180"></iframe>`;
+  const log = await hermetic(context, { pages: { '/video': page('Video', frame) } });
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/video`);
+  await p.waitForSelector(button('accept_all'));
+  const placeholder = p.frameLocator('#video');
+  await placeholder.locator('button[data-action="load_once"]').waitFor();
+  assert.match(await placeholder.locator('p').textContent(), new RegExp(`${ADS_HOST.replace(/\./g, '\\.')}.*Personalized ads`));
+  const box = await p.locator('#video').boundingBox();
+  assert.deepEqual([box.width, box.height], [324, 184]);  // 320 x 180 and the default border
+  assert.deepEqual(log.filter((e) => e.kind === 'tag'), []);
+  // Load once: this frame, this time; nothing recorded.
+  await placeholder.locator('button[data-action="load_once"]').click();
+  await until(p, () => document.querySelector('iframe[data-optin-revived]') !== null);
+  assert.deepEqual(await p.locator('#video').boundingBox(), box);
+  for (let i = 0; i < 100 && !log.some((e) => e.kind === 'tag' && e.url.endsWith('/player')); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(log.filter((e) => e.kind === 'tag' && e.url.endsWith('/player')).length, 1);
+  assert.equal(await visitorOf(context), undefined);
+  // Always allow (after a reload): the purpose is granted, and only it.
+  await p.reload();
+  await placeholder.locator('button[data-action="always_allow"]').click();
+  await until(p, () => document.querySelector('iframe[data-optin-revived]') !== null);
+  const reasons = await decisions(await visitorOf(context));
+  assert.equal(reasons.ad_targeting, 'granted');
+  assert.equal(reasons.product_analytics, 'no_consent');
+  await context.close();
+});
+
+test('a tag of a declared host added without its markup is kept inert and reported', async () => {
+  const context = await newContext();
+  const log = await hermetic(context, { pages: { '/late': page('Late tags', '<script src="/late.js"></script>') } });
+  await context.route(`${SHOP}/late.js`, (route) => route.fulfill({
+    contentType: 'text/javascript',
+    // What a tag snippet does: a script element given its address in code,
+    // once the page is up.
+    body: `document.addEventListener('optin:blocked', (e) => (window.reported = (window.reported || []).concat(e.detail.purpose)));
+window.optin.ready(() => {
+  const s = document.createElement('script');
+  s.src = 'https://${ADS_HOST}/late.js';
+  document.head.appendChild(s);
+  window.injected = true;
+});`,
+  }));
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/late`);
+  await until(p, () => window.injected === true);
+  await p.waitForTimeout(300);
+  assert.deepEqual(log.filter((e) => e.kind === 'tag'), []);
+  assert.deepEqual(await p.evaluate(() => window.reported), ['ad_targeting']);
+  assert.deepEqual(await p.evaluate(() => window.optin.blocked.map((b) => b.src)), [`https://${ADS_HOST}/late.js`]);
+  // Once allowed, the kept tag runs.
+  await p.click(button('accept_all'));
+  await until(p, () => (window.tagsRan || []).filter((h) => h === 'ads.example.net').length === 2);
+  await context.close();
+});
+
+test('window.optin: ready, get, onChange, show and withdraw, with DOM and dataLayer events', async () => {
+  const context = await newContext();
+  await hermetic(context);
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.evaluate(() => window.optin.ready());
+  assert.equal(await p.evaluate(() => window.optin.get('product_analytics')), false);
+  assert.equal(await p.evaluate(() => window.optin.get('no_such_purpose')), false);
+  await p.evaluate(() => {
+    window.changes = [];
+    window.optin.onChange((purposes) => window.changes.push({ ...purposes }));
+    document.addEventListener('optin:change', (e) => window.changes.push({ dom: e.detail.ad_targeting }));
+  });
+  await p.evaluate(() => window.optin.show());
+  await p.waitForSelector('#optin-embed dialog[open]');
+  // Nothing is pre-checked.
+  assert.deepEqual(await p.$$eval('#optin-embed dialog input[type=checkbox]', (all) => all.map((c) => c.checked)),
+    [false, false, false]);
+  await p.check('#optin-embed dialog input[name="ad_targeting"]');
+  await p.click('#optin-embed dialog button[data-action="save"]');
+  await until(p, () => window.optin.get('ad_targeting') === true);
+  const changes = await p.evaluate(() => window.changes);
+  assert.ok(changes.some((c) => c.ad_targeting === true && c.product_analytics === false), JSON.stringify(changes));
+  assert.ok(changes.some((c) => c.dom === true));
+  const updates = await p.evaluate(() => window.dataLayer.filter((e) => e.event === 'optin_update').map((e) => e.optin));
+  assert.equal(updates.at(-1).ad_targeting, true);
+  await Promise.all([p.waitForEvent('load'), p.evaluate(() => window.optin.withdraw())]);
+  await p.evaluate(() => window.optin.ready());
+  assert.equal(await p.evaluate(() => window.optin.get('ad_targeting')), false);
+  await context.close();
+});
+
+test('a config that fails, or a loader without a property, leaves everything denied and throws nothing', async () => {
+  const context = await newContext();
+  const pages = {
+    '/noprop': page('No property').replace(' data-property="shop"', ''),
+    '/unknown': page('Unknown').replace('data-property="shop"', 'data-property="nosuch"'),
+  };
+  const log = await hermetic(context, { pages });
+  const p = await context.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  for (const path of ['/noprop', '/unknown']) {
+    await p.goto(`${SHOP}${path}`);
+    await p.waitForTimeout(500);
+    assert.equal(await p.evaluate(() => window.optin.get('product_analytics')), false);
+    assert.equal(await p.$('#optin-embed'), null);
+  }
+  assert.deepEqual(errors, []);
+  assert.deepEqual(log.filter((e) => e.kind === 'tag'), []);
   await context.close();
 });

@@ -85,8 +85,8 @@
   function allowed(list) {
     return list.split(/\s+/).every(function (p) { return p && L[p] === true; });
   }
-  function revive(el) {
-    if (!allowed(el.getAttribute('data-consent'))) return;
+  function revive(el, once) {
+    if (!once && !allowed(el.getAttribute('data-consent'))) return;
     var n = d.createElement(el.tagName), src = el.getAttribute('data-src');
     for (var i = 0; i < el.attributes.length; i++) {
       var a = el.attributes[i].name;
@@ -103,13 +103,14 @@
     n.setAttribute('data-optin-revived', el.getAttribute('data-consent'));
     el.parentNode.replaceChild(n, el);
   }
-  function reviveAll() { [].forEach.call(d.querySelectorAll(SEL), revive); }
+  function each(root, f) { [].forEach.call(root.querySelectorAll(SEL), function (e) { f(e); }); }
+  function reviveAll() { each(d, revive); }
   new MutationObserver(safe(function (ms) {
     ms.forEach(function (m) {
       [].forEach.call(m.addedNodes, function (n) {
         if (n.nodeType !== 1) return;
         if (n.matches(SEL)) revive(n);
-        else if (n.querySelectorAll) [].forEach.call(n.querySelectorAll(SEL), revive);
+        else if (n.querySelectorAll) each(n, revive);
       });
     });
   })).observe(d.documentElement, { childList: true, subtree: true });
@@ -138,7 +139,7 @@
     onChange: function (f) { subs.push(f); },
     show: function () { q.push(['show']); },
     withdraw: function () { q.push(['withdraw']); },
-    _: { base: base, prop: prop, me: me, q: q, url: url, apply: apply, held: held, types: CM,
+    _: { base: base, prop: prop, me: me, q: q, url: url, apply: apply, held: held, types: CM, revive: revive,
       gpc: w.navigator.globalPrivacyControl === true,
       purposes: function () { return L; },
       ready: function () { var r = ready; ready = null; r && r.forEach(function (f) { f(); }); } }

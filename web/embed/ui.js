@@ -59,9 +59,10 @@
     crypto.getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return (b & 63).toString(36); }).join('') + Date.now().toString(36);
   }
-  function choose(want, ack) {
+  // A choice about `ids` (every consent purpose when not given).
+  function choose(want, ack, ids) {
     var body = { granted: [], declined: [], key: key(), locale: cfg.locale };
-    consentIds.forEach(function (id) { body[want[id] ? 'granted' : 'declined'].push(id); });
+    (ids || consentIds).forEach(function (id) { body[want[id] ? 'granted' : 'declined'].push(id); });
     if (I.gpc) body.gpc = true;
     if (ack) body.gpc_conflict_acknowledged = true;
     var box = load(OUTBOX, []).filter(function (e) { return e.body.key === sending; });
@@ -309,6 +310,84 @@
     }, 100);
   }
 
+  // ---- Frames of a purpose not allowed: a placeholder inside the frame
+  // itself (its size is kept, nothing shifts), to load it once or to allow
+  // its purpose from now on.
+  function placeholders() {
+    [].forEach.call(d.querySelectorAll('iframe[data-consent]'), function (f) {
+      var doc = f.contentDocument, ids = f.getAttribute('data-consent').split(/\s+/).filter(Boolean);
+      if (!doc || !doc.body || doc.body.hasAttribute('data-optin')) return;
+      var host = '', p = byId[ids[0]];
+      try { host = new URL(f.getAttribute('data-src'), location.href).hostname; } catch (e) { }
+      doc.documentElement.lang = cfg.locale;
+      doc.body.setAttribute('data-optin', '');
+      var text = doc.createElement('p');
+      text.textContent = say('blocked', { host: host, purpose: p ? p.title : ids.join(', ') });
+      doc.body.appendChild(text);
+      [['load_once', function () { I.revive(f, true); }], ['always_allow', function () {
+        var want = {};
+        ids.forEach(function (id) { want[id] = true; });
+        choose(want, I.gpc, ids.filter(function (id) { return byId[id] && byId[id].basis === 'consent'; }));
+      }]].forEach(function (b) {
+        var e = doc.createElement('button');
+        e.type = 'button';
+        e.textContent = say(b[0]);
+        e.setAttribute('data-action', b[0]);
+        e.addEventListener('click', b[1]);
+        doc.body.appendChild(e);
+      });
+    });
+  }
+
+  // ---- The guard: a tag of a declared host that comes without its markup
+  // is kept inert and reported (to be marked with data-consent).
+  var blocked = o.blocked = [];
+  function purposeOfHost(src) {
+    var h;
+    try { h = new URL(String(src), location.href).hostname; } catch (e) { return null; }
+    for (var i = 0; i < cfg.purposes.length; i++) {
+      if (cfg.purposes[i].hosts.some(function (x) {
+        return x === h || (x.slice(0, 2) === '*.' && h.slice(1 - x.length) === x.slice(1));
+      })) return cfg.purposes[i].id;
+    }
+    return null;
+  }
+  function neuter(n, src) {
+    var id = purposeOfHost(src);
+    if (!id || I.purposes()[id] || n.hasAttribute('data-optin-revived')) return false;
+    n.setAttribute('data-consent', id);
+    n.setAttribute('data-src', String(src));
+    n.removeAttribute('src');
+    if (n.tagName === 'SCRIPT') n.type = 'text/plain';
+    blocked.push({ purpose: id, src: String(src) });
+    w.console && console.warn('optin: kept ' + src + ' from running until `' + id + '` is allowed; mark it ' +
+      'data-consent="' + id + '" in the page');
+    d.dispatchEvent(new CustomEvent('optin:blocked', { detail: { purpose: id, src: String(src) } }));
+    return true;
+  }
+  // A script given its address in code is caught as the address is set.
+  var srcOf = Object.getOwnPropertyDescriptor(HTMLScriptElement.prototype, 'src');
+  Object.defineProperty(HTMLScriptElement.prototype, 'src', {
+    configurable: true, enumerable: true, get: srcOf.get,
+    set: function (v) { if (!neuter(this, v)) srcOf.set.call(this, v); }
+  });
+  // And one in markup, or set as an attribute, when it arrives.
+  new MutationObserver(function (ms) {
+    ms.forEach(function (m) {
+      var nodes = m.type === 'attributes' ? [m.target] : m.addedNodes;
+      [].forEach.call(nodes, function (n) {
+        if (n.nodeType !== 1) return;
+        [n].concat([].slice.call(n.querySelectorAll ? n.querySelectorAll('script[src],iframe[src],img[src]') : []))
+          .forEach(function (e) {
+            if (/^(SCRIPT|IFRAME|IMG)$/.test(e.tagName) && e.hasAttribute('src') && !e.hasAttribute('data-consent')) {
+              neuter(e, e.getAttribute('src'));
+            }
+          });
+      });
+      placeholders();
+    });
+  }).observe(d.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['src'] });
+
   // ---- The IAB APIs (TCF v2.2 __tcfapi, GPP 1.1 __gpp) over the server's strings.
   function signals() { return load(SIGNALS, null); }
   function tcData(status, id) {
@@ -383,6 +462,8 @@
   o.show = open;
   o.withdraw = withdraw;
   (d.body || d.documentElement).appendChild(host);
+  placeholders();
+  d.addEventListener('DOMContentLoaded', placeholders);
   settle();
   I.q.splice(0).forEach(function (c) { c[0] === 'show' ? open() : withdraw(); });
   flush();
