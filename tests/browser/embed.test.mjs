@@ -59,9 +59,13 @@ function page(title, extra = '', lang = 'en') {
 }
 
 // Routes every request of `context`; returns the log of what happened, in order.
-async function hermetic(context, { configDelay = 0, blockChoices = () => false, pages = {} } = {}) {
+async function hermetic(context, { configDelay = 0, blockChoices = () => false, pages = {}, csp = CSP } = {}) {
   const log = [];
-  await context.route('**/*', async (route) => {
+  await context.route('**/*', (route) => answer(route).catch((e) => {
+    // A request still in flight when its test closed the context.
+    if (!/closed/.test(e.message)) throw e;
+  }));
+  async function answer(route) {
     const request = route.request();
     const url = new URL(request.url());
     if (url.origin === SHOP) {
@@ -73,7 +77,7 @@ async function hermetic(context, { configDelay = 0, blockChoices = () => false, 
         return route.fulfill({ status: 204 });
       }
       const body = pages[url.pathname] ?? page(`Shop ${url.pathname}`);
-      return route.fulfill({ contentType: 'text/html', headers: { 'Content-Security-Policy': CSP }, body });
+      return route.fulfill({ contentType: 'text/html', headers: { 'Content-Security-Policy': csp }, body });
     }
     if (url.origin === CONSENT) {
       if (url.pathname.endsWith('/config') && configDelay) await new Promise((r) => setTimeout(r, configDelay));
@@ -98,7 +102,7 @@ async function hermetic(context, { configDelay = 0, blockChoices = () => false, 
     }
     log.push({ kind: 'foreign', url: url.href });
     return route.abort('blockedbyclient');
-  });
+  }
   return log;
 }
 
@@ -632,5 +636,97 @@ test('a config that fails, or a loader without a property, leaves everything den
   }
   assert.deepEqual(errors, []);
   assert.deepEqual(log.filter((e) => e.kind === 'tag'), []);
+  await context.close();
+});
+
+test('under a nonce policy with Trusted Types enforced, marked inline and external scripts run once allowed', async () => {
+  const context = await newContext();
+  await context.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const strict = "script-src 'nonce-r4nd0m' 'strict-dynamic'; style-src 'self' " + CONSENT + '; ' +
+    "require-trusted-types-for 'script'; trusted-types optin; object-src 'none'; base-uri 'none'";
+  const body = page('Strict', '<script type="text/plain" data-consent="personalized_offers" nonce="r4nd0m">window.inlineRan = true;</script>')
+    .replaceAll('<script ', '<script nonce="r4nd0m" ');
+  const log = await hermetic(context, { pages: { '/strict': body }, csp: strict });
+  const p = await context.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`${SHOP}/strict`);
+  await p.click(button('accept_all'));
+  await until(p, () => window.inlineRan === true && (window.tagsRan || []).length === 2);
+  assert.deepEqual(await p.evaluate(() => window.violations), []);
+  assert.deepEqual(errors, []);
+  assert.equal(log.filter((e) => e.kind === 'tag').length, 2);
+  await context.close();
+});
+
+test('the config is cacheable: the same ETag answers 304, and another language is another answer', async () => {
+  const first = await fetch(`${base}/v1/embed/shop/config?lang=en`, { headers: { Origin: SHOP } });
+  assert.equal(first.status, 200);
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.match(first.headers.get('cache-control'), /public, max-age=\d+/);
+  assert.equal(first.headers.get('access-control-allow-origin'), SHOP);
+  const again = await fetch(`${base}/v1/embed/shop/config?lang=en`, { headers: { Origin: SHOP, 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), '');
+  const ja = await fetch(`${base}/v1/embed/shop/config?lang=ja-JP`, { headers: { Origin: SHOP, 'If-None-Match': etag } });
+  assert.equal(ja.status, 200);
+  assert.equal((await ja.json()).locale, 'ja');
+  // The loader's bytes are stable and served for Subresource Integrity.
+  const loader = await fetch(`${base}/v1/embed/loader.js`);
+  assert.equal(loader.headers.get('access-control-allow-origin'), '*');
+  const bytes = await loader.text();
+  assert.equal(bytes, readFileSync(join(here, '../../web/embed/loader.js'), 'utf8'));
+  const ui = (await (await fetch(`${base}/v1/embed/shop/config`)).json()).ui.script;
+  assert.match((await fetch(base + ui)).headers.get('cache-control'), /immutable/);
+  assert.equal((await fetch(`${base}/v1/embed/ui.00000000.js`)).status, 404);
+});
+
+test('TCF and GPP listeners hear the banner shown and the choice made', async () => {
+  const context = await newContext();
+  await context.addInitScript(() => {
+    window.events = [];
+    const listen = () => {
+      window.__tcfapi('addEventListener', 2, (data, ok) => ok && window.events.push(`tcf:${data.eventStatus}`));
+      window.__gpp('addEventListener', (data, ok) => ok && window.events.push(`gpp:${data.eventName}`));
+    };
+    // As a tag in the page would: once the stubs exist.
+    document.addEventListener('DOMContentLoaded', listen);
+  });
+  await hermetic(context);
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.click(button('reject_all'));
+  await until(p, () => window.events.includes('tcf:useractioncomplete'));
+  const events = await p.evaluate(() => window.events);
+  assert.ok(events.includes('tcf:cmpuishown'), events.join(' '));
+  assert.ok(events.includes('gpp:listenerRegistered'), events.join(' '));
+  assert.ok(events.indexOf('tcf:cmpuishown') < events.indexOf('tcf:useractioncomplete'), events.join(' '));
+  // getTCData after the choice carries the server's string.
+  const tc = await p.evaluate(() => new Promise((r) => window.__tcfapi('getTCData', 2, (d) => r(d.tcString))));
+  assert.equal(TCString.decode(tc).purposeConsents.size, 0);
+  await context.close();
+});
+
+test('a choice that cannot be delivered for a day says so in the dialog instead of pretending', async () => {
+  const context = await newContext();
+  const log = await hermetic(context, { blockChoices: () => true });
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.click(button('reject_all'));
+  // The outbox entry, made to look a day and a minute old.
+  await p.evaluate(() => {
+    const box = JSON.parse(localStorage.getItem('optin.outbox.shop'));
+    box[0].t -= 86460000;
+    localStorage.setItem('optin.outbox.shop', JSON.stringify(box));
+  });
+  await p.reload();
+  await p.evaluate(() => window.optin.show());
+  await p.waitForSelector('#optin-embed dialog[open]');
+  assert.match(await p.textContent('#optin-embed dialog'), /could not be recorded for more than a day/);
+  assert.ok(log.filter((e) => e.kind === 'choice-lost').length >= 2);
   await context.close();
 });

@@ -1,8 +1,6 @@
-/* optin website embed: the loader (docs/embed.md). First in <head>:
-   <script src="https://CONSENT-HOST/v1/embed/loader.js" data-property="ID"></script>
-   Until the visitor says yes, every Consent Mode type is denied and every
-   element marked data-consent stays inert. This file never throws into
-   the page. */
+/* optin website embed: the loader, first in <head> (docs/embed.md). Until
+   the visitor says yes, Consent Mode is denied and every element marked
+   data-consent stays inert. It never throws into the page. */
 (function (w, d) {
   'use strict';
   if (w.optin && w.optin._) return;
@@ -14,9 +12,10 @@
     base = new URL(me.src).origin;
     prop = me.getAttribute('data-property');
   } catch (e) { return; }
-  var tt = w.trustedTypes && w.trustedTypes.createPolicy ? w.trustedTypes.createPolicy('optin', {
-    createScriptURL: function (u) { return u; }
-  }) : null;
+  // Trusted Types: the page's own marked scripts, and the embed's.
+  var same = function (s) { return s; };
+  var tt = w.trustedTypes && w.trustedTypes.createPolicy ?
+    w.trustedTypes.createPolicy('optin', { createScriptURL: same, createScript: same }) : null;
   function url(u) { return tt ? tt.createScriptURL(u) : u; }
   function safe(f) { return function () { try { return f.apply(this, arguments); } catch (e) { } }; }
 
@@ -96,7 +95,7 @@
     if (n.tagName === 'SCRIPT') {
       n.async = el.hasAttribute('async');
       if (src) n.src = url(src);
-      else n.text = el.text;
+      else n.text = tt ? tt.createScript(el.text) : el.text;
     } else if (src) {
       n.src = src;
     }
