@@ -46,12 +46,41 @@ std::string NoticesTag(const Catalog& catalog, const Property& property);
 std::string ConfigJson(const Catalog& catalog, const Property& property, std::string_view locale,
                        std::string_view ui_script, std::string_view ui_style);
 
-// A new visitor's subject id: `visitor:` and 22 base64url characters (128
-// random bits), pseudonymous and unguessable.
-std::string NewVisitorId();
-// Whether `id` has the form NewVisitorId makes: only such ids are taken
-// from a cookie, so that a forged cookie cannot name an account's subject.
-bool IsVisitorId(std::string_view id);
+// A new visitor's subject id: `visitor:PROPERTY:` and 22 base64url
+// characters (128 random bits), pseudonymous and unguessable.
+std::string NewVisitorId(std::string_view property);
+// Whether `id` has the form NewVisitorId makes (for `property`, when given):
+// only such ids are taken from a cookie, so that a forged cookie cannot
+// name an account's subject.
+bool IsVisitorId(std::string_view id, std::string_view property = {});
+// The property of a visitor id; "" for another id.
+std::string_view VisitorProperty(std::string_view id);
+
+// The subject the visitor cookie's value stands for: a visitor id of
+// `property`, or (`account.TOKEN`, set by LinkVisitor) the account's
+// subject while its token lasts; nullopt for anything else (a new visitor).
+std::optional<std::string> CookieSubject(const Engine& engine, std::string_view cookie, std::string_view property);
+
+// What linking a visitor to a signed-in customer's account did.
+struct LinkedVisitor {
+  bool visitor_erased = false;       // the visitor's own record, if any, is gone
+  std::vector<std::string> cookies;  // Set-Cookie values for the site to send
+};
+
+// Links `visitor` (a visitor id of `property`, read from the site's
+// `optin_vid` cookie) to the account subject `account`: nothing is merged.
+// The visitor's own record is erased, and the two cookies returned make the
+// browser the account's from then on: its choices are recorded for the
+// account, and the embed shows the account's choices. kInvalidArgument for
+// a visitor id that is not one of the property's.
+Result<LinkedVisitor> LinkVisitor(Engine& engine, const Catalog& catalog, const Property& property,
+                                  std::string_view visitor, std::string_view account);
+
+// Erases the record of every visitor whose latest event is older than its
+// property's visitor_retention at `now` (13 months for a property no longer
+// in the catalog): what `optin serve` runs every hour. Scans the whole
+// ledger. Returns how many it erased.
+Result<size_t> EraseLapsedVisitors(Engine& engine, int64_t now);
 
 // The value of cookie `name` in a `Cookie` header; nullopt when absent.
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name);

@@ -20,16 +20,29 @@ bool IsLoopbackHttp(const Property& property) {
 
 }  // namespace
 
-std::string NewVisitorId() {
+std::string NewVisitorId(std::string_view property) {
   const SecretKey random = RandomKey();
-  return std::string(kVisitorPrefix) +
+  return std::string(kVisitorPrefix) + std::string(property) + ":" +
          Base64Url(std::string_view(reinterpret_cast<const char*>(random.data()), kVisitorRandomBytes));
 }
 
-bool IsVisitorId(std::string_view id) {
-  if (!id.starts_with(kVisitorPrefix)) return false;
+std::string_view VisitorProperty(std::string_view id) {
+  if (!id.starts_with(kVisitorPrefix)) return {};
   const std::string_view rest = id.substr(kVisitorPrefix.size());
-  return rest.size() == kVisitorIdChars && FromBase64Url(rest).has_value();
+  const size_t colon = rest.find(':');
+  if (colon == std::string_view::npos || colon == 0) return {};
+  const std::string_view random = rest.substr(colon + 1);
+  if (random.size() != kVisitorIdChars || !FromBase64Url(random).has_value()) return {};
+  const std::string_view property = rest.substr(0, colon);
+  const bool word = std::all_of(property.begin(), property.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+  });
+  return word ? property : std::string_view();
+}
+
+bool IsVisitorId(std::string_view id, std::string_view property) {
+  const std::string_view of = VisitorProperty(id);
+  return !of.empty() && (property.empty() || of == property);
 }
 
 std::optional<std::string> CookieValue(std::string_view header, std::string_view name) {

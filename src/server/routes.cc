@@ -95,6 +95,10 @@ constexpr Route kRoutes[] = {
     {.method = "POST", .pattern = "/v1/subjects/{id}/link", .access = Access::kAdmin,
      .help = "make a preference-center link", .handler = Link, .request = "LinkRequest", .request_optional = true,
      .response = "Link"},
+    {.method = "POST", .pattern = "/v1/subjects/{id}/link-visitor", .access = Access::kWrite,
+     .help = "a signed-in customer's browser becomes theirs: the website visitor's own record is erased (nothing is "
+             "merged) and the cookies returned, set by the site, make the embed record and show the account's choices",
+     .handler = LinkVisitorTo, .request = "LinkVisitorRequest", .response = "LinkedVisitor"},
     {.method = "POST", .pattern = "/v1/subjects/{id}/unsubscribe-link", .access = Access::kAdmin,
      .help = "make a one-click e-mail opt-out link for one purpose (RFC 8058)", .handler = UnsubscribeLinkFor,
      .request = "UnsubscribeLinkRequest", .response = "UnsubscribeLink"},

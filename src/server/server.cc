@@ -23,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "src/embed/embed.h"
 #include "src/server/api.h"
 #include "src/server/http_messages.h"
 #include "src/server/limits.h"
@@ -48,6 +49,8 @@ constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
 // How often consents that lapsed are looked for, to tell their recipients
 // (Engine::TellLapses).
 constexpr auto kLapseInterval = std::chrono::seconds(5);
+// How often website visitors whose record lapsed are erased (docs/embed.md).
+constexpr auto kVisitorSweepInterval = std::chrono::hours(1);
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
@@ -388,8 +391,21 @@ class BeastServer final : public Server {
           (void)engine_.TellLapses();  // what failed is found again next time
           lapses_told = std::chrono::steady_clock::now();
         }
+
       }
       (void)engine_.FlushUsage();
+    });
+    // Erases the website visitors whose record lapsed, on a thread of its
+    // own: a sweep reads the whole ledger, and following must not wait.
+    sweeper_ = std::thread([this] {
+      auto swept = std::chrono::steady_clock::now() - kVisitorSweepInterval;  // at once, then every interval
+      while (!stop_following_.load()) {
+        if (std::chrono::steady_clock::now() - swept >= kVisitorSweepInterval) {
+          (void)embed::EraseLapsedVisitors(engine_, engine_.Now());  // what failed is found again next time
+          swept = std::chrono::steady_clock::now();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
     });
     if (shared_.options.handle_signals) {
       signals_.add(SIGTERM);
@@ -403,6 +419,7 @@ class BeastServer final : public Server {
   ~BeastServer() override {
     stop_following_ = true;
     if (follower_.joinable()) follower_.join();
+    if (sweeper_.joinable()) sweeper_.join();
   }
 
   uint16_t port() const override { return port_; }
@@ -539,6 +556,7 @@ class BeastServer final : public Server {
   tcp::acceptor acceptor_;
   net::signal_set signals_;
   std::thread follower_;
+  std::thread sweeper_;
   std::atomic<bool> stop_following_{false};
   net::steady_timer drain_timer_;
   std::unique_ptr<net::steady_timer> check_timer_;

@@ -63,7 +63,7 @@ async function hermetic(context, { configDelay = 0, blockChoices = () => false, 
   const log = [];
   await context.route('**/*', (route) => answer(route).catch((e) => {
     // A request still in flight when its test closed the context.
-    if (!/closed/.test(e.message)) throw e;
+    if (!/closed|disposed/.test(e.message)) throw e;
   }));
   async function answer(route) {
     const request = route.request();
@@ -197,7 +197,7 @@ test('Accept all records the choice in the ledger before the first tag request',
   const recorded = log.findIndex((e) => e.kind === 'choice' && e.status === 200);
   assert.ok(recorded >= 0 && recorded < first, JSON.stringify(log));
   const visitor = await visitorOf(context);
-  assert.match(visitor, /^visitor:[A-Za-z0-9_-]{22}$/);
+  assert.match(visitor, /^visitor:shop:[A-Za-z0-9_-]{22}$/);
   assert.deepEqual(await decisions(visitor), {
     service: 'necessary', billing: 'necessary', network_security: 'necessary', ad_targeting: 'granted',
     personalized_offers: 'granted', product_analytics: 'granted', location_sharing: 'no_consent',
@@ -728,5 +728,54 @@ test('a choice that cannot be delivered for a day says so in the dialog instead 
   await p.waitForSelector('#optin-embed dialog[open]');
   assert.match(await p.textContent('#optin-embed dialog'), /could not be recorded for more than a day/);
   assert.ok(log.filter((e) => e.kind === 'choice-lost').length >= 2);
+  await context.close();
+});
+
+test('a visitor who signs in is linked to their account: nothing merged, the account\'s choices shown and kept', async () => {
+  const context = await newContext();
+  cli('grant', 'customer-77', 'personalized_offers');
+  // The shop's backend: at sign-in it links the browser's visitor to the
+  // account with its write key and passes the cookies on.
+  const writeKey = cli('key', 'create', '--scope', 'write', '--name', 'shop-backend');
+  const log = await hermetic(context);
+  await context.route(`${SHOP}/signin`, async (route) => {
+    const cookie = (await route.request().allHeaders()).cookie ?? '';
+    const visitor = decodeURIComponent(cookie.match(/optin_vid=([^;]+)/)[1]);
+    const res = await fetch(`${base}/v1/subjects/customer-77/link-visitor`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${writeKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ visitor, property: 'shop' }),
+    });
+    assert.equal(res.status, 200);
+    const linked = await res.json();
+    log.push({ kind: 'linked', erased: linked.visitor_erased, visitor });
+    await route.fulfill({
+      contentType: 'text/html',
+      headers: { 'Set-Cookie': linked.set_cookies.join('\n') },
+      body: '<!doctype html><title>Signed in</title><p>Welcome back.</p>',
+    });
+  });
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.click(button('accept_all'));
+  await until(p, () => (window.tagsRan || []).length === 2);
+  await p.goto(`${SHOP}/signin`);
+  await p.goto(`${SHOP}/`);
+  await until(p, () => window.optin && window.optin._.ui === true);
+  const linked = log.find((e) => e.kind === 'linked');
+  assert.equal(linked.erased, true);
+  assert.equal((await decisions(linked.visitor)).ad_targeting, 'no_consent');
+  // The account's choice shows: personalized offers only, no tag of its own.
+  assert.equal(await p.evaluate(() => window.optin.get('personalized_offers')), true);
+  assert.equal(await p.evaluate(() => window.optin.get('ad_targeting')), false);
+  assert.equal(await p.evaluate(() => window.tagsRan), undefined);
+  // A choice from here on is the account's.
+  await p.evaluate(() => window.optin.show());
+  await p.check('#optin-embed dialog input[name="product_analytics"]');
+  await p.click('#optin-embed dialog button[data-action="save"]');
+  await until(p, () => (window.tagsRan || []).length === 1);
+  const reasons = await decisions('customer-77');
+  assert.equal(reasons.product_analytics, 'granted');
+  assert.equal(reasons.personalized_offers, 'granted');
   await context.close();
 });

@@ -69,13 +69,19 @@ TEST_F(EmbedTest, ABadChoiceIsRefusedWithWhatIsWrong) {
 }
 
 TEST(Visitor, IdsAreRandomAndOnlyTheirOwnFormIsTaken) {
-  const std::string a = NewVisitorId(), b = NewVisitorId();
+  const std::string a = NewVisitorId("shop"), b = NewVisitorId("shop");
   EXPECT_NE(a, b);
-  EXPECT_THAT(a, ::testing::MatchesRegex("visitor:[A-Za-z0-9_-]{22}"));
+  EXPECT_THAT(a, ::testing::MatchesRegex("visitor:shop:[A-Za-z0-9_-]{22}"));
   EXPECT_TRUE(IsVisitorId(a));
-  for (std::string_view forged : {"alice", "visitor:", "visitor:short", "visitor:AAAAAAAAAAAAAAAAAAAAA=", "Visitor:" 
-                                  "AAAAAAAAAAAAAAAAAAAAAA", "visitor:AAAAAAAAAAAAAAAAAAAAAA\n", "visitor:AAAAAAAAAAAAAAAAAAAAA+"}) {
+  EXPECT_TRUE(IsVisitorId(a, "shop"));
+  EXPECT_FALSE(IsVisitorId(a, "blog"));  // another property's visitor is a new one here
+  EXPECT_EQ(VisitorProperty(a), "shop");
+  for (std::string_view forged :
+       {"alice", "visitor:", "visitor:shop:", "visitor:shop:short", "visitor:shop:AAAAAAAAAAAAAAAAAAAAA=",
+        "Visitor:shop:AAAAAAAAAAAAAAAAAAAAAA", "visitor:shop:AAAAAAAAAAAAAAAAAAAAAA\n",
+        "visitor::AAAAAAAAAAAAAAAAAAAAAA", "visitor:Shop:AAAAAAAAAAAAAAAAAAAAAA", "visitor:AAAAAAAAAAAAAAAAAAAAAA"}) {
     EXPECT_FALSE(IsVisitorId(forged)) << forged;
+    EXPECT_EQ(VisitorProperty(forged), "") << forged;
   }
 }
 
@@ -134,6 +140,78 @@ TEST_F(EmbedTest, TheConfigHoldsTheNoticesTagsAndTextsInOneLanguage) {
   EXPECT_EQ(doc.Str("/texts/accept_all"), "すべて同意する");
   EXPECT_EQ(doc.Str("/ui/script"), "/v1/embed/ui.1.js");
   EXPECT_EQ(doc.At("/tcf/cmp_id"), "300");
+}
+
+// An engine on a memory store with the demo catalog and a clock the test moves.
+class VisitorsTest : public EmbedTest {
+ protected:
+  void SetUp() override {
+    EmbedTest::SetUp();
+    Result<std::unique_ptr<Engine>> e =
+        Engine::Open({.store = "memory:", .mode = StoreOpenMode::kCreate, .clock = [this] { return now_; }});
+    ASSERT_THAT(e, IsOk());
+    engine_ = *std::move(e);
+    ASSERT_THAT(engine_->Publish(catalog_, {}, {.channel = "cli"}), IsOk());
+  }
+  void Choose(const std::string& subject, std::vector<std::string> granted) {
+    ASSERT_THAT(engine_->Choose(subject, {.action = Action::kGrant, .purposes = std::move(granted)}, {.channel = "web"}),
+                IsOk());
+  }
+
+  int64_t now_ = 1796428800LL * 1'000'000;  // 2026-12-05
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(VisitorsTest, LinkingErasesTheVisitorAndHandsTheBrowserTheAccountsChoices) {
+  const std::string visitor = NewVisitorId("shop");
+  Choose(visitor, {"ad_targeting"});
+  Choose("customer-42", {"product_analytics"});
+  Result<LinkedVisitor> linked = LinkVisitor(*engine_, catalog_, *shop_, visitor, "customer-42");
+  ASSERT_THAT(linked, IsOk());
+  EXPECT_TRUE(linked->visitor_erased);
+  // Nothing was merged: the visitor's yes went with its record.
+  EXPECT_EQ(engine_->Decide(visitor, "ad_targeting").reason, Reason::kNoConsent);
+  EXPECT_EQ(engine_->Decide("customer-42", "ad_targeting").reason, Reason::kNoConsent);
+  ASSERT_EQ(linked->cookies.size(), 2u);
+  EXPECT_THAT(linked->cookies[0], ::testing::StartsWith("optin_vid=account."));
+  EXPECT_THAT(linked->cookies[0], HasSubstr("; HttpOnly"));
+  EXPECT_THAT(linked->cookies[1], ::testing::StartsWith(
+                                      "optin_state=product_analytics=1&personalized_offers=0&ad_targeting=0&"));
+  // The browser's cookie now stands for the account; forged ones for nobody.
+  const std::string cookie = linked->cookies[0].substr(10, linked->cookies[0].find(';') - 10);
+  EXPECT_EQ(CookieSubject(*engine_, cookie, "shop"), "customer-42");
+  EXPECT_EQ(CookieSubject(*engine_, "account.forged", "shop"), std::nullopt);
+  EXPECT_EQ(CookieSubject(*engine_, "customer-42", "shop"), std::nullopt);
+  // Linking again (the cookie of a visitor with no record) erases nothing.
+  linked = LinkVisitor(*engine_, catalog_, *shop_, NewVisitorId("shop"), "customer-42");
+  ASSERT_THAT(linked, IsOk());
+  EXPECT_FALSE(linked->visitor_erased);
+  EXPECT_THAT(LinkVisitor(*engine_, catalog_, *shop_, "customer-7", "customer-42"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("is not a visitor id of property `shop`")));
+  EXPECT_THAT(LinkVisitor(*engine_, catalog_, *shop_, NewVisitorId("shop"), NewVisitorId("shop")),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("a visitor id itself")));
+}
+
+TEST_F(VisitorsTest, AVisitorsRecordIsErasedOnceItsRetentionHasPassedSinceItsLastEvent) {
+  const std::string early = NewVisitorId("shop"), late = NewVisitorId("shop");
+  Choose(early, {"ad_targeting"});
+  Choose("customer-1", {"ad_targeting"});  // an account: never swept
+  now_ += int64_t{200} * 86400 * 1'000'000;
+  Choose(late, {"product_analytics"});
+  // 13 months after the first: only the early visitor has lapsed.
+  now_ = 1830643200LL * 1'000'000;
+  Result<size_t> erased = EraseLapsedVisitors(*engine_, now_);
+  ASSERT_THAT(erased, IsOk());
+  EXPECT_EQ(*erased, 1u);
+  EXPECT_TRUE(engine_->History(early)->empty());
+  EXPECT_EQ(engine_->History(late)->size(), 1u);
+  EXPECT_EQ(engine_->Decide("customer-1", "ad_targeting").reason, Reason::kExpired);  // lapsed, but kept
+  EXPECT_EQ(engine_->History("customer-1")->size(), 1u);
+  // A second sweep finds nothing more; a year later, the late one goes too.
+  EXPECT_EQ(*EraseLapsedVisitors(*engine_, now_), 0u);
+  now_ += int64_t{366} * 86400 * 1'000'000;
+  EXPECT_EQ(*EraseLapsedVisitors(*engine_, now_), 1u);
+  EXPECT_TRUE(engine_->History(late)->empty());
 }
 
 }  // namespace

@@ -162,6 +162,13 @@ test('every operation answers as the document says', async () => {
     headers: { ...shop, 'Content-Type': 'text/plain' },
     body: { granted: ['product_analytics'], declined: ['ad_targeting'], key: 'openapi-1', locale: 'ja' },
   });
+  // A signed-in customer's browser linked to their account by the site's backend.
+  const chose = await fetch(`${base}/v1/embed/shop/choices`, {
+    method: 'POST', headers: shop, body: JSON.stringify({ granted: ['ad_targeting'], key: 'openapi-2' }),
+  });
+  const visitor = chose.headers.getSetCookie().find((c) => c.startsWith('optin_vid=')).split(/[=;]/)[1];
+  const linked = await call('POST', '/v1/subjects/frank/link-visitor', { auth: 'write', body: { visitor, property: 'shop' } });
+  assert.equal(linked.visitor_erased, true);
 
   await call('POST', '/v1/check', { auth: 'check', body: { subject: 'alice', purpose: 'personalized_offers' } });
   await call('POST', '/v1/check/batch', {

@@ -94,6 +94,7 @@ const std::map<std::string, std::set<std::string>> kExpected = {
     // origins and the visitor's cookie are checked by the handlers).
     {"GET /v1/embed/{name}", {"public"}},
     {"GET /demo/shop", {"public"}},
+    {"POST /v1/subjects/{id}/link-visitor", {"write", "admin"}},
     {"GET /v1/embed/{property}/config", {"public"}},
     {"POST /v1/embed/{property}/choices", {"public"}},
     {"POST /v1/check", {"check", "write", "admin", "recipient", "other_recipient"}},

@@ -9,6 +9,7 @@
 #include "src/common/json_writer.h"
 #include "src/embed/embed.h"
 #include "src/server/handlers/handlers.h"
+#include "src/server/handlers/json_body.h"
 #include "src/server/request.h"
 #include "src/server/web_assets.h"
 
@@ -156,8 +157,8 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
     return r;
   }
   std::optional<std::string> cookie = embed::CookieValue(call.request.cookie, embed::kVisitorCookie);
-  const bool known = cookie && embed::IsVisitorId(*cookie);
-  const std::string visitor = known ? *cookie : embed::NewVisitorId();
+  std::optional<std::string> known = cookie ? embed::CookieSubject(s.engine, *cookie, property.id) : std::nullopt;
+  const std::string visitor = known ? *known : embed::NewVisitorId(property.id);
   WriteContext context{.channel = "web",
                        .actor = "embed:" + property.id,
                        .evidence = "website " + call.request.origin + ", choice " + parsed->key,
@@ -196,11 +197,41 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
   }
   w.Key("state").String(state).EndObject();
   HttpResponse r = Json(std::move(w).Take());
+  // A linked browser keeps the account's cookie as it was set (its token's life).
   const int64_t max_age = embed::VisitorRetentionSeconds(property, now);
-  r.headers.emplace_back("Set-Cookie", embed::SetCookie(property, embed::kVisitorCookie, visitor, max_age, true));
+  if (embed::IsVisitorId(visitor)) {
+    r.headers.emplace_back("Set-Cookie", embed::SetCookie(property, embed::kVisitorCookie, visitor, max_age, true));
+  }
   r.headers.emplace_back("Set-Cookie", embed::SetCookie(property, embed::kStateCookie, state, max_age, false));
   AllowCredentials(call, r);
   return r;
+}
+
+HttpResponse LinkVisitorTo(Services& s, const Call& call) {
+  Result<json::Value> doc = ParseBody(call.request.body);
+  if (!doc.ok()) return ErrorResponse(doc.status());
+  std::string visitor, property_id;
+  Status read = doc->ForEachMember([&](std::string_view key, const json::Value& v) -> Status {
+    if (key != "visitor" && key != "property") return v.UnknownKey();
+    OPTIN_ASSIGN_OR_RETURN((key == "visitor" ? visitor : property_id), v.String());
+    return OkStatus();
+  });
+  if (!read.ok()) return ErrorResponse(read);
+  if (visitor.empty() || property_id.empty()) {
+    return ErrorResponse(InvalidArgumentError("the body needs `visitor` (the value of the `optin_vid` cookie) and "
+                                              "`property`"));
+  }
+  std::shared_ptr<const Catalog> catalog = s.engine.catalog();
+  const Property* property = catalog ? catalog->FindProperty(property_id) : nullptr;
+  if (!property) {
+    return ErrorResponse(404, "unknown_property", "no property `" + property_id + "` in the catalog in force");
+  }
+  Result<embed::LinkedVisitor> linked = embed::LinkVisitor(s.engine, *catalog, *property, visitor, call.subject);
+  if (!linked.ok()) return ErrorResponse(linked.status());
+  JsonWriter w;
+  w.BeginObject().Key("subject").String(call.subject).Key("visitor_erased").Bool(linked->visitor_erased);
+  w.Key("set_cookies").Strings(linked->cookies).EndObject();
+  return Json(std::move(w).Take());
 }
 
 }  // namespace optin::server

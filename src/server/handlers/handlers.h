@@ -117,6 +117,7 @@ HttpResponse EmbedFile(Services& s, const Call& call);
 HttpResponse EmbedConfig(Services& s, const Call& call);
 HttpResponse EmbedChoice(Services& s, const Call& call);
 HttpResponse DemoShop(Services& s, const Call& call);
+HttpResponse LinkVisitorTo(Services& s, const Call& call);
 
 }  // namespace optin::server
 
