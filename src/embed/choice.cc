@@ -49,6 +49,10 @@ Result<VisitorChoice> ParseVisitorChoice(std::string_view body, const Catalog& c
       has_key = true;
       return OkStatus();
     }
+    if (key == "notices") {
+      OPTIN_ASSIGN_OR_RETURN(out.notices, v.String());
+      return OkStatus();
+    }
     if (key == "locale") {
       OPTIN_ASSIGN_OR_RETURN(out.locale, v.String());
       return OkStatus();

@@ -23,6 +23,20 @@ std::string NoticesTag(const Catalog& catalog, const Property& property) {
   return ToHex(Sha256(versions)).substr(0, 8);
 }
 
+void KeepPropertySignals(SubjectSignals& signals, const Property& property) {
+  auto shown = [&](std::string_view section) {
+    return std::find(property.gpp_sections.begin(), property.gpp_sections.end(), section) !=
+           property.gpp_sections.end();
+  };
+  if (!property.tcf) signals.tc.reset();
+  GppString& gpp = signals.gpp;
+  if (!shown("tcfeuv2")) gpp.tcfeuv2.reset();
+  if (!shown("uspv1")) gpp.uspv1.reset();
+  if (!shown("usnat")) gpp.usnat.reset();
+  if (!shown("usca")) gpp.usca.reset();
+  gpp.other_sections.clear();
+}
+
 namespace {
 
 void WritePurpose(JsonWriter& w, const Catalog& catalog, const Property& property, const Purpose& p,

@@ -22,6 +22,7 @@
 
 #include "optin/catalog.h"
 #include "optin/engine.h"
+#include "optin/signals.h"
 #include "optin/status.h"
 
 namespace optin::embed {
@@ -45,6 +46,10 @@ std::string NoticesTag(const Catalog& catalog, const Property& property);
 // dialog, and the paths of the versioned UI script and style.
 std::string ConfigJson(const Catalog& catalog, const Property& property, std::string_view locale,
                        std::string_view ui_script, std::string_view ui_style);
+
+// Leaves in `signals` only what the property speaks: the TC string when it
+// has `tcf: true`, the GPP sections of its `gpp_sections`.
+void KeepPropertySignals(SubjectSignals& signals, const Property& property);
 
 // A new visitor's subject id: `visitor:PROPERTY:` and 22 base64url
 // characters (128 random bits), pseudonymous and unguessable.
@@ -104,6 +109,7 @@ struct VisitorChoice {
   std::vector<std::string> granted;   // shown purposes the visitor said yes to
   std::vector<std::string> declined;  // and no to
   std::string key;                    // idempotency key the embed made
+  std::string notices;                // the NoticesTag of the config the page showed; "" when not said
   std::string locale;                 // of the receipts; "" for the property's
   // The page read `navigator.globalPrivacyControl`: Global Privacy Control
   // as the `Sec-GPC` header would say it.
@@ -112,7 +118,7 @@ struct VisitorChoice {
 };
 
 // Reads a choice's JSON body: `{"granted":[…],"declined":[…],"key":"…",
-// "locale":"…","gpc":bool,"gpc_conflict_acknowledged":bool}`. Every purpose must be one
+// "notices":"…","locale":"…","gpc":bool,"gpc_conflict_acknowledged":bool}`. Every purpose must be one
 // the property shows and is based on consent, each named once.
 // kInvalidArgument naming the problem otherwise.
 Result<VisitorChoice> ParseVisitorChoice(std::string_view body, const Catalog& catalog, const Property& property);

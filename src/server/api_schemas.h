@@ -201,6 +201,7 @@ inline constexpr NamedSchema kApiSchemas[] = {
       "properties":{"granted":{"type":"array","items":{"type":"string"}},
         "declined":{"type":"array","items":{"type":"string"}},
         "key":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$","description":"idempotency key"},
+        "notices":{"type":"string","description":"the config's `notices`: a grant under others is refused (409 notice_changed)"},
         "locale":{"type":"string"},"gpc":{"type":"boolean","description":"navigator.globalPrivacyControl"},
         "gpc_conflict_acknowledged":{"type":"boolean"}}})json"},
     {"EmbedChoice", R"json({"type":"object","required":["recorded","purposes","receipts","signals","state"],

@@ -476,6 +476,7 @@ test('keyboard only: Accept, Reject and Choose in reading order, Escape closes, 
   assert.equal(await focused(), 'choose');
   // And a choice by keyboard alone.
   await p.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'reject_all');
   await p.keyboard.press('Enter');
   await until(p, () => document.cookie.includes('optin_state='));
   assert.equal((await decisions(await visitorOf(context))).product_analytics, 'withdrawn');
@@ -777,5 +778,30 @@ test('a visitor who signs in is linked to their account: nothing merged, the acc
   const reasons = await decisions('customer-77');
   assert.equal(reasons.product_analytics, 'granted');
   assert.equal(reasons.personalized_offers, 'granted');
+  await context.close();
+});
+
+// Last: it publishes a new notice.
+test('a yes given to notices that changed meanwhile is not recorded; the page shows the new ones', async () => {
+  const context = await newContext();
+  const log = await hermetic(context);
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.waitForSelector(button('accept_all'));
+  // While the visitor reads, the company changes what ads do with the data.
+  const changed = catalog().replace('so that you see ads that match your interests.',
+    'so that you see ads that match your interests, and to measure them.');
+  writeFileSync(join(dir, 'catalog2.yaml'), changed);
+  cli('catalog', 'publish', join(dir, 'catalog2.yaml'));
+  await Promise.all([p.waitForEvent('load'), p.click(button('accept_all'))]);
+  await until(p, () => window.optin && window.optin._.ui === true);
+  assert.ok(log.some((e) => e.kind === 'choice' && e.status === 409));
+  assert.deepEqual(log.filter((e) => e.kind === 'tag'), []);
+  // Reloaded: the banner asks again, under the new notices.
+  await p.waitForSelector(button('accept_all'));
+  assert.equal(await visitorOf(context), undefined);
+  await p.click(button('accept_all'));
+  await until(p, () => (window.tagsRan || []).length === 2);
+  assert.equal((await decisions(await visitorOf(context))).ad_targeting, 'granted');
   await context.close();
 });

@@ -142,6 +142,22 @@ TEST_F(EmbedTest, TheConfigHoldsTheNoticesTagsAndTextsInOneLanguage) {
   EXPECT_EQ(doc.At("/tcf/cmp_id"), "300");
 }
 
+TEST_F(EmbedTest, APropertySpeaksOnlyItsOwnSignals) {
+  SubjectSignals signals = SignalsFor(catalog_, {}, 1'700'000'000LL * 1'000'000);
+  ASSERT_TRUE(signals.gpp.uspv1.has_value());
+  ASSERT_TRUE(signals.gpp.usca.has_value());
+  KeepPropertySignals(signals, *shop_);  // tcf, and GPP tcfeuv2 and usnat
+  EXPECT_TRUE(signals.tc.has_value());
+  EXPECT_EQ(GppSectionIds(signals.gpp), (std::vector<int>{2, 7}));
+  Property quiet = *shop_;
+  quiet.tcf = false;
+  quiet.gpp_sections = {};
+  KeepPropertySignals(signals, quiet);
+  EXPECT_FALSE(signals.tc.has_value());
+  EXPECT_TRUE(GppSectionIds(signals.gpp).empty());
+  EXPECT_THAT(EncodeGppString(signals.gpp), IsOk());
+}
+
 // An engine on a memory store with the demo catalog and a clock the test moves.
 class VisitorsTest : public EmbedTest {
  protected:

@@ -61,7 +61,7 @@
   }
   // A choice about `ids` (every consent purpose when not given).
   function choose(want, ack, ids) {
-    var body = { granted: [], declined: [], key: key(), locale: cfg.locale };
+    var body = { granted: [], declined: [], key: key(), notices: cfg.notices, locale: cfg.locale };
     (ids || consentIds).forEach(function (id) { body[want[id] ? 'granted' : 'declined'].push(id); });
     if (I.gpc) body.gpc = true;
     if (ack) body.gpc_conflict_acknowledged = true;
@@ -72,8 +72,10 @@
     settle();
     flush();
   }
+  var stale = false;
   function flush() {
     var box = load(OUTBOX, []);
+    if (!box.length && stale) return location.reload();
     if (sending || !box.length) return status(box);
     sending = box[0].body.key;
     fetch(I.base + '/v1/embed/' + encodeURIComponent(prop) + '/choices', {
@@ -82,6 +84,15 @@
       return r.json().then(function (j) { return { ok: r.ok, code: r.status, j: j }; });
     }).then(function (r) {
       sending = null;
+      if (r.code === 409 && r.j.error && r.j.error.code === 'notice_changed') {
+        // Shown other notices: its no's still count, its yes's do not; then
+        // the page shows the new notices.
+        var box2 = load(OUTBOX, []);
+        box2[0].body.granted = [];
+        store(OUTBOX, box2[0].body.declined.length ? box2 : box2.slice(1));
+        stale = true;
+        return flush();
+      }
       if (!r.ok && r.code < 500 && r.code !== 429) {
         // Refused for good (a notice changed, a bad request): ask again.
         w.console && console.warn('optin: choice refused: ' + (r.j.error && r.j.error.message));

@@ -156,6 +156,17 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
     AllowCredentials(call, r);
     return r;
   }
+  // A yes counts only for the notices the visitor was shown; a no, always.
+  if (!parsed->granted.empty() && !parsed->notices.empty() &&
+      parsed->notices != embed::NoticesTag(*t.catalog, property)) {
+    HttpResponse r = ErrorResponse(Status(StatusCode::kFailedPrecondition,
+                                          "the notices of property `" + property.id +
+                                              "` changed since the page was shown; show the visitor the new ones "
+                                              "and ask again (a `declined` alone is recorded)",
+                                          "notice_changed"));
+    AllowCredentials(call, r);
+    return r;
+  }
   std::optional<std::string> cookie = embed::CookieValue(call.request.cookie, embed::kVisitorCookie);
   std::optional<std::string> known = cookie ? embed::CookieSubject(s.engine, *cookie, property.id) : std::nullopt;
   const std::string visitor = known ? *known : embed::NewVisitorId(property.id);
@@ -188,7 +199,7 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
   WriteReceipts(w, result->receipts, result->receipt_error);
   w.Key("signals");
   if (signals.ok()) {
-    if (!property.tcf) signals->tc.reset();
+    embed::KeepPropertySignals(*signals, property);
     Result<std::string> json = SubjectSignalsToJson("", *signals, gpc);
     if (json.ok()) w.Raw(*json);
     else w.Null();
