@@ -473,6 +473,7 @@ test('keyboard only: Accept, Reject and Choose in reading order, Escape closes, 
   await p.waitForSelector('#optin-embed dialog[open]');
   await p.keyboard.press('Escape');
   await p.waitForSelector('#optin-embed dialog:not([open])', { state: 'attached' });
+  for (let i = 0; i < 20 && (await focused()) !== 'choose'; i++) await p.waitForTimeout(50);
   assert.equal(await focused(), 'choose');
   // And a choice by keyboard alone.
   await p.keyboard.press('Shift+Tab');

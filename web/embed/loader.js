@@ -29,8 +29,8 @@
   }
   gtag('consent', 'default', modes(0));
 
-  // The IAB stubs: calls wait for the full API (ui.js) but a ping.
-  // __tcfapi(command, version, callback, parameter); __gpp(command, callback, parameter).
+  // The IAB stubs: calls wait for the full API (ui.js) but a ping; `at` is
+  // where the callback is.
   function stub(name, at, ping) {
     var calls = [];
     w[name] = function () {
@@ -39,11 +39,14 @@
       calls.push(a);
     };
     w[name].q = calls;
-    var f = d.createElement('iframe');
-    f.name = name + 'Locator';
-    f.hidden = true;
-    f.title = '';
-    (d.body || d.documentElement).appendChild(f);
+    // The locator frame, once there is a body (as the IAB's own stubs do).
+    (function locate() {
+      if (!d.body) return setTimeout(locate, 5);
+      var f = d.createElement('iframe');
+      f.name = name + 'Locator';
+      f.hidden = true;
+      d.body.appendChild(f);
+    })();
   }
   stub('__tcfapi', 2, function () {
     return { gdprApplies: undefined, cmpLoaded: false, cmpStatus: 'stub', displayStatus: 'hidden',

@@ -152,8 +152,10 @@
   var dialog = el('dialog', 'dialog', '', { 'aria-labelledby': 'optin-title' });
   root.appendChild(dialog);
   var opener = null;
+  // Focus goes back where it was (the browser does it for a modal dialog;
+  // this is for when it could not), never away from where it went since.
   dialog.addEventListener('close', function () {
-    if (opener && opener.focus) opener.focus();
+    if (opener && opener.focus && (!d.activeElement || d.activeElement === d.body)) opener.focus();
     opener = null;
   });
 
