@@ -83,8 +83,9 @@ Result<LinkedVisitor> LinkVisitor(Engine& engine, const Catalog& catalog, const 
 
 // Erases the record of every visitor whose latest event is older than its
 // property's visitor_retention at `now` (13 months for a property no longer
-// in the catalog): what `optin serve` runs every hour. Scans the whole
-// ledger. Returns how many it erased.
+// in the catalog): what `optin serve` runs every hour (the first time ten
+// minutes after it starts). Scans the whole ledger. Returns how many it
+// erased.
 Result<size_t> EraseLapsedVisitors(Engine& engine, int64_t now);
 
 // The value of cookie `name` in a `Cookie` header; nullopt when absent.

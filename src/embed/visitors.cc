@@ -14,8 +14,8 @@ constexpr std::string_view kAccountPrefix = "account.";
 // A visitor's record lives this long after its last event when its property
 // is no longer in the catalog.
 constexpr std::string_view kDefaultRetention = "P1Y1M";
-// Events read per batch of a sweep.
-constexpr size_t kSweepBatch = 10'000;
+// Events read per batch of a sweep (a batch's changes are held at once).
+constexpr size_t kSweepBatch = 1'000;
 
 int64_t RetentionEnd(int64_t last, std::string_view retention) {
   Result<IsoDuration> d = ParseIsoDuration(retention);

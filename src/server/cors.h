@@ -5,8 +5,10 @@
 // authentication; for a browser origin
 // the operator allowed (`optin serve --cors-origin`), a preflight also gets
 // the CORS headers, and every response to that origin carries
-// `Access-Control-Allow-Origin`. Credentials travel as `Authorization:
-// Bearer`, never as cookies, so no origin is ever allowed credentials.
+// `Access-Control-Allow-Origin`. The API's credentials travel as
+// `Authorization: Bearer`, never as cookies, so no origin is allowed
+// credentials here; the website embed's routes answer the origins of their
+// property themselves, with its cookies (handlers/embed.cc).
 //
 // Thread-safety: an immutable value once made.
 #ifndef OPTIN_SRC_SERVER_CORS_H_

@@ -49,8 +49,11 @@ constexpr auto kUsageFlushInterval = std::chrono::seconds(1);
 // How often consents that lapsed are looked for, to tell their recipients
 // (Engine::TellLapses).
 constexpr auto kLapseInterval = std::chrono::seconds(5);
-// How often website visitors whose record lapsed are erased (docs/embed.md).
+// How often website visitors whose record lapsed are erased (docs/embed.md),
+// the first time a while after the start: a sweep reads the whole ledger,
+// which a node that just started has better things to do with.
 constexpr auto kVisitorSweepInterval = std::chrono::hours(1);
+constexpr auto kFirstVisitorSweep = std::chrono::minutes(10);
 // Worker threads by default: handlers block while their write is made
 // durable, and more writers waiting at once share one fsync.
 constexpr int kDefaultThreadsPerCore = 4;
@@ -398,7 +401,7 @@ class BeastServer final : public Server {
     // Erases the website visitors whose record lapsed, on a thread of its
     // own: a sweep reads the whole ledger, and following must not wait.
     sweeper_ = std::thread([this] {
-      auto swept = std::chrono::steady_clock::now() - kVisitorSweepInterval;  // at once, then every interval
+      auto swept = std::chrono::steady_clock::now() - kVisitorSweepInterval + kFirstVisitorSweep;
       while (!stop_following_.load()) {
         if (std::chrono::steady_clock::now() - swept >= kVisitorSweepInterval) {
           (void)embed::EraseLapsedVisitors(engine_, engine_.Now());  // what failed is found again next time

@@ -294,6 +294,25 @@ test('a choice made just before leaving reaches the ledger on the next visit', a
   await context.close();
 });
 
+test('a choice made as the visitor leaves the page at once is recorded all the same', async () => {
+  const context = await newContext();
+  await hermetic(context);
+  const p = await context.newPage();
+  await p.goto(`${SHOP}/`);
+  await p.waitForSelector(button('accept_all'));
+  // The click, then away at once: the keepalive request finishes on its own.
+  await p.click(button('accept_all'), { noWaitAfter: true });
+  await p.goto('about:blank');
+  let visitor;
+  for (let i = 0; i < 100 && !visitor; i++) {
+    visitor = await visitorOf(context);
+    if (!visitor) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(visitor, 'the visitor cookie came back with the answer');
+  assert.equal((await decisions(visitor)).ad_targeting, 'granted');
+  await context.close();
+});
+
 test('a config for an unknown property or an origin not allowed is refused', async () => {
   let res = await fetch(`${base}/v1/embed/nosuch/config`);
   assert.equal(res.status, 404);
