@@ -49,20 +49,18 @@ Result<VisitorChoice> ParseVisitorChoice(std::string_view body, const Catalog& c
       has_key = true;
       return OkStatus();
     }
-    if (key == "notices") {
-      OPTIN_ASSIGN_OR_RETURN(out.notices, v.String());
+    // The plain fields, each read into its place.
+    const std::pair<std::string_view, std::string*> texts[] = {{"notices", &out.notices}, {"locale", &out.locale}};
+    const std::pair<std::string_view, bool*> flags[] = {
+        {"gpc", &out.gpc}, {"gpc_conflict_acknowledged", &out.gpc_conflict_acknowledged}};
+    for (const auto& [name, field] : texts) {
+      if (key != name) continue;
+      OPTIN_ASSIGN_OR_RETURN(*field, v.String());
       return OkStatus();
     }
-    if (key == "locale") {
-      OPTIN_ASSIGN_OR_RETURN(out.locale, v.String());
-      return OkStatus();
-    }
-    if (key == "gpc") {
-      OPTIN_ASSIGN_OR_RETURN(out.gpc, v.Bool());
-      return OkStatus();
-    }
-    if (key == "gpc_conflict_acknowledged") {
-      OPTIN_ASSIGN_OR_RETURN(out.gpc_conflict_acknowledged, v.Bool());
+    for (const auto& [name, field] : flags) {
+      if (key != name) continue;
+      OPTIN_ASSIGN_OR_RETURN(*field, v.Bool());
       return OkStatus();
     }
     return v.UnknownKey();

@@ -59,7 +59,7 @@ function page(title, extra = '', lang = 'en') {
 }
 
 // Routes every request of `context`; returns the log of what happened, in order.
-async function hermetic(context, { configDelay = 0, blockChoices = () => false, pages = {}, csp = CSP } = {}) {
+async function hermetic(context, { configDelay = 0, choiceDelay = 0, blockChoices = () => false, pages = {}, csp = CSP } = {}) {
   const log = [];
   await context.route('**/*', (route) => answer(route).catch((e) => {
     // A request still in flight when its test closed the context.
@@ -81,6 +81,7 @@ async function hermetic(context, { configDelay = 0, blockChoices = () => false, 
     }
     if (url.origin === CONSENT) {
       if (url.pathname.endsWith('/config') && configDelay) await new Promise((r) => setTimeout(r, configDelay));
+      if (url.pathname.endsWith('/choices') && choiceDelay) await new Promise((r) => setTimeout(r, choiceDelay));
       if (url.pathname.endsWith('/choices') && blockChoices()) {
         log.push({ kind: 'choice-lost' });
         return route.abort('connectionfailed');
@@ -296,13 +297,17 @@ test('a choice made just before leaving reaches the ledger on the next visit', a
 
 test('a choice made as the visitor leaves the page at once is recorded all the same', async () => {
   const context = await newContext();
-  await hermetic(context);
+  // The answer takes a while: the page is gone before it comes.
+  await hermetic(context, { choiceDelay: 800 });
   const p = await context.newPage();
   await p.goto(`${SHOP}/`);
   await p.waitForSelector(button('accept_all'));
-  // The click, then away at once: the keepalive request finishes on its own.
+  // The click (the choice is in the outbox and on its way), then away at
+  // once: the keepalive request finishes on its own.
   await p.click(button('accept_all'), { noWaitAfter: true });
+  await until(p, () => localStorage.getItem('optin.outbox.shop') !== null);
   await p.goto('about:blank');
+  assert.equal(await visitorOf(context), undefined, 'still on its way when the page was left');
   let visitor;
   for (let i = 0; i < 100 && !visitor; i++) {
     visitor = await visitorOf(context);

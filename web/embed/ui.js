@@ -413,7 +413,7 @@
   function gppData(status) {
     var s = signals();
     return { gppVersion: '1.1', cmpStatus: 'loaded', cmpDisplayStatus: banner.hidden ? 'hidden' : 'visible',
-      signalStatus: 'ready', supportedAPIs: cfg.gpp_sections.map(function (n) { return n; }),
+      signalStatus: 'ready', supportedAPIs: cfg.gpp_sections.slice(),
       cmpId: cfg.tcf ? cfg.tcf.cmp_id : 0, sectionList: s ? s.gpp_sid : [],
       applicableSections: s && s.gpp_sid.length ? s.gpp_sid : [-1], gppString: s ? s.gpp_string : '',
       parsedSections: {}, eventName: status };

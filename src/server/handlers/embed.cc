@@ -42,6 +42,9 @@ const Versioned& UiFiles() {
   return files;
 }
 
+// A strong validator for `body`: the first 128 bits of its SHA-256.
+std::string Etag(std::string_view body) { return "\"" + ToHex(Sha256(body)).substr(0, 32) + "\""; }
+
 // A script or style any page may load, with Subresource Integrity (which
 // needs CORS).
 HttpResponse EmbedAsset(std::string_view asset, std::string_view cache) {
@@ -53,7 +56,7 @@ HttpResponse EmbedAsset(std::string_view asset, std::string_view cache) {
   r.headers.emplace_back("Cache-Control", std::string(cache));
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   r.headers.emplace_back("Cross-Origin-Resource-Policy", "cross-origin");
-  r.headers.emplace_back("ETag", "\"" + ToHex(Sha256(a->body)).substr(0, 32) + "\"");
+  r.headers.emplace_back("ETag", Etag(a->body));
   return r;
 }
 
@@ -102,6 +105,13 @@ void AllowCredentials(const Call& call, HttpResponse& r) {
   r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
 }
 
+// A refusal the page can read (its origin is allowed).
+HttpResponse RefusalTo(const Call& call, const Status& status) {
+  HttpResponse r = ErrorResponse(status);
+  AllowCredentials(call, r);
+  return r;
+}
+
 }  // namespace
 
 HttpResponse DemoShop(Services& s, const Call&) {
@@ -133,7 +143,7 @@ HttpResponse EmbedConfig(Services& s, const Call& call) {
   const Versioned& ui = UiFiles();
   HttpResponse r;
   r.body = embed::ConfigJson(*t.catalog, *t.property, locale, "/v1/embed/" + ui.script, "/v1/embed/" + ui.style);
-  const std::string etag = "\"" + ToHex(Sha256(r.body)).substr(0, 32) + "\"";
+  const std::string etag = Etag(r.body);
   if (call.request.if_none_match == etag) {
     r.status = 304;
     r.body.clear();
@@ -151,21 +161,15 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
   if (t.refusal) return *t.refusal;
   const Property& property = *t.property;
   Result<embed::VisitorChoice> parsed = embed::ParseVisitorChoice(call.request.body, *t.catalog, property);
-  if (!parsed.ok()) {
-    HttpResponse r = ErrorResponse(parsed.status());
-    AllowCredentials(call, r);
-    return r;
-  }
+  if (!parsed.ok()) return RefusalTo(call, parsed.status());
   // A yes counts only for the notices the visitor was shown; a no, always.
   if (!parsed->granted.empty() && !parsed->notices.empty() &&
       parsed->notices != embed::NoticesTag(*t.catalog, property)) {
-    HttpResponse r = ErrorResponse(Status(StatusCode::kFailedPrecondition,
-                                          "the notices of property `" + property.id +
-                                              "` changed since the page was shown; show the visitor the new ones "
-                                              "and ask again (a `declined` alone is recorded)",
-                                          "notice_changed"));
-    AllowCredentials(call, r);
-    return r;
+    return RefusalTo(call, Status(StatusCode::kFailedPrecondition,
+                                  "the notices of property `" + property.id +
+                                      "` changed since the page was shown; show the visitor the new ones and ask "
+                                      "again (a `declined` alone is recorded)",
+                                  "notice_changed"));
   }
   std::optional<std::string> cookie = embed::CookieValue(call.request.cookie, embed::kVisitorCookie);
   std::optional<std::string> known = cookie ? embed::CookieSubject(s.engine, *cookie, property.id) : std::nullopt;
@@ -180,11 +184,7 @@ HttpResponse EmbedChoice(Services& s, const Call& call) {
   Choice choice{.action = Action::kGrant, .purposes = parsed->granted, .declined = parsed->declined,
                 .only_changes = true, .locale = locale};
   Result<ChoiceResult> result = s.engine.Choose(visitor, choice, context);
-  if (!result.ok()) {
-    HttpResponse r = ErrorResponse(result.status());
-    AllowCredentials(call, r);
-    return r;
-  }
+  if (!result.ok()) return RefusalTo(call, result.status());
   bool gpc = false;
   Result<optin::SubjectSignals> signals = s.engine.Signals(visitor, &gpc);
   const int64_t now = s.engine.Now();
